@@ -1,0 +1,417 @@
+//! The command line: `sessionscope FILE...` opens the investigator; `stats`, `sessions` and
+//! `timeline` print the same facts as tables, JSON Lines or CSV.
+
+mod table;
+
+use crate::facts::{self, TimelineFilter};
+use crate::load::{LoadOptions, LoadReport, load};
+use crate::sanitize::{csv_cell, for_terminal};
+use crate::store::Store;
+use crate::time::{rfc3339, short_duration};
+use clap::{Args, Parser, Subcommand};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "sessionscope",
+    version,
+    about = "Investigate Microsoft 365 / Exchange Online audit logs by Azure AD session",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Audit exports to open in the investigator (CSV, JSON, JSON Lines, .gz).
+    files: Vec<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Counts: events, duplicates, skipped records, users, sessions, per-file problems.
+    Stats {
+        #[command(flatten)]
+        input: Input,
+        /// One JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One row per session (and per user's activity without a session), by first activity.
+    Sessions {
+        #[command(flatten)]
+        input: Input,
+        /// Only this user's sessions (UPN, any case).
+        #[arg(long)]
+        user: Option<String>,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Actions in time order, optionally narrowed to a user, sessions or an IP.
+    Timeline {
+        #[command(flatten)]
+        input: Input,
+        #[arg(long)]
+        user: Option<String>,
+        /// A session ID; repeat to interleave several sessions.
+        #[arg(long = "session")]
+        sessions: Vec<String>,
+        /// An IP in any form (port, brackets and case do not matter).
+        #[arg(long)]
+        ip: Option<String>,
+        #[command(flatten)]
+        output: Output,
+    },
+}
+
+#[derive(Args, Debug)]
+struct Input {
+    /// Audit exports: any mix of the supported formats.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+#[group(multiple = false)]
+struct Output {
+    /// JSON Lines: one object per line.
+    #[arg(long)]
+    json: bool,
+    /// CSV with a header row.
+    #[arg(long)]
+    csv: bool,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            // A closed pipe (`| head`) is not an error worth a message.
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("sessionscope: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let Some(command) = cli.command else {
+        if cli.files.is_empty() {
+            eprintln!("sessionscope: give one or more audit exports to open (see --help)");
+            return Ok(ExitCode::from(2));
+        }
+        return crate::tui::run(&cli.files);
+    };
+    let files = match &command {
+        Command::Stats { input, .. }
+        | Command::Sessions { input, .. }
+        | Command::Timeline { input, .. } => &input.files,
+    };
+    let (store, report) = load(files, &LoadOptions::default());
+    print_problems(&report);
+    if store.events.is_empty() {
+        eprintln!("sessionscope: nothing usable could be read");
+        return Ok(ExitCode::from(2));
+    }
+    let out = std::io::stdout();
+    let mut out = std::io::BufWriter::new(out.lock());
+    match command {
+        Command::Stats { json, .. } => print_stats(&mut out, &store, &report, json)?,
+        Command::Sessions { user, output, .. } => {
+            print_sessions(&mut out, &store, user.as_deref(), &output)?
+        }
+        Command::Timeline {
+            user,
+            sessions,
+            ip,
+            output,
+            ..
+        } => {
+            let filter = TimelineFilter { user, sessions, ip };
+            print_timeline(&mut out, &store, &filter, &output)?
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Per-file errors, warnings and skipped records, on stderr so stdout stays machine-readable.
+pub fn print_problems(report: &LoadReport) {
+    const SHOWN: usize = 5;
+    for f in &report.files {
+        let path = for_terminal(&f.path);
+        if let Some(e) = &f.error {
+            eprintln!("sessionscope: {path}: {}", for_terminal(e));
+        }
+        for w in &f.warnings {
+            eprintln!("sessionscope: {path}: warning: {}", for_terminal(w));
+        }
+        if f.skipped > 0 && f.records > 0 {
+            eprintln!(
+                "sessionscope: {path}: skipped {} unreadable record(s), loaded {}",
+                f.skipped, f.records
+            );
+        }
+        if f.records > 0 || f.error.is_none() {
+            for p in f.problems.iter().take(SHOWN) {
+                eprintln!(
+                    "sessionscope: {path}: {}: {}",
+                    p.location,
+                    for_terminal(&p.reason)
+                );
+            }
+            if f.skipped > SHOWN {
+                eprintln!(
+                    "sessionscope: {path}: ... {} more (all listed by `stats --json`)",
+                    f.skipped - SHOWN
+                );
+            }
+        }
+    }
+}
+
+fn print_stats(
+    out: &mut impl Write,
+    store: &Store,
+    report: &LoadReport,
+    json: bool,
+) -> anyhow::Result<()> {
+    let s = facts::stats(store, report);
+    if json {
+        serde_json::to_writer(&mut *out, &s)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(out, "events                  {}", s.events)?;
+    writeln!(out, "duplicates dropped      {}", s.duplicates)?;
+    writeln!(out, "records skipped         {}", s.skipped)?;
+    writeln!(out, "users                   {}", s.users)?;
+    writeln!(out, "sessions                {}", s.sessions)?;
+    writeln!(out, "events without session  {}", s.events_without_session)?;
+    if let (Some(a), Some(b)) = (&s.first_event, &s.last_event) {
+        writeln!(out, "time range (UTC)        {a} .. {b}")?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{}",
+        table::row(&[("FILE", 34), ("FORMAT", 27), ("RECORDS", 8), ("SKIPPED", 7)])
+    )?;
+    for f in &s.files {
+        writeln!(
+            out,
+            "{}",
+            table::row(&[
+                (&table::fit_end(&f.path, 34), 34),
+                (f.format, 27),
+                (&f.records.to_string(), 8),
+                (&f.skipped.to_string(), 7),
+            ])
+        )?;
+    }
+    Ok(())
+}
+
+/// Tables fit the terminal they are printed on, and 80 columns when piped.
+fn table_width() -> usize {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        crossterm::terminal::size().map_or(80, |(w, _)| usize::from(w).max(80))
+    } else {
+        80
+    }
+}
+
+fn short_id(id: Option<&str>) -> String {
+    match id {
+        Some(id) => id.chars().take(8).collect(),
+        None => "(none)".into(),
+    }
+}
+
+fn print_sessions(
+    out: &mut impl Write,
+    store: &Store,
+    user: Option<&str>,
+    output: &Output,
+) -> anyhow::Result<()> {
+    let rows: Vec<_> = facts::sessions(store, user)
+        .into_iter()
+        .map(|s| facts::session_row(store, s))
+        .collect();
+    if output.json {
+        for r in &rows {
+            serde_json::to_writer(&mut *out, r)?;
+            writeln!(out)?;
+        }
+    } else if output.csv {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record([
+            "session_id",
+            "user",
+            "first_seen",
+            "last_seen",
+            "duration_seconds",
+            "events",
+            "ips",
+            "clients",
+            "operations",
+        ])?;
+        for r in &rows {
+            let ops: Vec<String> = r
+                .operations
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            w.write_record([
+                csv_cell(r.session_id.as_deref().unwrap_or("")).as_ref(),
+                &csv_cell(&r.user),
+                &r.first_seen,
+                &r.last_seen,
+                &r.duration_seconds.to_string(),
+                &r.events.to_string(),
+                &csv_cell(&r.ips.join(" ")),
+                &csv_cell(&r.clients.join(" | ")),
+                &csv_cell(&ops.join(" ")),
+            ])?;
+        }
+        w.flush()?;
+    } else {
+        writeln!(
+            out,
+            "{}",
+            table::row(&[
+                ("SESSION", 8),
+                ("USER", 22),
+                ("FIRST SEEN (UTC)", 16),
+                ("DUR", 6),
+                ("EVENTS", 6),
+                ("IPS", 3),
+                ("TOP OPERATIONS", 12)
+            ])
+        )?;
+        for r in &rows {
+            let first = r.first_seen.replace('T', " ");
+            let ops: Vec<&str> = r.operations.keys().map(String::as_str).collect();
+            let session = store
+                .lookup(r.session_id.as_deref().unwrap_or(""))
+                .and_then(|id| store.lookup(&r.user).and_then(|u| store.session(id, u)));
+            let top: Vec<String> = session.map_or_else(
+                || ops.iter().map(|s| s.to_string()).collect(),
+                |s| {
+                    s.operations
+                        .iter()
+                        .take(3)
+                        .map(|&(op, _)| store.str(op).to_string())
+                        .collect()
+                },
+            );
+            writeln!(
+                out,
+                "{}",
+                table::row(&[
+                    (&short_id(r.session_id.as_deref()), 8),
+                    (&r.user, 22),
+                    (&first[..16.min(first.len())], 16),
+                    (&short_duration(r.duration_seconds), 6),
+                    (&r.events.to_string(), 6),
+                    (&r.ips.len().to_string(), 3),
+                    (&top.join(","), 12),
+                ])
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn print_timeline(
+    out: &mut impl Write,
+    store: &Store,
+    filter: &TimelineFilter,
+    output: &Output,
+) -> anyhow::Result<()> {
+    let ids = facts::timeline(store, filter);
+    if output.json {
+        for &i in &ids {
+            serde_json::to_writer(
+                &mut *out,
+                &facts::timeline_row(store, &store.events[i as usize]),
+            )?;
+            writeln!(out)?;
+        }
+    } else if output.csv {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record([
+            "time",
+            "user",
+            "session_id",
+            "operation",
+            "ip",
+            "client",
+            "target",
+            "summary",
+            "record_id",
+        ])?;
+        for &i in &ids {
+            let r = facts::timeline_row(store, &store.events[i as usize]);
+            let o = |s: &Option<String>| csv_cell(s.as_deref().unwrap_or("")).into_owned();
+            w.write_record([
+                r.time,
+                csv_cell(&r.user).into_owned(),
+                o(&r.session_id),
+                csv_cell(&r.operation).into_owned(),
+                o(&r.ip),
+                o(&r.client),
+                o(&r.target),
+                csv_cell(&r.summary).into_owned(),
+                o(&r.record_id),
+            ])?;
+        }
+        w.flush()?;
+    } else {
+        // The user column only when the rows span several users; the summary takes the rest.
+        let first_user = ids.first().map(|&i| store.events[i as usize].user);
+        let many_users = ids
+            .iter()
+            .any(|&i| Some(store.events[i as usize].user) != first_user);
+        let user_width = if many_users { 19 } else { 0 };
+        let columns_before_summary = if many_users { 5 } else { 4 };
+        let summary_width = table_width()
+            .saturating_sub(16 + 8 + 18 + 15 + user_width + columns_before_summary + 1);
+        let header: Vec<(&str, usize)> = [
+            ("TIME (UTC)", 16),
+            ("SESSION", 8),
+            ("USER", user_width),
+            ("OPERATION", 18),
+            ("IP", 15),
+            ("SUMMARY", summary_width),
+        ]
+        .into_iter()
+        .filter(|c| c.1 > 0)
+        .collect();
+        writeln!(out, "{}", table::row(&header))?;
+        for &i in &ids {
+            let e = &store.events[i as usize];
+            let time = rfc3339(e.time).replace('T', " ");
+            let session = short_id((!e.session.is_empty()).then(|| store.str(e.session)));
+            let cells: Vec<(&str, usize)> = [
+                (&time[..16], 16),
+                (session.as_str(), 8),
+                (store.str(e.user), user_width),
+                (store.str(e.operation), 18),
+                (store.str(e.ip), 15),
+                (store.str(e.summary), summary_width),
+            ]
+            .into_iter()
+            .filter(|c| c.1 > 0)
+            .collect();
+            writeln!(out, "{}", table::row(&cells))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! The facts the batch commands print (and tests check), built from the store. Field names are
+//! a contract with scripts: add fields freely, never rename them.
+
+use crate::load::{FileReport, LoadReport};
+use crate::model::{Event, RecordId, record_type_name};
+use crate::store::{Session, Store};
+use crate::time::rfc3339;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Serialize)]
+pub struct Stats {
+    pub events: usize,
+    pub duplicates: usize,
+    pub skipped: usize,
+    pub users: usize,
+    pub sessions: usize,
+    pub events_without_session: usize,
+    pub first_event: Option<String>,
+    pub last_event: Option<String>,
+    pub files: Vec<FileReport>,
+}
+
+pub fn stats(store: &Store, report: &LoadReport) -> Stats {
+    Stats {
+        events: store.events.len(),
+        duplicates: report.duplicates(),
+        skipped: report.skipped(),
+        users: store.users().len(),
+        sessions: store.distinct_session_ids(),
+        events_without_session: store.events_without_session(),
+        first_event: store.events.first().map(|e| rfc3339(e.time)),
+        last_event: store.events.last().map(|e| rfc3339(e.time)),
+        files: report.files.clone(),
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct SessionRow {
+    /// `null` for a user's activity without a session ID.
+    pub session_id: Option<String>,
+    pub user: String,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub duration_seconds: i64,
+    pub events: usize,
+    pub ips: Vec<String>,
+    pub clients: Vec<String>,
+    pub operations: BTreeMap<String, u32>,
+    pub token_ids: usize,
+}
+
+pub fn session_row(store: &Store, s: &Session) -> SessionRow {
+    let strs = |v: &[crate::intern::Sym]| v.iter().map(|&x| store.str(x).to_string()).collect();
+    SessionRow {
+        session_id: s.has_id().then(|| store.str(s.id).to_string()),
+        user: store.str(s.user).to_string(),
+        first_seen: rfc3339(s.first),
+        last_seen: rfc3339(s.last),
+        duration_seconds: s.last - s.first,
+        events: s.events.len(),
+        ips: strs(&s.ips),
+        clients: strs(&s.clients),
+        operations: s
+            .operations
+            .iter()
+            .map(|&(op, n)| (store.str(op).to_string(), n))
+            .collect(),
+        token_ids: s.tokens.len(),
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct TimelineRow {
+    pub time: String,
+    pub user: String,
+    pub session_id: Option<String>,
+    pub operation: String,
+    pub ip: Option<String>,
+    pub ip_original: Option<String>,
+    pub client: Option<String>,
+    pub target: Option<String>,
+    pub summary: String,
+    pub record_id: Option<String>,
+    pub record_type: u16,
+    pub record_type_name: &'static str,
+    pub workload: Option<String>,
+    pub result: Option<String>,
+    pub logon_type: Option<&'static str>,
+    pub token_id: Option<String>,
+}
+
+pub fn record_id(store: &Store, e: &Event) -> Option<String> {
+    match e.record_id {
+        RecordId::Guid(b) => Some(uuid::Uuid::from_bytes(b).hyphenated().to_string()),
+        RecordId::Other(s) if !s.is_empty() => Some(store.str(s).to_string()),
+        RecordId::Other(_) => None,
+    }
+}
+
+pub fn timeline_row(store: &Store, e: &Event) -> TimelineRow {
+    let opt = |s: crate::intern::Sym| (!s.is_empty()).then(|| store.str(s).to_string());
+    TimelineRow {
+        time: rfc3339(e.time),
+        user: store.str(e.user).to_string(),
+        session_id: opt(e.session),
+        operation: store.str(e.operation).to_string(),
+        ip: opt(e.ip),
+        ip_original: opt(e.ip_raw),
+        client: opt(e.client),
+        target: opt(e.target),
+        summary: store.str(e.summary).to_string(),
+        record_id: record_id(store, e),
+        record_type: e.record_type,
+        record_type_name: record_type_name(e.record_type),
+        workload: opt(e.workload),
+        result: opt(e.result),
+        logon_type: Some(e.logon_type.name()).filter(|n| !n.is_empty()),
+        token_id: opt(e.token),
+    }
+}
+
+/// Which events a `timeline` shows.
+#[derive(Debug, Default, Clone)]
+pub struct TimelineFilter {
+    pub user: Option<String>,
+    pub sessions: Vec<String>,
+    pub ip: Option<String>,
+}
+
+/// Event ids matching the filter, in time order. Unknown values match nothing.
+pub fn timeline(store: &Store, filter: &TimelineFilter) -> Vec<u32> {
+    use crate::store::Facet;
+    let mut candidates: Option<Vec<u32>> = None;
+    let mut narrow = |ids: Vec<u32>| {
+        candidates = Some(match candidates.take() {
+            None => ids,
+            Some(prev) => {
+                let keep: rustc_hash::FxHashSet<u32> = ids.into_iter().collect();
+                prev.into_iter().filter(|i| keep.contains(i)).collect()
+            }
+        });
+    };
+    let ids_of = |facet: Facet, value: &str| -> Vec<u32> {
+        store
+            .lookup(value)
+            .map(|s| store.events_with(facet, s).to_vec())
+            .unwrap_or_default()
+    };
+    if let Some(u) = &filter.user {
+        narrow(ids_of(Facet::User, &u.trim().to_lowercase()));
+    }
+    if !filter.sessions.is_empty() {
+        let mut ids: Vec<u32> = filter
+            .sessions
+            .iter()
+            .flat_map(|s| ids_of(Facet::Session, &s.trim().to_lowercase()))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        narrow(ids);
+    }
+    if let Some(ip) = &filter.ip {
+        let norm = crate::ip::normalise(ip).unwrap_or_default();
+        narrow(ids_of(Facet::Ip, &norm));
+    }
+    candidates.unwrap_or_else(|| (0..store.events.len() as u32).collect())
+}
+
+/// Sessions, optionally of one user, in order of first activity.
+pub fn sessions<'s>(store: &'s Store, user: Option<&str>) -> Vec<&'s Session> {
+    let user = user.map(|u| store.lookup(&u.trim().to_lowercase()));
+    store
+        .sessions
+        .iter()
+        .filter(|s| match user {
+            None => true,
+            Some(None) => false,
+            Some(Some(u)) => s.user == u,
+        })
+        .collect()
+}

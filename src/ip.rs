@@ -1,0 +1,89 @@
+//! Client IP normalisation (formats.md 7.4): the same address appears as `1.2.3.4`,
+//! `1.2.3.4:63070`, `[2a01::1]:36185`, `::ffff:1.2.3.4` or upper-case IPv6; all must join.
+
+use std::net::{IpAddr, Ipv6Addr};
+
+/// The normalised address, or `None` when the value means "no address"
+/// (`""`, `<null>`, `0.0.0.0`, `::`).
+pub fn normalise(raw: &str) -> Option<String> {
+    let s = raw.trim();
+    if s.is_empty() || s.eq_ignore_ascii_case("<null>") || s.eq_ignore_ascii_case("null") {
+        return None;
+    }
+    let host = if let Some(rest) = s.strip_prefix('[') {
+        rest.split(']').next().unwrap_or(rest)
+    } else if s.matches(':').count() == 1 && s.contains('.') {
+        // IPv4 with a source port. Bare IPv6 has several colons and keeps all its groups.
+        s.split(':').next().unwrap_or(s)
+    } else {
+        s
+    };
+    let host = host.split('%').next().unwrap_or(host);
+    match host.parse::<IpAddr>() {
+        Ok(ip) => {
+            let ip = match ip {
+                IpAddr::V6(v6) => v6
+                    .to_ipv4_mapped()
+                    .map(IpAddr::V4)
+                    .unwrap_or(IpAddr::V6(v6)),
+                v4 => v4,
+            };
+            if ip.is_unspecified() {
+                None
+            } else {
+                Some(ip.to_string())
+            }
+        }
+        Err(_) => Some(host.to_ascii_lowercase()),
+    }
+}
+
+/// The network an address belongs to, for "IPs in different networks": /24 for IPv4,
+/// /48 for IPv6. Unparseable values are their own network.
+pub fn network_of(ip: &str) -> String {
+    match ip.parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => {
+            let o = v4.octets();
+            format!("{}.{}.{}.0/24", o[0], o[1], o[2])
+        }
+        Ok(IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            let net = Ipv6Addr::new(s[0], s[1], s[2], 0, 0, 0, 0, 0);
+            format!("{net}/48")
+        }
+        Err(_) => ip.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_form_of_formats_7_4() {
+        let n = |s: &str| normalise(s);
+        assert_eq!(n("198.51.100.23").as_deref(), Some("198.51.100.23"));
+        assert_eq!(n("198.51.100.23:19823").as_deref(), Some("198.51.100.23"));
+        assert_eq!(
+            n("[2a01:110:8068:7:9bf8:aa87:e00a:5f1f]:36185").as_deref(),
+            Some("2a01:110:8068:7:9bf8:aa87:e00a:5f1f")
+        );
+        assert_eq!(
+            n("2603:10b6:5:345::11").as_deref(),
+            Some("2603:10b6:5:345::11")
+        );
+        assert_eq!(n("FE80::").as_deref(), Some("fe80::"));
+        assert_eq!(n("::1").as_deref(), Some("::1"));
+        assert_eq!(n("::ffff:1.2.3.4").as_deref(), Some("1.2.3.4"));
+        assert_eq!(n("0.0.0.0"), None);
+        assert_eq!(n(""), None);
+        assert_eq!(n("<null>"), None);
+        assert_eq!(n("not-an-ip").as_deref(), Some("not-an-ip"));
+    }
+
+    #[test]
+    fn networks() {
+        assert_eq!(network_of("198.51.100.23"), "198.51.100.0/24");
+        assert_eq!(network_of("2603:10b6:5:345::11"), "2603:10b6:5::/48");
+    }
+}

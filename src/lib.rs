@@ -1,0 +1,18 @@
+//! sessionscope: read Microsoft 365 / Exchange Online audit exports and organise them by the
+//! Azure AD session that made each action, so an attacker's session stands apart from the
+//! user's even behind the same IP.
+
+pub mod cli;
+pub mod facts;
+pub mod intern;
+pub mod ip;
+pub mod load;
+pub mod model;
+pub mod sanitize;
+pub mod store;
+pub mod synth;
+pub mod time;
+pub mod tui;
+
+pub use load::{LoadOptions, LoadReport, load};
+pub use store::{Facet, Session, Store};

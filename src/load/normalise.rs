@@ -1,0 +1,215 @@
+//! From one AuditData record (possibly inside wrappers) to one [`Event`].
+
+use super::record::{AppAccessContext, AuditRecord, lookup, name_values, nested};
+use super::summary::summarize;
+use crate::intern::{Interner, Sym};
+use crate::ip;
+use crate::model::{Event, LogonType, RecordId, SourceRef, is_absent_id, record_type_number};
+use crate::time;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+
+/// How deep wrappers may nest (SIEM test wrapper > message string > Defender envelope >
+/// properties > RawEventData is four).
+const MAX_WRAPPER_DEPTH: usize = 6;
+
+/// A record parsed and normalised, with the key used to drop duplicates.
+pub struct Normalised {
+    pub event: Event,
+    pub dedupe_key: u128,
+}
+
+/// Parses `json` (an AuditData object or a wrapper around one) into an event whose strings are
+/// interned in `interner`.
+pub fn normalise_json(
+    json: &str,
+    wrapper_id: Option<&str>,
+    source: SourceRef,
+    interner: &mut Interner,
+) -> Result<Normalised, String> {
+    visit(json, 0, wrapper_id, source, interner)
+}
+
+fn visit(
+    json: &str,
+    depth: usize,
+    wrapper_id: Option<&str>,
+    source: SourceRef,
+    interner: &mut Interner,
+) -> Result<Normalised, String> {
+    if depth > MAX_WRAPPER_DEPTH {
+        return Err("records nested too deeply in wrappers".into());
+    }
+    let rec: AuditRecord = serde_json::from_str(json).map_err(|e| json_error(&e))?;
+    if let Some(inner) = rec.inner() {
+        let outer_id = rec.wrapper_record_id().or(wrapper_id);
+        return visit_raw(inner, depth + 1, outer_id, source, interner);
+    }
+    build(&rec, json, wrapper_id, source, interner)
+}
+
+fn visit_raw(
+    raw: &RawValue,
+    depth: usize,
+    wrapper_id: Option<&str>,
+    source: SourceRef,
+    interner: &mut Interner,
+) -> Result<Normalised, String> {
+    let text = raw.get();
+    if text.starts_with('"') {
+        let decoded: String = serde_json::from_str(text).map_err(|e| json_error(&e))?;
+        visit(&decoded, depth, wrapper_id, source, interner)
+    } else if text.starts_with('{') {
+        visit(text, depth, wrapper_id, source, interner)
+    } else {
+        Err("wrapped AuditData is neither an object nor a JSON string".into())
+    }
+}
+
+pub fn json_error(e: &serde_json::Error) -> String {
+    let what = match e.classify() {
+        serde_json::error::Category::Eof => "JSON cut short",
+        serde_json::error::Category::Syntax => "invalid JSON",
+        serde_json::error::Category::Data => "unexpected JSON shape",
+        serde_json::error::Category::Io => "read error",
+    };
+    format!("{what} ({e})")
+}
+
+fn present<'s>(s: &'s Option<Cow<'_, str>>) -> Option<&'s str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn lower(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) || !s.is_ascii() {
+        Cow::Owned(s.to_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+fn session_id(rec: &AuditRecord, ctx: &AppAccessContext) -> Option<String> {
+    let candidate = present(&rec.session_id)
+        .filter(|s| !is_absent_id(s))
+        .map(str::to_owned)
+        .or_else(|| {
+            present(&ctx.aad_session_id)
+                .filter(|s| !is_absent_id(s))
+                .map(str::to_owned)
+        })
+        .or_else(|| {
+            let props = name_values(rec.device_properties);
+            lookup(&props, "SessionId")
+                .filter(|s| !is_absent_id(s))
+                .map(str::to_owned)
+        })?;
+    Some(candidate.to_ascii_lowercase())
+}
+
+fn client(rec: &AuditRecord) -> Option<String> {
+    if let Some(c) = present(&rec.client_info_string).or(present(&rec.user_agent)) {
+        return Some(c.to_owned());
+    }
+    let props = name_values(rec.extended_properties);
+    lookup(&props, "UserAgent").map(str::to_owned)
+}
+
+/// The mailbox or object an action was aimed at.
+fn target(rec: &AuditRecord) -> Option<String> {
+    if let Some(owner) = present(&rec.mailbox_owner_upn) {
+        return Some(owner.to_lowercase());
+    }
+    if rec.parameters.is_some() {
+        let params = name_values(rec.parameters);
+        if let Some(identity) = lookup(&params, "Identity") {
+            let mailbox = identity.split('\\').next().unwrap_or(identity);
+            return Some(mailbox.trim().to_lowercase());
+        }
+    }
+    let object = present(&rec.object_id)?;
+    // Exchange admin ObjectIds read `server/Microsoft Exchange Hosted Organizations/org/alias\Rule`.
+    let last = object.rsplit('/').next().unwrap_or(object);
+    let mailbox = last.split('\\').next().unwrap_or(last);
+    Some(if mailbox.is_empty() { object } else { mailbox }.to_lowercase())
+}
+
+fn record_key(id: Option<&str>, json: &str, interner: &mut Interner) -> (RecordId, u128) {
+    if let Some(id) = id
+        && let Ok(uuid) = uuid::Uuid::try_parse(id)
+        && !uuid.is_nil()
+    {
+        return (RecordId::Guid(*uuid.as_bytes()), uuid.as_u128());
+    }
+    // Anonymised or missing ids ("ANONYMIZED", "8e2cdebf") are not unique: only a record
+    // identical to the byte is a duplicate.
+    let rid = RecordId::Other(interner.intern(id.unwrap_or("")));
+    (rid, content_hash(json.as_bytes()))
+}
+
+fn content_hash(bytes: &[u8]) -> u128 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut a = rustc_hash::FxBuildHasher.build_hasher();
+    a.write(bytes);
+    let mut b = rustc_hash::FxBuildHasher.build_hasher();
+    b.write_usize(bytes.len());
+    b.write(bytes.get(..64).unwrap_or(bytes));
+    b.write(bytes.get(bytes.len().saturating_sub(64)..).unwrap_or(bytes));
+    // The top bit marks content keys so they never collide with a GUID key of the same value.
+    (u128::from(a.finish()) << 64 | u128::from(b.finish())) | (1u128 << 127)
+}
+
+fn build(
+    rec: &AuditRecord,
+    json: &str,
+    wrapper_id: Option<&str>,
+    source: SourceRef,
+    interner: &mut Interner,
+) -> Result<Normalised, String> {
+    let Some(created) = present(&rec.creation_time) else {
+        return Err("record has no CreationTime".into());
+    };
+    let Some(time) = time::parse_iso(created) else {
+        return Err(format!("CreationTime {created:?} is not a timestamp"));
+    };
+    let operation = present(&rec.operation).unwrap_or("");
+    let ctx: AppAccessContext = nested(rec.app_access_context).unwrap_or_default();
+
+    let ip_raw = [
+        &rec.client_ip,
+        &rec.client_ip_address,
+        &rec.actor_ip_address,
+    ]
+    .into_iter()
+    .filter_map(present)
+    .find(|raw| ip::normalise(raw).is_some());
+    let ip_norm = ip_raw.and_then(ip::normalise);
+
+    let (record_id, dedupe_key) = record_key(present(&rec.id).or(wrapper_id), json, interner);
+    let summary = summarize(operation, rec);
+    let issued_at = present(&ctx.issued_at_time)
+        .and_then(time::parse_iso)
+        .unwrap_or(i64::MIN);
+    let token = present(&ctx.unique_token_id).filter(|t| !is_absent_id(t));
+
+    let mut sym = |s: Option<&str>| s.map_or(Sym::EMPTY, |s| interner.intern(s));
+    let event = Event {
+        time,
+        issued_at,
+        user: sym(present(&rec.user_id).map(lower).as_deref()),
+        operation: sym(Some(operation)),
+        session: sym(session_id(rec, &ctx).as_deref()),
+        ip: sym(ip_norm.as_deref()),
+        ip_raw: sym(ip_raw),
+        client: sym(client(rec).as_deref()),
+        target: sym(target(rec).as_deref()),
+        summary: sym(Some(&summary)),
+        workload: sym(present(&rec.workload)),
+        result: sym(present(&rec.result_status)),
+        token: sym(token),
+        record_id,
+        record_type: present(&rec.record_type).map_or(0, record_type_number),
+        logon_type: present(&rec.logon_type).map_or(LogonType::Unknown, LogonType::parse),
+        source,
+    };
+    Ok(Normalised { event, dedupe_key })
+}

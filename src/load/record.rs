@@ -1,0 +1,268 @@
+//! The AuditData record as typed, borrowed serde structs.
+//!
+//! Only the fields sessionscope reads are named; serde skips the rest without allocating.
+//! Nested payloads (`Parameters`, `Item`, `Folders`, ...) are captured as raw JSON slices and
+//! parsed only when a summary needs them, and every field is lenient about its type: a collector
+//! that writes a number as a string, or an array as a JSON string ("stringly JSON"), costs that
+//! one field, never the record.
+
+use serde::Deserialize;
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::fmt;
+
+pub type Str<'a> = Option<Cow<'a, str>>;
+
+/// Any scalar as text (`true` becomes `True`, as Exchange writes booleans); objects, arrays and
+/// null become `None`.
+pub fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Str<'de>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Str<'de>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Borrowed(v)))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v.to_owned())))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v)))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v.to_string())))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v.to_string())))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v.to_string())))
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Borrowed(if v { "True" } else { "False" })))
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+type Raw<'a> = Option<&'a RawValue>;
+
+/// One AuditData record, or one of the wrappers around it (cmdlet output, Graph
+/// `auditLogRecord`, SIEM `message`, Defender `properties.RawEventData`).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AuditRecord<'a> {
+    #[serde(rename = "Id", borrow, deserialize_with = "lenient")]
+    pub id: Str<'a>,
+    #[serde(rename = "CreationTime", borrow, deserialize_with = "lenient")]
+    pub creation_time: Str<'a>,
+    #[serde(rename = "Operation", borrow, deserialize_with = "lenient")]
+    pub operation: Str<'a>,
+    #[serde(rename = "RecordType", borrow, deserialize_with = "lenient")]
+    pub record_type: Str<'a>,
+    #[serde(rename = "UserId", borrow, deserialize_with = "lenient")]
+    pub user_id: Str<'a>,
+    #[serde(rename = "Workload", borrow, deserialize_with = "lenient")]
+    pub workload: Str<'a>,
+    #[serde(rename = "ResultStatus", borrow, deserialize_with = "lenient")]
+    pub result_status: Str<'a>,
+    #[serde(rename = "ClientIP", borrow, deserialize_with = "lenient")]
+    pub client_ip: Str<'a>,
+    #[serde(rename = "ClientIPAddress", borrow, deserialize_with = "lenient")]
+    pub client_ip_address: Str<'a>,
+    #[serde(rename = "ActorIpAddress", borrow, deserialize_with = "lenient")]
+    pub actor_ip_address: Str<'a>,
+    #[serde(rename = "SessionId", borrow, deserialize_with = "lenient")]
+    pub session_id: Str<'a>,
+    #[serde(rename = "ClientInfoString", borrow, deserialize_with = "lenient")]
+    pub client_info_string: Str<'a>,
+    #[serde(rename = "UserAgent", borrow, deserialize_with = "lenient")]
+    pub user_agent: Str<'a>,
+    #[serde(rename = "MailboxOwnerUPN", borrow, deserialize_with = "lenient")]
+    pub mailbox_owner_upn: Str<'a>,
+    #[serde(rename = "ObjectId", borrow, deserialize_with = "lenient")]
+    pub object_id: Str<'a>,
+    #[serde(rename = "LogonType", borrow, deserialize_with = "lenient")]
+    pub logon_type: Str<'a>,
+    #[serde(rename = "OperationCount", borrow, deserialize_with = "lenient")]
+    pub operation_count: Str<'a>,
+    #[serde(rename = "SendAsUserSmtp", borrow, deserialize_with = "lenient")]
+    pub send_as_user_smtp: Str<'a>,
+    #[serde(
+        rename = "SendOnBehalfOfUserSmtp",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    pub send_on_behalf_of_user_smtp: Str<'a>,
+    #[serde(rename = "LogonError", borrow, deserialize_with = "lenient")]
+    pub logon_error: Str<'a>,
+    #[serde(rename = "AppAccessContext", borrow)]
+    pub app_access_context: Raw<'a>,
+    #[serde(rename = "DeviceProperties", borrow)]
+    pub device_properties: Raw<'a>,
+    #[serde(rename = "ExtendedProperties", borrow)]
+    pub extended_properties: Raw<'a>,
+    #[serde(rename = "Parameters", borrow)]
+    pub parameters: Raw<'a>,
+    #[serde(rename = "OperationProperties", borrow)]
+    pub operation_properties: Raw<'a>,
+    #[serde(rename = "Item", borrow)]
+    pub item: Raw<'a>,
+    #[serde(rename = "Folder", borrow)]
+    pub folder: Raw<'a>,
+    #[serde(rename = "DestFolder", borrow)]
+    pub dest_folder: Raw<'a>,
+    #[serde(rename = "AffectedItems", borrow)]
+    pub affected_items: Raw<'a>,
+    #[serde(rename = "Folders", borrow)]
+    pub folders: Raw<'a>,
+
+    // Wrapper fields: when one is present the record is inside it.
+    #[serde(rename = "AuditData", borrow)]
+    pub wrapped_audit_data: Raw<'a>,
+    #[serde(rename = "auditData", borrow)]
+    pub wrapped_graph_audit_data: Raw<'a>,
+    #[serde(rename = "RawEventData", borrow)]
+    pub wrapped_raw_event_data: Raw<'a>,
+    #[serde(rename = "properties", borrow)]
+    pub wrapped_properties: Raw<'a>,
+    #[serde(rename = "message", borrow)]
+    pub wrapped_message: Raw<'a>,
+    #[serde(rename = "input", borrow)]
+    pub wrapped_input: Raw<'a>,
+    /// Cmdlet wrapper id (`Identity` == AuditData `Id`) and Graph's `id`.
+    #[serde(rename = "Identity", borrow, deserialize_with = "lenient")]
+    pub wrapper_identity: Str<'a>,
+    #[serde(rename = "id", borrow, deserialize_with = "lenient")]
+    pub wrapper_id: Str<'a>,
+}
+
+impl<'a> AuditRecord<'a> {
+    /// The first wrapped record found, if this object is a wrapper.
+    pub fn inner(&self) -> Option<&'a RawValue> {
+        self.wrapped_audit_data
+            .or(self.wrapped_graph_audit_data)
+            .or(self.wrapped_raw_event_data)
+            .or(self.wrapped_properties)
+            .or(self.wrapped_message)
+            .or(self.wrapped_input)
+    }
+
+    pub fn wrapper_record_id(&self) -> Option<&str> {
+        self.wrapper_identity
+            .as_deref()
+            .or(self.wrapper_id.as_deref())
+    }
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(default)]
+pub struct NameValue<'a> {
+    #[serde(rename = "Name", borrow, deserialize_with = "lenient")]
+    pub name: Str<'a>,
+    #[serde(rename = "Value", borrow, deserialize_with = "lenient")]
+    pub value: Str<'a>,
+}
+
+impl NameValue<'_> {
+    fn into_owned(self) -> NameValue<'static> {
+        NameValue {
+            name: self.name.map(|c| Cow::Owned(c.into_owned())),
+            value: self.value.map(|c| Cow::Owned(c.into_owned())),
+        }
+    }
+}
+
+/// A `[{Name, Value}]` list, given as an array or as a JSON string holding one.
+pub fn name_values(raw: Raw<'_>) -> Vec<NameValue<'_>> {
+    let Some(raw) = raw else { return Vec::new() };
+    let text = raw.get();
+    if text.starts_with('"') {
+        let Ok(inner) = serde_json::from_str::<String>(text) else {
+            return Vec::new();
+        };
+        return serde_json::from_str::<Vec<NameValue>>(&inner)
+            .map(|v| v.into_iter().map(NameValue::into_owned).collect())
+            .unwrap_or_default();
+    }
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+/// The value of `name` in a `[{Name, Value}]` list, ignoring case and empty values.
+pub fn lookup<'v>(list: &'v [NameValue<'_>], name: &str) -> Option<&'v str> {
+    list.iter()
+        .find(|nv| {
+            nv.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        })
+        .and_then(|nv| nv.value.as_deref())
+        .filter(|v| !v.is_empty())
+}
+
+/// Parses a nested payload into `T`; a malformed payload yields `None`, never an error.
+pub fn nested<'a, T: Deserialize<'a>>(raw: Raw<'a>) -> Option<T> {
+    serde_json::from_str(raw?.get()).ok()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AppAccessContext<'a> {
+    #[serde(rename = "AADSessionId", borrow, deserialize_with = "lenient")]
+    pub aad_session_id: Str<'a>,
+    #[serde(rename = "UniqueTokenId", borrow, deserialize_with = "lenient")]
+    pub unique_token_id: Str<'a>,
+    #[serde(rename = "IssuedAtTime", borrow, deserialize_with = "lenient")]
+    pub issued_at_time: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FolderRef<'a> {
+    #[serde(rename = "Path", borrow, deserialize_with = "lenient")]
+    pub path: Str<'a>,
+    #[serde(rename = "Name", borrow, deserialize_with = "lenient")]
+    pub name: Str<'a>,
+    #[serde(rename = "MemberUpn", borrow, deserialize_with = "lenient")]
+    pub member_upn: Str<'a>,
+    #[serde(rename = "MemberRights", borrow, deserialize_with = "lenient")]
+    pub member_rights: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Item<'a> {
+    #[serde(rename = "Subject", borrow, deserialize_with = "lenient")]
+    pub subject: Str<'a>,
+    #[serde(rename = "ParentFolder", borrow)]
+    pub parent_folder: Option<FolderRef<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FolderAccess<'a> {
+    #[serde(rename = "Path", borrow, deserialize_with = "lenient")]
+    pub path: Str<'a>,
+    #[serde(rename = "FolderItems")]
+    pub folder_items: Option<Vec<IgnoredAny>>,
+}

@@ -1,0 +1,318 @@
+//! One line saying what a record did, in an investigator's words: which inbox rule forwards
+//! where, which permission went to whom, how many items were read or deleted.
+
+use super::record::{
+    AuditRecord, FolderAccess, FolderRef, Item, NameValue, lookup, name_values, nested,
+};
+use serde::Deserialize;
+
+const MAX_LEN: usize = 300;
+
+pub fn summarize(op: &str, rec: &AuditRecord) -> String {
+    let mut s = if op.ends_with("-InboxRule") {
+        inbox_rule(&name_values(rec.parameters))
+    } else if op == "UpdateInboxRules" {
+        client_rule(&name_values(rec.operation_properties))
+    } else if op == "Set-Mailbox" {
+        set_mailbox(&name_values(rec.parameters))
+    } else if op.ends_with("Permission") {
+        permission_cmdlet(op, &name_values(rec.parameters))
+    } else if op.ends_with("FolderPermissions") {
+        folder_permission(rec)
+    } else if op == "MailItemsAccessed" {
+        mail_items_accessed(rec)
+    } else if rec.affected_items.is_some() || rec.folder.is_some() {
+        items_moved(rec)
+    } else if op.starts_with("Send") {
+        sent(rec)
+    } else if op.starts_with("UserLogin") || op.starts_with("UserLoggedIn") {
+        logon(rec)
+    } else if rec.item.is_some() {
+        item(rec)
+    } else {
+        parameters(&name_values(rec.parameters))
+    };
+    if s.len() > MAX_LEN {
+        let mut cut = MAX_LEN;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.push('…');
+    }
+    s
+}
+
+fn is_true(v: Option<&str>) -> bool {
+    v.is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+/// `New-InboxRule`/`Set-InboxRule`/...: conditions, then actions.
+fn inbox_rule(p: &[NameValue]) -> String {
+    let mut out = String::new();
+    if let Some(name) = lookup(p, "Name").or_else(|| lookup(p, "Identity")) {
+        out.push_str(&format!("rule \"{name}\""));
+    }
+    let mut conditions = Vec::new();
+    for nv in p {
+        let (Some(name), Some(value)) = (nv.name.as_deref(), nv.value.as_deref()) else {
+            continue;
+        };
+        if value.is_empty() {
+            continue;
+        }
+        let field = match name {
+            "From" => Some("from".to_string()),
+            "SentTo" => Some("sent to".to_string()),
+            n if n.ends_with("ContainsWords") => {
+                let what = n.trim_end_matches("ContainsWords");
+                let what = match what {
+                    "SubjectOrBody" => "subject or body",
+                    "FromAddress" => "sender address",
+                    "Subject" => "subject",
+                    "Body" => "body",
+                    "RecipientAddress" => "recipient address",
+                    other => other,
+                };
+                Some(format!("{what} contains"))
+            }
+            _ => None,
+        };
+        if let Some(field) = field {
+            conditions.push(format!("{field} \"{value}\""));
+        }
+    }
+    let mut actions = Vec::new();
+    for (param, label) in [
+        ("ForwardTo", "forward to"),
+        ("RedirectTo", "redirect to"),
+        ("ForwardAsAttachmentTo", "forward as attachment to"),
+        ("CopyToFolder", "copy to"),
+        ("MoveToFolder", "move to"),
+    ] {
+        if let Some(v) = lookup(p, param) {
+            actions.push(format!("{label} {v}"));
+        }
+    }
+    for (param, label) in [
+        ("MarkAsRead", "mark as read"),
+        ("DeleteMessage", "delete"),
+        ("StopProcessingRules", "stop processing rules"),
+    ] {
+        if is_true(lookup(p, param)) {
+            actions.push(label.to_string());
+        }
+    }
+    if !conditions.is_empty() {
+        out.push_str(" if ");
+        out.push_str(&conditions.join(" and "));
+    }
+    if !actions.is_empty() {
+        out.push_str(": ");
+        out.push_str(&actions.join(", "));
+    }
+    out.trim_start().to_string()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RuleAction {
+    #[serde(rename = "ActionType")]
+    action_type: String,
+    #[serde(rename = "Recipients")]
+    recipients: Vec<String>,
+    #[serde(rename = "FolderName")]
+    folder: String,
+}
+
+/// `UpdateInboxRules` (rules written by a mail client over MAPI/EWS): the details sit in
+/// `OperationProperties`, actions as a JSON string.
+fn client_rule(p: &[NameValue]) -> String {
+    let mut out = String::new();
+    let op = lookup(p, "RuleOperation").unwrap_or("rule change");
+    out.push_str(op);
+    if let Some(name) = lookup(p, "RuleName") {
+        out.push_str(&format!(" \"{name}\""));
+    }
+    if let Some(actions) = lookup(p, "RuleActions") {
+        let parsed: Vec<RuleAction> = serde_json::from_str(actions).unwrap_or_default();
+        let words: Vec<String> = parsed
+            .iter()
+            .map(|a| {
+                let mut w = a.action_type.clone();
+                if !a.recipients.is_empty() {
+                    w.push_str(" to ");
+                    w.push_str(&a.recipients.join(", "));
+                }
+                if !a.folder.is_empty() {
+                    w.push_str(&format!(" \"{}\"", a.folder));
+                }
+                w
+            })
+            .collect();
+        if !words.is_empty() {
+            out.push_str(": ");
+            out.push_str(&words.join("; "));
+        }
+    }
+    if let Some(cond) = lookup(p, "RuleCondition") {
+        out.push_str(" when ");
+        out.push_str(cond);
+    }
+    out
+}
+
+fn set_mailbox(p: &[NameValue]) -> String {
+    let identity = lookup(p, "Identity").unwrap_or("mailbox");
+    let target = lookup(p, "ForwardingSmtpAddress").or_else(|| lookup(p, "ForwardingAddress"));
+    match target {
+        Some(t) => {
+            let keep = if is_true(lookup(p, "DeliverToMailboxAndForward")) {
+                " (keeps a copy)"
+            } else {
+                ""
+            };
+            format!("forward {identity} to {t}{keep}")
+        }
+        None => parameters(p),
+    }
+}
+
+fn permission_cmdlet(op: &str, p: &[NameValue]) -> String {
+    let verb = if op.starts_with("Remove") {
+        "remove"
+    } else {
+        "grant"
+    };
+    let rights = lookup(p, "AccessRights").unwrap_or("rights");
+    let on = lookup(p, "Identity").unwrap_or("?");
+    let to = lookup(p, "User")
+        .or_else(|| lookup(p, "Trustee"))
+        .unwrap_or("?");
+    format!("{verb} {rights} on {on} to {to}")
+}
+
+fn folder_permission(rec: &AuditRecord) -> String {
+    let item: Item = nested(rec.item).unwrap_or_default();
+    let f = item.parent_folder.unwrap_or_default();
+    let path = f.path.as_deref().or(f.name.as_deref()).unwrap_or("folder");
+    let who = f.member_upn.as_deref().unwrap_or("?");
+    let rights = f.member_rights.as_deref().unwrap_or("rights");
+    format!("{path}: {rights} for {who}")
+}
+
+fn mail_items_accessed(rec: &AuditRecord) -> String {
+    let props = name_values(rec.operation_properties);
+    let access = lookup(&props, "MailAccessType").unwrap_or("Access");
+    let folders: Vec<FolderAccess> = nested(rec.folders).unwrap_or_default();
+    let items: usize = folders
+        .iter()
+        .map(|f| f.folder_items.as_ref().map_or(0, Vec::len))
+        .sum();
+    let count = rec
+        .operation_count
+        .as_deref()
+        .and_then(|c| c.parse::<usize>().ok())
+        .unwrap_or(items);
+    let paths: Vec<&str> = folders.iter().filter_map(|f| f.path.as_deref()).collect();
+    let mut out = format!(
+        "{access}, {count} item{}",
+        if count == 1 { "" } else { "s" }
+    );
+    if !paths.is_empty() {
+        out.push_str(" in ");
+        out.push_str(&paths.join(", "));
+    }
+    if is_true(lookup(&props, "IsThrottled")) {
+        out.push_str(" (throttled)");
+    }
+    out
+}
+
+fn items_moved(rec: &AuditRecord) -> String {
+    let items: Vec<Item> = nested(rec.affected_items).unwrap_or_default();
+    let from: FolderRef = nested(rec.folder).unwrap_or_default();
+    let to: FolderRef = nested(rec.dest_folder).unwrap_or_default();
+    let n = items.len().max(1);
+    let mut out = format!("{n} item{}", if n == 1 { "" } else { "s" });
+    let from_path = from.path.as_deref().or_else(|| {
+        items
+            .first()
+            .and_then(|i| i.parent_folder.as_ref())
+            .and_then(|f| f.path.as_deref())
+    });
+    if let Some(p) = from_path {
+        out.push_str(&format!(" from {p}"));
+    }
+    if let Some(p) = to.path.as_deref() {
+        out.push_str(&format!(" to {p}"));
+    }
+    let subjects: Vec<String> = items
+        .iter()
+        .filter_map(|i| i.subject.as_deref())
+        .filter(|s| !s.is_empty())
+        .take(3)
+        .map(|s| format!("\"{s}\""))
+        .collect();
+    if !subjects.is_empty() {
+        out.push_str(": ");
+        out.push_str(&subjects.join(", "));
+    }
+    out
+}
+
+fn sent(rec: &AuditRecord) -> String {
+    let item: Item = nested(rec.item).unwrap_or_default();
+    let mut out = match item.subject.as_deref() {
+        Some(s) => format!("subject \"{s}\""),
+        None => "message sent".to_string(),
+    };
+    if let Some(a) = rec.send_as_user_smtp.as_deref().filter(|s| !s.is_empty()) {
+        out.push_str(&format!(" as {a}"));
+    }
+    if let Some(a) = rec
+        .send_on_behalf_of_user_smtp
+        .as_deref()
+        .filter(|s| !s.is_empty())
+    {
+        out.push_str(&format!(" on behalf of {a}"));
+    }
+    out
+}
+
+fn logon(rec: &AuditRecord) -> String {
+    let props = name_values(rec.extended_properties);
+    let mut parts = Vec::new();
+    if let Some(r) = lookup(&props, "RequestType") {
+        parts.push(r.to_string());
+    }
+    if let Some(r) = lookup(&props, "ResultStatusDetail") {
+        parts.push(r.to_string());
+    }
+    if let Some(e) = rec.logon_error.as_deref().filter(|e| !e.is_empty()) {
+        parts.push(format!("error {e}"));
+    }
+    parts.join(", ")
+}
+
+fn item(rec: &AuditRecord) -> String {
+    let item: Item = nested(rec.item).unwrap_or_default();
+    let folder = item
+        .parent_folder
+        .as_ref()
+        .and_then(|f| f.path.as_deref().or(f.name.as_deref()));
+    match (item.subject.as_deref(), folder) {
+        (Some(s), Some(f)) => format!("\"{s}\" in {f}"),
+        (Some(s), None) => format!("\"{s}\""),
+        (None, Some(f)) => format!("in {f}"),
+        (None, None) => String::new(),
+    }
+}
+
+/// Cmdlet parameters as `Name=Value`, for admin operations without a special reading.
+fn parameters(p: &[NameValue]) -> String {
+    p.iter()
+        .filter_map(|nv| Some(format!("{}={}", nv.name.as_deref()?, nv.value.as_deref()?)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}

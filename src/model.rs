@@ -1,0 +1,178 @@
+//! The normalised event and the small vocabularies around it. No I/O here.
+
+use crate::intern::Sym;
+
+/// Where the raw record of an event lives, so the detail view can re-read it instead of the
+/// store keeping a second copy of every record in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceRef {
+    pub file: u16,
+    /// Byte range of the record (CSV row, JSON line or JSON element) in the decoded file.
+    pub offset: u64,
+    pub len: u32,
+}
+
+/// The audit record's `Id`. GUIDs (the normal case) are stored as 16 bytes; anything else
+/// (anonymised ids) is interned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RecordId {
+    Guid([u8; 16]),
+    Other(Sym),
+}
+
+/// One audit record, normalised. Strings are interned handles into the store's interner;
+/// `Sym::EMPTY` means absent.
+#[derive(Debug, Clone, Copy)]
+pub struct Event {
+    /// Unix seconds, UTC, from AuditData `CreationTime`.
+    pub time: i64,
+    /// Token issue time (`AppAccessContext.IssuedAtTime`), Unix seconds, or `i64::MIN`.
+    pub issued_at: i64,
+    pub user: Sym,
+    pub operation: Sym,
+    pub session: Sym,
+    pub ip: Sym,
+    pub ip_raw: Sym,
+    pub client: Sym,
+    pub target: Sym,
+    pub summary: Sym,
+    pub workload: Sym,
+    pub result: Sym,
+    pub token: Sym,
+    pub record_id: RecordId,
+    pub record_type: u16,
+    pub logon_type: LogonType,
+    pub source: SourceRef,
+}
+
+/// Exchange mailbox `LogonType` (SCHEMA "Exchange Mailbox schema").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogonType {
+    #[default]
+    Unknown,
+    Owner,
+    Admin,
+    Delegated,
+    Transport,
+    SystemService,
+    BestAccess,
+    DelegatedAdmin,
+}
+
+impl LogonType {
+    pub fn parse(s: &str) -> LogonType {
+        match s.trim() {
+            "0" | "Owner" => LogonType::Owner,
+            "1" | "Admin" => LogonType::Admin,
+            "2" | "Delegated" | "Delegate" => LogonType::Delegated,
+            "3" | "Transport" => LogonType::Transport,
+            "4" | "SystemService" => LogonType::SystemService,
+            "5" | "BestAccess" => LogonType::BestAccess,
+            "6" | "DelegatedAdmin" => LogonType::DelegatedAdmin,
+            _ => LogonType::Unknown,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            LogonType::Unknown => "",
+            LogonType::Owner => "Owner",
+            LogonType::Admin => "Admin",
+            LogonType::Delegated => "Delegated",
+            LogonType::Transport => "Transport",
+            LogonType::SystemService => "SystemService",
+            LogonType::BestAccess => "BestAccess",
+            LogonType::DelegatedAdmin => "DelegatedAdmin",
+        }
+    }
+}
+
+const RECORD_TYPES: &[(u16, &str)] = &[
+    (1, "ExchangeAdmin"),
+    (2, "ExchangeItem"),
+    (3, "ExchangeItemGroup"),
+    (4, "SharePoint"),
+    (6, "SharePointFileOperation"),
+    (7, "OneDrive"),
+    (8, "AzureActiveDirectory"),
+    (9, "AzureActiveDirectoryAccountLogon"),
+    (10, "DataCenterSecurityCmdlet"),
+    (11, "ComplianceDLPSharePoint"),
+    (13, "ComplianceDLPExchange"),
+    (14, "SharePointSharingOperation"),
+    (15, "AzureActiveDirectoryStsLogon"),
+    (18, "SecurityComplianceCenterEOPCmdlet"),
+    (19, "ExchangeAggregatedOperation"),
+    (20, "PowerBIAudit"),
+    (25, "MicrosoftTeams"),
+    (28, "ThreatIntelligence"),
+    (29, "MailSubmission"),
+    (40, "SecurityComplianceAlerts"),
+    (41, "ThreatIntelligenceUrl"),
+    (47, "ThreatIntelligenceAtpContent"),
+    (50, "ExchangeItemAggregated"),
+    (52, "DataInsightsRestApiAudit"),
+    (54, "SharePointListItemOperation"),
+    (64, "AirInvestigation"),
+    (65, "Quarantine"),
+    (66, "MicrosoftForms"),
+    (68, "ComplianceManager"),
+    (78, "PowerBIDlp"),
+    (90, "MicrosoftDefenderForIdentity"),
+    (180, "MicrosoftDefenderExperts"),
+];
+
+/// Name of a `RecordType` number; unknown numbers have no name.
+pub fn record_type_name(n: u16) -> &'static str {
+    RECORD_TYPES
+        .iter()
+        .find(|(k, _)| *k == n)
+        .map_or("", |(_, v)| v)
+}
+
+/// Number of a `RecordType` given as a number, a PascalCase name (cmdlet CSV) or a
+/// lower-camel name (Graph); 0 when unknown.
+pub fn record_type_number(s: &str) -> u16 {
+    let s = s.trim();
+    if let Ok(n) = s.parse() {
+        return n;
+    }
+    RECORD_TYPES
+        .iter()
+        .find(|(_, v)| v.eq_ignore_ascii_case(s))
+        .map_or(0, |(k, _)| *k)
+}
+
+/// True for session id values that mean "no session": empty, all-zero GUIDs and the
+/// `NULL` that spreadsheet and DuckDB round trips leave behind.
+pub fn is_absent_id(s: &str) -> bool {
+    let s = s.trim();
+    s.is_empty()
+        || s.eq_ignore_ascii_case("null")
+        || s.eq_ignore_ascii_case("<null>")
+        || s.bytes()
+            .all(|b| b == b'0' || b == b'-' || b == b'{' || b == b'}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_types_both_ways() {
+        assert_eq!(record_type_name(50), "ExchangeItemAggregated");
+        assert_eq!(record_type_number("ExchangeAdmin"), 1);
+        assert_eq!(record_type_number("exchangeItemGroup"), 3);
+        assert_eq!(record_type_number("15"), 15);
+        assert_eq!(record_type_number("Nonsense"), 0);
+    }
+
+    #[test]
+    fn absent_session_ids() {
+        assert!(is_absent_id(""));
+        assert!(is_absent_id("00000000-0000-0000-0000-000000000000"));
+        assert!(is_absent_id("NULL"));
+        assert!(!is_absent_id("12bce6d0-bfeb-4a82-abe6-98ccf3196a11"));
+        assert!(!is_absent_id("ANONYMIZED"));
+    }
+}

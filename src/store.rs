@@ -1,0 +1,289 @@
+//! The in-memory event store: events in time order, interned strings, posting lists per facet
+//! (user, session, IP, client, operation, target) and the sessions built from them.
+
+use crate::intern::{Interner, Sym};
+use crate::load::{self, SourceFile};
+use crate::model::Event;
+use rustc_hash::FxHashMap;
+
+/// What a pivot can follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Facet {
+    User,
+    Session,
+    Ip,
+    Client,
+    Operation,
+    Target,
+}
+
+impl Facet {
+    pub const ALL: [Facet; 6] = [
+        Facet::User,
+        Facet::Session,
+        Facet::Ip,
+        Facet::Client,
+        Facet::Operation,
+        Facet::Target,
+    ];
+
+    pub fn of(self, e: &Event) -> Sym {
+        match self {
+            Facet::User => e.user,
+            Facet::Session => e.session,
+            Facet::Ip => e.ip,
+            Facet::Client => e.client,
+            Facet::Operation => e.operation,
+            Facet::Target => e.target,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Facet::User => "user",
+            Facet::Session => "session",
+            Facet::Ip => "IP",
+            Facet::Client => "client",
+            Facet::Operation => "operation",
+            Facet::Target => "target",
+        }
+    }
+}
+
+/// Event ids grouped by one facet's value, in time order, in one flat array.
+#[derive(Debug, Default)]
+struct Postings {
+    ranges: FxHashMap<Sym, (u32, u32)>,
+    ids: Vec<u32>,
+}
+
+impl Postings {
+    fn build(events: &[Event], key: impl Fn(&Event) -> Sym) -> Postings {
+        let mut counts: FxHashMap<Sym, u32> = FxHashMap::default();
+        for e in events {
+            let k = key(e);
+            if !k.is_empty() {
+                *counts.entry(k).or_default() += 1;
+            }
+        }
+        let mut ranges = FxHashMap::with_capacity_and_hasher(counts.len(), Default::default());
+        let mut next = 0u32;
+        for (k, n) in counts {
+            ranges.insert(k, (next, 0));
+            next += n;
+        }
+        let mut ids = vec![0u32; next as usize];
+        for (i, e) in events.iter().enumerate() {
+            let k = key(e);
+            if let Some((start, len)) = ranges.get_mut(&k) {
+                ids[(*start + *len) as usize] = i as u32;
+                *len += 1;
+            }
+        }
+        Postings { ranges, ids }
+    }
+
+    fn get(&self, k: Sym) -> &[u32] {
+        match self.ranges.get(&k) {
+            Some(&(start, len)) => &self.ids[start as usize..(start + len) as usize],
+            None => &[],
+        }
+    }
+}
+
+/// One logon session of one user, or a user's activity without a session ID
+/// (`id == Sym::EMPTY`: legacy/basic auth, system actions).
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: Sym,
+    pub user: Sym,
+    pub first: i64,
+    pub last: i64,
+    /// Event ids in time order.
+    pub events: Vec<u32>,
+    pub ips: Vec<Sym>,
+    pub clients: Vec<Sym>,
+    pub tokens: Vec<Sym>,
+    /// Operation and count, most frequent first.
+    pub operations: Vec<(Sym, u32)>,
+}
+
+impl Session {
+    pub fn has_id(&self) -> bool {
+        !self.id.is_empty()
+    }
+}
+
+pub struct Store {
+    pub interner: Interner,
+    /// In time order (stable: equal times keep their load order).
+    pub events: Vec<Event>,
+    /// In order of first activity.
+    pub sessions: Vec<Session>,
+    postings: FxHashMap<FacetKey, Postings>,
+    session_index: FxHashMap<(Sym, Sym), usize>,
+    pub files: Vec<SourceFile>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct FacetKey(u8);
+
+fn facet_key(f: Facet) -> FacetKey {
+    FacetKey(f as u8)
+}
+
+fn distinct(mut v: Vec<Sym>) -> Vec<Sym> {
+    v.retain(|s| !s.is_empty());
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+impl Store {
+    pub fn build(interner: Interner, mut events: Vec<Event>, files: Vec<SourceFile>) -> Store {
+        events.sort_by_key(|e| e.time);
+        let postings = Facet::ALL
+            .iter()
+            .map(|&f| (facet_key(f), Postings::build(&events, |e| f.of(e))))
+            .collect();
+        let mut session_index: FxHashMap<(Sym, Sym), usize> = FxHashMap::default();
+        let mut members: Vec<Vec<u32>> = Vec::new();
+        for (i, e) in events.iter().enumerate() {
+            let slot = *session_index.entry((e.session, e.user)).or_insert_with(|| {
+                members.push(Vec::new());
+                members.len() - 1
+            });
+            members[slot].push(i as u32);
+        }
+        let mut keys: Vec<((Sym, Sym), usize)> = session_index.into_iter().collect();
+        keys.sort_by_key(|&(_, slot)| slot);
+        let mut sessions: Vec<Session> = keys
+            .into_iter()
+            .map(|((id, user), slot)| {
+                let ids = std::mem::take(&mut members[slot]);
+                Self::summarise_session(&events, id, user, ids)
+            })
+            .collect();
+        sessions.sort_by_key(|s| (s.first, s.last));
+        let session_index = sessions
+            .iter()
+            .enumerate()
+            .map(|(i, s)| ((s.id, s.user), i))
+            .collect();
+        Store {
+            interner,
+            events,
+            sessions,
+            postings,
+            session_index,
+            files,
+        }
+    }
+
+    fn summarise_session(events: &[Event], id: Sym, user: Sym, ids: Vec<u32>) -> Session {
+        let evs = || ids.iter().map(|&i| &events[i as usize]);
+        let mut ops: FxHashMap<Sym, u32> = FxHashMap::default();
+        for e in evs() {
+            *ops.entry(e.operation).or_default() += 1;
+        }
+        let mut operations: Vec<(Sym, u32)> = ops.into_iter().collect();
+        operations.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        Session {
+            id,
+            user,
+            first: evs().map(|e| e.time).min().unwrap_or(0),
+            last: evs().map(|e| e.time).max().unwrap_or(0),
+            ips: distinct(evs().map(|e| e.ip).collect()),
+            clients: distinct(evs().map(|e| e.client).collect()),
+            tokens: distinct(evs().map(|e| e.token).collect()),
+            operations,
+            events: ids,
+        }
+    }
+
+    pub fn str(&self, s: Sym) -> &str {
+        self.interner.resolve(s)
+    }
+
+    /// The handle of a value as it is stored (session ids and users are lower-case).
+    pub fn lookup(&self, s: &str) -> Option<Sym> {
+        self.interner.get(s)
+    }
+
+    /// Ids of the events whose `facet` equals `value`, in time order.
+    pub fn events_with(&self, facet: Facet, value: Sym) -> &[u32] {
+        self.postings
+            .get(&facet_key(facet))
+            .map_or(&[], |p| p.get(value))
+    }
+
+    pub fn session(&self, id: Sym, user: Sym) -> Option<&Session> {
+        self.session_index
+            .get(&(id, user))
+            .map(|&i| &self.sessions[i])
+    }
+
+    pub fn session_index(&self, id: Sym, user: Sym) -> Option<usize> {
+        self.session_index.get(&(id, user)).copied()
+    }
+
+    /// The session an event belongs to.
+    pub fn session_of(&self, event: &Event) -> Option<usize> {
+        self.session_index(event.session, event.user)
+    }
+
+    /// Distinct users, sorted.
+    pub fn users(&self) -> Vec<Sym> {
+        let mut u: Vec<Sym> = self
+            .postings
+            .get(&facet_key(Facet::User))
+            .map(|p| p.ranges.keys().copied().collect())
+            .unwrap_or_default();
+        u.sort_by(|a, b| self.str(*a).cmp(self.str(*b)));
+        u
+    }
+
+    /// Number of distinct session IDs (a session ID seen under two users counts once).
+    pub fn distinct_session_ids(&self) -> usize {
+        self.postings
+            .get(&facet_key(Facet::Session))
+            .map_or(0, |p| p.ranges.len())
+    }
+
+    pub fn events_without_session(&self) -> usize {
+        self.events.iter().filter(|e| e.session.is_empty()).count()
+    }
+
+    /// The event's raw AuditData, re-read from its file.
+    pub fn raw_record(&self, event: &Event) -> Result<serde_json::Value, String> {
+        let file = self
+            .files
+            .get(event.source.file as usize)
+            .ok_or("the record's file is unknown")?;
+        load::reread(file, event.source)
+    }
+
+    /// Approximate resident bytes of the loaded data, for the benchmark's bytes-per-event.
+    pub fn heap_bytes(&self) -> usize {
+        let postings: usize = self
+            .postings
+            .values()
+            .map(|p| p.ids.capacity() * 4 + p.ranges.capacity() * 16)
+            .sum();
+        let sessions: usize = self
+            .sessions
+            .iter()
+            .map(|s| {
+                std::mem::size_of::<Session>()
+                    + s.events.capacity() * 4
+                    + (s.ips.capacity() + s.clients.capacity() + s.tokens.capacity()) * 4
+                    + s.operations.capacity() * 8
+            })
+            .sum();
+        self.events.capacity() * std::mem::size_of::<Event>()
+            + self.interner.heap_bytes()
+            + postings
+            + sessions
+            + self.session_index.capacity() * 24
+    }
+}

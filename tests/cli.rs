@@ -1,0 +1,197 @@
+//! The batch commands, run as a user or a script would run them.
+
+mod common;
+use common::*;
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sessionscope"))
+        .args(args)
+        .output()
+        .expect("run sessionscope")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn seed() -> String {
+    fixture("seed/first-table.csv").display().to_string()
+}
+
+#[test]
+fn stats_json_has_the_contract_fields() {
+    let dup = fixture("formats/json-lines.jsonl").display().to_string();
+    let o = run(&["stats", &seed(), &dup, "--json"]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["events"], 6);
+    assert_eq!(v["duplicates"], 6);
+    assert_eq!(v["skipped"], 0);
+    assert_eq!(v["users"], 1);
+    assert_eq!(v["sessions"], 2);
+    assert_eq!(v["events_without_session"], 0);
+    let files = v["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    assert_eq!(files[0]["format"], "purview-csv");
+    assert_eq!(files[0]["records"], 6);
+    assert!(
+        files[0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("first-table.csv")
+    );
+    assert!(files[0]["problems"].as_array().unwrap().is_empty());
+    assert_eq!(files[1]["skipped"], 0);
+}
+
+#[test]
+fn sessions_json_lines_sorted_by_first_seen() {
+    let o = run(&["sessions", &seed(), "--json"]);
+    assert!(o.status.success());
+    let rows: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["session_id"], USER_SESSION);
+    assert_eq!(rows[1]["session_id"], ATTACKER_SESSION);
+    for key in [
+        "user",
+        "first_seen",
+        "last_seen",
+        "events",
+        "ips",
+        "clients",
+        "operations",
+    ] {
+        assert!(rows[1].get(key).is_some(), "{key}");
+    }
+    assert_eq!(rows[1]["first_seen"], "2024-03-12T04:35:00Z");
+    assert_eq!(rows[1]["operations"]["Set-Mailbox"], 1);
+    assert_eq!(rows[1]["ips"][0], "198.51.100.23");
+}
+
+#[test]
+fn timeline_json_filters_by_session_and_keeps_nulls() {
+    let o = run(&[
+        "timeline",
+        &seed(),
+        "--session",
+        &ATTACKER_SESSION.to_uppercase(),
+        "--json",
+    ]);
+    assert!(o.status.success());
+    let rows: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 4);
+    for key in [
+        "time",
+        "user",
+        "session_id",
+        "operation",
+        "ip",
+        "client",
+        "target",
+        "summary",
+        "record_id",
+    ] {
+        assert!(rows[0].get(key).is_some(), "{key}");
+    }
+    let legacy = fixture("demo/tenant.csv").display().to_string();
+    let o = run(&[
+        "timeline",
+        &legacy,
+        "--user",
+        "joni.sherman@contoso.com",
+        "--ip",
+        "198.51.100.77",
+        "--json",
+    ]);
+    let first: serde_json::Value =
+        serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    assert!(first["session_id"].is_null());
+}
+
+#[test]
+fn timeline_csv_neutralises_formula_cells() {
+    let text = std::fs::read_to_string(fixture("formats/json-lines.jsonl")).unwrap();
+    let evil = text.lines().next().unwrap().replace(
+        "\"UserId\":\"alex.wilber@contoso.com\"",
+        "\"UserId\":\"=HYPERLINK(\\\"http://x.example\\\")\"",
+    );
+    let path = write_temp("evil.jsonl", evil.as_bytes());
+    let o = run(&["timeline", &path.display().to_string(), "--csv"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    let mut reader = csv::Reader::from_reader(out.as_bytes());
+    let row = reader.records().next().unwrap().unwrap();
+    assert!(row[1].starts_with("'=hyperlink"), "{}", &row[1]);
+}
+
+#[test]
+fn tables_fit_80_columns_and_escape_control_characters() {
+    let text = std::fs::read_to_string(fixture("formats/json-lines.jsonl")).unwrap();
+    let evil = text.replace(
+        "\"Name\",\"Value\":\".\"",
+        "\"Name\",\"Value\":\"\\u001b]0;owned\\u0007\\u202e\"",
+    );
+    assert_ne!(evil, text);
+    let path = write_temp("evil.jsonl", evil.as_bytes());
+    let demo = fixture("demo/tenant.csv").display().to_string();
+    for args in [
+        vec!["timeline", path.to_str().unwrap()],
+        vec!["sessions", &demo],
+        vec!["stats", &demo],
+        vec!["timeline", &demo],
+    ] {
+        let o = run(&args);
+        assert!(o.status.success());
+        let out = stdout(&o);
+        for line in out.lines() {
+            assert!(
+                unicode_width::UnicodeWidthStr::width(line) <= 80,
+                "{args:?}: {line}"
+            );
+            assert!(
+                !line.chars().any(|c| c.is_control() || c == '\u{202e}'),
+                "{line:?}"
+            );
+        }
+    }
+    let o = run(&["timeline", path.to_str().unwrap()]);
+    assert!(stdout(&o).contains("rule \"\\x1b]0;"), "{}", stdout(&o));
+}
+
+#[test]
+fn nothing_usable_exits_2_naming_the_file() {
+    let path = write_temp("people.csv", b"name,age\nbob,3\n");
+    let o = run(&["stats", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(err.contains("people.csv"), "{err}");
+    assert!(err.contains("not an audit export"), "{err}");
+}
+
+#[test]
+fn skipped_records_are_reported_on_stderr_with_their_line() {
+    let mut lines: Vec<String> = std::fs::read_to_string(fixture("formats/json-lines.jsonl"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    lines[1] = "{oops".into();
+    let path = write_temp("some-bad.jsonl", lines.join("\n").as_bytes());
+    let o = run(&["stats", path.to_str().unwrap(), "--json"]);
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(
+        err.contains("some-bad.jsonl: line 2: invalid JSON"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["skipped"], 1);
+    assert_eq!(v["files"][0]["problems"][0]["location"], "line 2");
+}

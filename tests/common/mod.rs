@@ -1,0 +1,66 @@
+#![allow(dead_code)]
+
+use sessionscope::facts::{self, TimelineFilter, TimelineRow};
+use sessionscope::{LoadOptions, LoadReport, Store, load};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub const USER_SESSION: &str = "bdcea574-5cfd-48b1-ab5b-d826f164da53";
+pub const ATTACKER_SESSION: &str = "12bce6d0-bfeb-4a82-abe6-98ccf3196a11";
+
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
+}
+
+pub fn load_files(paths: &[PathBuf]) -> (Store, LoadReport) {
+    load(paths, &LoadOptions::default())
+}
+
+pub fn load_fixture(rel: &str) -> (Store, LoadReport) {
+    load_files(&[fixture(rel)])
+}
+
+pub fn timeline(store: &Store, filter: &TimelineFilter) -> Vec<TimelineRow> {
+    facts::timeline(store, filter)
+        .into_iter()
+        .map(|i| facts::timeline_row(store, &store.events[i as usize]))
+        .collect()
+}
+
+pub fn session_timeline(store: &Store, session: &str) -> Vec<TimelineRow> {
+    timeline(
+        store,
+        &TimelineFilter {
+            sessions: vec![session.to_string()],
+            ..Default::default()
+        },
+    )
+}
+
+/// (HH:MM, operation) of each row.
+pub fn clock_ops(rows: &[TimelineRow]) -> Vec<(String, String)> {
+    rows.iter()
+        .map(|r| (r.time[11..16].to_string(), r.operation.clone()))
+        .collect()
+}
+
+/// A fresh empty directory under the system temp dir.
+pub fn temp_dir(name: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "sessionscope-test-{}-{}-{name}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn write_temp(name: &str, bytes: &[u8]) -> PathBuf {
+    let path = temp_dir(name).join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}

@@ -1,0 +1,170 @@
+//! Bad input: a clear message naming the file and the line or record, the rest still loaded,
+//! a count of what was skipped. Never a panic.
+
+mod common;
+use common::*;
+
+fn good_lines() -> Vec<String> {
+    std::fs::read_to_string(fixture("formats/json-lines.jsonl"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn files_that_are_not_exports_get_one_clear_error() {
+    let cases: &[(&str, &[u8], &str)] = &[
+        ("empty.csv", b"", "empty file"),
+        ("blank.json", b"  \n\n ", "empty file"),
+        (
+            "binary.csv",
+            &[0u8, 1, 2, 3, 0xff, 0xfe, 0, 0, 7, 8, 0, 0, 0, 0, 1, 2][..],
+            "binary data",
+        ),
+        ("people.csv", b"name,age\nbob,3\n", "not an audit export"),
+        ("notes.txt", b"hello world\n", "not an audit export"),
+    ];
+    for (name, bytes, expected) in cases {
+        let path = write_temp(name, bytes);
+        let (store, report) = load_files(&[path]);
+        assert!(store.events.is_empty(), "{name}");
+        let err = report.files[0].error.as_deref().unwrap_or("");
+        assert!(err.contains(expected), "{name}: {err:?}");
+    }
+}
+
+#[test]
+fn a_broken_json_line_is_skipped_and_named() {
+    let mut lines = good_lines();
+    lines[2] = lines[2][..lines[2].len() / 2].to_string(); // cut mid-record
+    lines.insert(4, "{\"Id\":\"x\",\"Operation\":\"Send\"}".into()); // no CreationTime
+    let path = write_temp("broken.jsonl", lines.join("\n").as_bytes());
+    let (store, report) = load_files(&[path]);
+    let f = &report.files[0];
+    assert_eq!(store.events.len(), 5);
+    assert_eq!(f.skipped, 2);
+    assert_eq!(f.problems[0].location, "line 3");
+    assert!(
+        f.problems[0].reason.contains("JSON"),
+        "{}",
+        f.problems[0].reason
+    );
+    assert_eq!(f.problems[1].location, "line 5");
+    assert_eq!(f.problems[1].reason, "record has no CreationTime");
+}
+
+#[test]
+fn invalid_utf8_costs_only_its_line() {
+    let lines = good_lines();
+    let mut bytes = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        if i == 1 {
+            bytes.extend_from_slice(&l.as_bytes()[..40]);
+            bytes.extend_from_slice(b"\xff\xfe\xc3");
+            bytes.extend_from_slice(&l.as_bytes()[40..]);
+        } else {
+            bytes.extend_from_slice(l.as_bytes());
+        }
+        bytes.push(b'\n');
+    }
+    let (store, report) = load_files(&[write_temp("utf8.jsonl", &bytes)]);
+    assert_eq!(store.events.len(), 5);
+    assert_eq!(report.files[0].problems[0].location, "line 2");
+}
+
+#[test]
+fn a_truncated_json_array_keeps_the_records_before_the_cut() {
+    let text = std::fs::read_to_string(fixture("formats/api-json.json")).unwrap();
+    let cut = text.len() * 3 / 4;
+    let (store, report) = load_files(&[write_temp("cut.json", &text.as_bytes()[..cut])]);
+    let f = &report.files[0];
+    assert!(
+        store.events.len() >= 3 && store.events.len() < 6,
+        "{}",
+        store.events.len()
+    );
+    assert_eq!(f.skipped, 1);
+    assert!(
+        f.problems[0].reason.contains("JSON cut short"),
+        "{:?}",
+        f.problems
+    );
+    assert!(
+        f.problems[0]
+            .location
+            .starts_with(&format!("record {}", store.events.len() + 1))
+    );
+}
+
+#[test]
+fn garbage_rows_in_a_purview_csv_are_skipped_with_their_line() {
+    let text = std::fs::read_to_string(fixture("formats/purview-csv.csv")).unwrap();
+    let mut rows: Vec<&str> = text.split("\r\n").collect();
+    rows.insert(3, "garbage,row,without,json");
+    rows.insert(5, "9f0c,\"2024\",1,Op,u,\"{not json}\",,");
+    let (store, report) = load_files(&[write_temp("garbage.csv", rows.join("\r\n").as_bytes())]);
+    let f = &report.files[0];
+    assert_eq!(store.events.len(), 6);
+    assert_eq!(f.skipped, 2);
+    assert_eq!(f.problems[0].location, "line 4");
+    assert!(
+        f.problems[0].reason.contains("no AuditData"),
+        "{}",
+        f.problems[0].reason
+    );
+    assert_eq!(f.problems[1].location, "line 6");
+    assert!(
+        f.problems[1].reason.contains("invalid JSON"),
+        "{}",
+        f.problems[1].reason
+    );
+}
+
+#[test]
+fn an_export_of_exactly_50000_rows_is_flagged_as_truncated() {
+    let mut csv = String::from("RecordId,CreationDate,RecordType,Operation,UserId,AuditData\r\n");
+    for i in 0..50_000u32 {
+        let id = format!("{i:08x}-0000-4000-8000-000000000000");
+        let json = format!(
+            r#"{{"Id":"{id}","CreationTime":"2024-03-12T00:00:00","Operation":"MailboxLogin","UserId":"u@contoso.com","RecordType":2}}"#
+        );
+        csv.push_str(&format!(
+            "{id},x,2,MailboxLogin,u,\"{}\"\r\n",
+            json.replace('"', "\"\"")
+        ));
+    }
+    let (store, report) = load_files(&[write_temp("full.csv", csv.as_bytes())]);
+    assert_eq!(store.events.len(), 50_000);
+    assert!(
+        report.files[0]
+            .warnings
+            .iter()
+            .any(|w| w.contains("truncated"))
+    );
+}
+
+#[test]
+fn one_bad_file_among_good_ones_leaves_the_good_ones_loaded() {
+    let bad = write_temp("bad.csv", b"a,b\n1,2\n");
+    let (store, report) = load_files(&[bad, fixture("seed/first-table.csv")]);
+    assert_eq!(store.events.len(), 6);
+    assert!(report.files[0].error.is_some());
+    assert!(report.files[1].error.is_none());
+    // The detail view can still re-read records of the good file.
+    let raw = store.raw_record(&store.events[0]).unwrap();
+    assert_eq!(raw["Operation"], "MailboxLogin");
+}
+
+#[test]
+fn missing_file_is_reported_not_fatal() {
+    let (store, report) = load_files(&[fixture("does-not-exist.csv")]);
+    assert!(store.events.is_empty());
+    assert!(
+        report.files[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .starts_with("cannot read")
+    );
+}

@@ -1,0 +1,160 @@
+//! Every supported export format reads to the same events, with the right fields.
+
+mod common;
+use common::*;
+use sessionscope::facts::{self, TimelineFilter};
+
+const SIX_RECORD_FORMATS: &[(&str, &str)] = &[
+    ("formats/purview-csv.csv", "purview-csv"),
+    ("formats/purview-csv-2023.csv", "purview-csv"),
+    ("formats/classic-csv.csv", "classic-csv"),
+    ("formats/cmdlet-csv.csv", "unified-audit-log-csv"),
+    ("formats/graph-csv.csv", "graph-csv"),
+    ("formats/json-lines.jsonl", "json-lines"),
+    ("formats/json-lines.jsonl.gz", "json-lines"),
+    ("formats/api-json.json", "json"),
+    ("formats/extractor-json.json", "json"),
+    ("formats/extractor-json-utf16.json", "json"),
+    ("formats/graph-json.json", "json"),
+    ("formats/siem-json-lines.jsonl", "json-lines"),
+    ("formats/defender-json-lines.jsonl", "json-lines"),
+    ("formats/sentinel-csv.csv", "sentinel-officeactivity-csv"),
+];
+
+#[test]
+fn each_format_reads_the_six_records_with_their_fields() {
+    for (file, format) in SIX_RECORD_FORMATS {
+        let (store, report) = load_fixture(file);
+        let f = &report.files[0];
+        assert_eq!(f.format, *format, "{file}");
+        assert_eq!((f.records, f.skipped), (6, 0), "{file}: {:?}", f.problems);
+        assert_eq!(store.distinct_session_ids(), 2, "{file}");
+
+        let rows = timeline(&store, &TimelineFilter::default());
+        let rule = rows
+            .iter()
+            .find(|r| r.operation == "New-InboxRule")
+            .unwrap_or_else(|| panic!("{file}: no inbox rule"));
+        assert_eq!(rule.time, "2024-03-12T04:59:00Z", "{file}");
+        assert_eq!(rule.user, "alex.wilber@contoso.com", "{file}");
+        assert_eq!(rule.session_id.as_deref(), Some(ATTACKER_SESSION), "{file}");
+        assert_eq!(rule.ip.as_deref(), Some("198.51.100.23"), "{file}");
+        assert_eq!(
+            rule.ip_original.as_deref(),
+            Some("198.51.100.23:41952"),
+            "{file}"
+        );
+        assert_eq!(rule.record_type, 1, "{file}");
+        assert_eq!(rule.record_type_name, "ExchangeAdmin", "{file}");
+        assert!(rule.record_id.is_some(), "{file}");
+        assert!(
+            rule.summary
+                .contains("subject or body contains \"invoice;payment\"")
+                && rule
+                    .summary
+                    .contains("forward to billing-archive@proton-mail.example"),
+            "{file}: {}",
+            rule.summary
+        );
+
+        let login = rows
+            .iter()
+            .find(|r| {
+                r.operation == "MailboxLogin" && r.session_id.as_deref() == Some(USER_SESSION)
+            })
+            .unwrap_or_else(|| panic!("{file}: no user login"));
+        assert_eq!(login.time, "2024-03-12T03:42:00Z", "{file}");
+        assert_eq!(
+            login.target.as_deref(),
+            Some("alex.wilber@contoso.com"),
+            "{file}"
+        );
+        assert!(
+            login
+                .client
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("Client=OWA"),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn mailbox_audit_log_export_reads_its_mailbox_records() {
+    let (store, report) = load_fixture("formats/mailbox-audit-log-csv.csv");
+    assert_eq!(report.files[0].format, "mailbox-audit-log-csv");
+    assert_eq!(report.files[0].records, 4);
+    let rows = timeline(&store, &TimelineFilter::default());
+    let ops: Vec<&str> = rows.iter().map(|r| r.operation.as_str()).collect();
+    assert_eq!(
+        ops,
+        [
+            "MailboxLogin",
+            "MailboxLogin",
+            "MoveToDeletedItems",
+            "AddFolderPermissions"
+        ]
+    );
+    assert_eq!(rows[3].session_id.as_deref(), Some(ATTACKER_SESSION));
+    assert_eq!(rows[3].summary, "\\Inbox: ReadItems for anonymous");
+    assert_eq!(
+        rows[2].summary,
+        "1 item from \\Inbox to \\Deleted Items: \"Lunch on Friday?\""
+    );
+    assert!(report.files[0].warnings.iter().any(|w| w.contains("UTC")));
+}
+
+#[test]
+fn overlapping_exports_drop_duplicates() {
+    let (store, report) = load_files(&[
+        fixture("formats/purview-csv.csv"),
+        fixture("formats/json-lines.jsonl"),
+        fixture("formats/graph-json.json"),
+    ]);
+    assert_eq!(store.events.len(), 6);
+    assert_eq!(report.duplicates(), 12);
+    assert_eq!(report.files[1].duplicates, 6);
+
+    // A partial overlap: the first four records and the last four.
+    let text = std::fs::read_to_string(fixture("formats/json-lines.jsonl")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let a = write_temp("early.jsonl", lines[..4].join("\n").as_bytes());
+    let b = write_temp("late.jsonl", lines[2..].join("\n").as_bytes());
+    let (store, report) = load_files(&[a, b]);
+    assert_eq!(store.events.len(), 6);
+    assert_eq!(report.duplicates(), 2);
+}
+
+#[test]
+fn sessions_facts_carry_the_contract_fields() {
+    let (store, _) = load_fixture("seed/first-table.csv");
+    let rows: Vec<_> = facts::sessions(&store, Some("Alex.Wilber@Contoso.com"))
+        .into_iter()
+        .map(|s| facts::session_row(&store, s))
+        .collect();
+    assert_eq!(rows.len(), 2);
+    let attacker = &rows[1];
+    assert_eq!(attacker.session_id.as_deref(), Some(ATTACKER_SESSION));
+    assert_eq!(attacker.first_seen, "2024-03-12T04:35:00Z");
+    assert_eq!(attacker.last_seen, "2024-03-12T05:30:00Z");
+    assert_eq!(attacker.events, 4);
+    assert_eq!(attacker.ips, ["198.51.100.23"]);
+    assert_eq!(attacker.operations.get("New-InboxRule"), Some(&1));
+    assert_eq!(attacker.operations.len(), 4);
+}
+
+#[test]
+fn ip_filter_accepts_any_form_of_the_address() {
+    let (store, _) = load_fixture("seed/first-table.csv");
+    for form in ["198.51.100.23", "198.51.100.23:1", "::ffff:198.51.100.23"] {
+        let rows = timeline(
+            &store,
+            &TimelineFilter {
+                ip: Some(form.into()),
+                ..Default::default()
+            },
+        );
+        assert_eq!(rows.len(), 4, "{form}");
+    }
+}
