@@ -11,6 +11,7 @@ pub mod model;
 pub mod sanitize;
 pub mod store;
 pub mod synth;
+pub mod text;
 pub mod time;
 pub mod tui;
 

@@ -1,12 +1,11 @@
 //! The command line: `sessionscope FILE...` opens the investigator; `stats`, `sessions` and
 //! `timeline` print the same facts as tables, JSON Lines or CSV.
 
-mod table;
-
 use crate::facts::{self, TimelineFilter};
 use crate::load::{LoadOptions, LoadReport, load};
 use crate::sanitize::{csv_cell, for_terminal};
 use crate::store::Store;
+use crate::text as table;
 use crate::time::{rfc3339, short_duration};
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;

@@ -95,6 +95,8 @@ pub struct LoadOptions<'a> {
     pub progress: Option<&'a (dyn Fn(&Progress) + Sync)>,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
+    /// Counts records as they are read, for a progress display.
+    pub records_read: Option<&'a std::sync::atomic::AtomicUsize>,
 }
 
 /// Everything that could be read from `paths`, and a report of what could not.
@@ -115,7 +117,7 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, LoadReport) {
             });
         }
         let file_no = u16::try_from(sources.len()).unwrap_or(u16::MAX);
-        let (file_report, source, chunks) = load_file(path, file_no, opts.threads);
+        let (file_report, source, chunks) = load_file(path, file_no, opts);
         let mut file_report = file_report;
         for chunk in chunks {
             let map = interner.absorb(&chunk.interner);
@@ -173,6 +175,7 @@ struct FileCtx<'a> {
     format: Format,
     layout: Option<&'a CsvLayout>,
     file_no: u16,
+    records_read: Option<&'a std::sync::atomic::AtomicUsize>,
 }
 
 impl FileCtx<'_> {
@@ -202,7 +205,7 @@ fn empty_report(path: &Path) -> FileReport {
 fn load_file(
     path: &Path,
     file_no: u16,
-    threads: usize,
+    opts: &LoadOptions,
 ) -> (FileReport, Option<SourceFile>, Vec<Chunk>) {
     let mut report = empty_report(path);
     let decoded = match decode::read(path) {
@@ -249,8 +252,9 @@ fn load_file(
         format,
         layout: layout.as_ref(),
         file_no,
+        records_read: opts.records_read,
     };
-    let chunks = parse_parallel(&ctx, &spans, threads);
+    let chunks = parse_parallel(&ctx, &spans, opts.threads);
     for c in &chunks {
         report.records += c.events.len();
         report.skipped += c.skipped;
@@ -497,6 +501,11 @@ fn parse_chunk(ctx: &FileCtx, spans: &[Span], first_index: usize) -> Chunk {
         skipped: 0,
     };
     for (i, span) in spans.iter().enumerate() {
+        if i % 4096 == 4095
+            && let Some(c) = ctx.records_read
+        {
+            c.fetch_add(4096, std::sync::atomic::Ordering::Relaxed);
+        }
         let source = SourceRef {
             file: ctx.file_no,
             offset: span.start as u64,

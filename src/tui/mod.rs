@@ -1,10 +1,177 @@
-//! The full-screen investigator.
+//! The full-screen investigator: input becomes an [`Action`], [`update`] changes the
+//! [`App`] view-model, [`draw`] renders it. Only this file touches the terminal.
 
+pub mod action;
+pub mod app;
+pub mod clipboard;
+pub mod detail;
+pub mod draw;
+pub mod theme;
+pub mod update;
+
+pub use action::{Action, action_for, actions_for};
+pub use app::App;
+pub use draw::draw;
+pub use update::update;
+
+use crate::load::{LoadOptions, LoadReport, Progress, load};
+use crate::store::Store;
+use crossterm::event::{self, Event, KeyEventKind};
+use draw::loading::Loading;
+use ratatui::DefaultTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-pub fn run(_files: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    anyhow::bail!(
-        "the investigator screen is not built yet; use the stats, sessions or timeline commands"
-    )
+/// Set by SIGTERM, SIGHUP (a dropped SSH connection) and SIGINT: leave cleanly.
+fn install_signal_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    for sig in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGINT,
+    ] {
+        let _ = signal_hook::flag::register(sig, Arc::clone(&flag));
+    }
+    flag
+}
+
+pub fn run(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let stop = install_signal_flag();
+    // ratatui::try_init enters raw mode and the alternate screen, and installs a panic hook
+    // that restores the terminal before the panic message is printed.
+    let mut terminal = ratatui::try_init()?;
+    let outcome = run_loaded(&mut terminal, files, &stop);
+    ratatui::restore();
+    let (code, report) = outcome?;
+    if let Some(report) = report {
+        crate::cli::print_problems(&report);
+        if code == ExitCode::from(2) {
+            eprintln!("sessionscope: nothing usable could be read");
+        }
+    }
+    Ok(code)
+}
+
+type Outcome = (ExitCode, Option<LoadReport>);
+
+fn run_loaded(
+    terminal: &mut DefaultTerminal,
+    files: &[PathBuf],
+    stop: &AtomicBool,
+) -> anyhow::Result<Outcome> {
+    let Some((store, report)) = load_with_progress(terminal, files, stop)? else {
+        return Ok((ExitCode::SUCCESS, None));
+    };
+    if store.events.is_empty() {
+        return Ok((ExitCode::from(2), Some(report)));
+    }
+    let mut app = App::new(Arc::new(store));
+    let skipped = report.skipped();
+    let failed = report.files.iter().filter(|f| f.error.is_some()).count();
+    if skipped > 0 || failed > 0 {
+        app.message = Some(format!(
+            "{skipped} unreadable record(s) skipped, {failed} file(s) not read: listed on exit and by `sessionscope stats`"
+        ));
+    }
+    event_loop(terminal, &mut app, stop)?;
+    Ok((
+        ExitCode::SUCCESS,
+        (skipped > 0 || failed > 0).then_some(report),
+    ))
+}
+
+/// Loads on a worker thread while the main thread shows progress. `None` when the user quit.
+fn load_with_progress(
+    terminal: &mut DefaultTerminal,
+    files: &[PathBuf],
+    stop: &AtomicBool,
+) -> anyhow::Result<Option<(Store, LoadReport)>> {
+    let state = Arc::new(Mutex::new(Loading {
+        files: files.len(),
+        bytes_total: files
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum(),
+        ..Loading::default()
+    }));
+    let records = Arc::new(AtomicUsize::new(0));
+    let worker = {
+        let files = files.to_vec();
+        let state = Arc::clone(&state);
+        let records = Arc::clone(&records);
+        std::thread::spawn(move || {
+            let done_bytes = AtomicUsize::new(0);
+            let progress = |p: &Progress| {
+                if let Ok(mut s) = state.lock() {
+                    s.file_index = p.file_index;
+                    s.path = p.path.display().to_string();
+                    s.bytes_done = done_bytes.fetch_add(p.bytes as usize, Ordering::Relaxed) as u64;
+                }
+            };
+            load(
+                &files,
+                &LoadOptions {
+                    progress: Some(&progress),
+                    records_read: Some(&records),
+                    ..LoadOptions::default()
+                },
+            )
+        })
+    };
+    while !worker.is_finished() {
+        if stop.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        let mut snapshot = state.lock().map(|s| s.clone()).unwrap_or_default();
+        snapshot.records = records.load(Ordering::Relaxed);
+        terminal.draw(|f| draw::loading::draw(f, &snapshot))?;
+        if event::poll(Duration::from_millis(100))?
+            && let Event::Key(k) = event::read()?
+            && k.kind == KeyEventKind::Press
+            && action_for(k) == Some(Action::Quit)
+        {
+            return Ok(None);
+        }
+    }
+    let loaded = worker
+        .join()
+        .map_err(|_| anyhow::anyhow!("the loader crashed"))?;
+    Ok(Some(loaded))
+}
+
+fn event_loop(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    stop: &AtomicBool,
+) -> anyhow::Result<()> {
+    let size = terminal.size()?;
+    app.viewport = (size.width, size.height);
+    terminal.draw(|f| draw(f, app))?;
+    while !app.quit {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        // Waiting with a timeout only to notice signals; the screen is redrawn on change.
+        if !event::poll(Duration::from_millis(250))? {
+            continue;
+        }
+        match event::read()? {
+            Event::Key(k) if k.kind != KeyEventKind::Release => {
+                for action in actions_for(k) {
+                    update(app, action);
+                }
+            }
+            Event::Resize(w, h) => app.viewport = (w, h),
+            _ => continue,
+        }
+        if let Some(text) = app.clipboard.take() {
+            clipboard::copy(terminal.backend_mut(), &text)?;
+        }
+        terminal.draw(|f| draw(f, app))?;
+    }
+    Ok(())
 }

@@ -1,4 +1,5 @@
-//! Plain-text tables for the terminal: attacker text escaped, columns cut to display width.
+//! Text cut to terminal columns: attacker text escaped, widths measured in display columns
+//! (wide and combining characters keep tables aligned). Used by CLI tables and the TUI.
 
 use crate::sanitize::for_terminal;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};

@@ -1,0 +1,362 @@
+//! The view-model: everything the screen shows, and nothing about terminals. `update` changes
+//! it, `draw` reads it.
+
+use super::detail::DetailView;
+use crate::intern::Sym;
+use crate::store::{Facet, Store};
+use crate::time::Zone;
+use rustc_hash::FxHashMap;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Sessions,
+    Timeline,
+    Detail,
+}
+
+impl Pane {
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Sessions => "Sessions",
+            Pane::Timeline => "Timeline",
+            Pane::Detail => "Detail",
+        }
+    }
+}
+
+/// How the session list is ordered within each user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SessionSort {
+    #[default]
+    FirstSeen,
+    Events,
+    Ips,
+}
+
+impl SessionSort {
+    pub fn next(self) -> SessionSort {
+        match self {
+            SessionSort::FirstSeen => SessionSort::Events,
+            SessionSort::Events => SessionSort::Ips,
+            SessionSort::Ips => SessionSort::FirstSeen,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SessionSort::FirstSeen => "first seen",
+            SessionSort::Events => "events",
+            SessionSort::Ips => "IPs",
+        }
+    }
+}
+
+/// The investigator's verdict on a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Attacker,
+    User,
+}
+
+/// What a frame of the pivot stack shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The start: every session, and the timeline of the selected session's user.
+    Root,
+    /// Every action, of any user, whose `facet` is `value`.
+    Pivot(Facet, Sym),
+}
+
+/// A row of the session list: a user heading, or one of that user's sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionRow {
+    User(Sym),
+    Session(usize),
+}
+
+/// One level of the pivot stack, with its own cursors so `Esc` returns to where you were.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    pub scope: Scope,
+    /// Event ids shown by the timeline, in time order (before narrowing to one session).
+    pub events: Vec<u32>,
+    /// Sessions with at least one event in this frame (all of them at the root).
+    pub session_rows: Vec<SessionRow>,
+    pub session_cursor: usize,
+    pub session_offset: usize,
+    /// `f`: the timeline shows only this session's rows.
+    pub narrowed_to: Option<usize>,
+    pub timeline_cursor: usize,
+    pub timeline_offset: usize,
+    /// The user whose interleaved timeline the root frame shows.
+    pub root_user: Option<Sym>,
+    pub focus: Pane,
+}
+
+pub struct App {
+    pub store: Arc<Store>,
+    pub stack: Vec<Frame>,
+    pub sort: SessionSort,
+    pub zone: Zone,
+    pub colour: bool,
+    pub show_help: bool,
+    pub help_scroll: usize,
+    pub detail: Option<DetailView>,
+    pub verdicts: FxHashMap<Sym, Verdict>,
+    /// One line of feedback (copied, nothing to pivot on, ...), cleared by the next key.
+    pub message: Option<String>,
+    pub quit: bool,
+    /// A value to put on the investigator's clipboard (OSC 52), taken by the runner.
+    pub clipboard: Option<String>,
+    /// Terminal size (columns, rows): layout, paging and scrolling derive from it.
+    pub viewport: (u16, u16),
+    /// Lane (colour and tag) of each session, by index in `store.sessions`: its rank among
+    /// its user's sessions by first activity, so a session keeps its colour in every view.
+    lanes: Vec<usize>,
+    /// Timeline rows after narrowing, cached per frame change.
+    visible: Vec<u32>,
+}
+
+impl App {
+    pub fn new(store: Arc<Store>) -> App {
+        let mut app = App {
+            store,
+            stack: Vec::new(),
+            sort: SessionSort::default(),
+            zone: Zone::Utc,
+            colour: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            show_help: false,
+            help_scroll: 0,
+            detail: None,
+            verdicts: FxHashMap::default(),
+            message: None,
+            quit: false,
+            clipboard: None,
+            viewport: (80, 24),
+            lanes: Vec::new(),
+            visible: Vec::new(),
+        };
+        app.lanes = lanes_by_user(&app.store);
+        let root = app.make_frame(Scope::Root, Vec::new());
+        app.stack.push(root);
+        app.select_session_row(first_session_row(&app.frame().session_rows));
+        app
+    }
+
+    pub fn frame(&self) -> &Frame {
+        self.stack.last().expect("the root frame is never popped")
+    }
+
+    pub fn frame_mut(&mut self) -> &mut Frame {
+        self.stack
+            .last_mut()
+            .expect("the root frame is never popped")
+    }
+
+    /// Builds a frame: its session list grouped by user, in the current sort order.
+    pub fn make_frame(&self, scope: Scope, events: Vec<u32>) -> Frame {
+        let store = &self.store;
+        let mut sessions: Vec<usize> = match scope {
+            Scope::Root => (0..store.sessions.len()).collect(),
+            Scope::Pivot(..) => {
+                let mut s: Vec<usize> = events
+                    .iter()
+                    .filter_map(|&i| store.session_of(&store.events[i as usize]))
+                    .collect();
+                s.sort_unstable();
+                s.dedup();
+                s
+            }
+        };
+        sessions.sort_by(|&a, &b| {
+            let (sa, sb) = (&store.sessions[a], &store.sessions[b]);
+            store
+                .str(sa.user)
+                .cmp(store.str(sb.user))
+                .then_with(|| match self.sort {
+                    SessionSort::FirstSeen => sa.first.cmp(&sb.first),
+                    SessionSort::Events => sb.events.len().cmp(&sa.events.len()),
+                    SessionSort::Ips => sb.ips.len().cmp(&sa.ips.len()),
+                })
+                .then(a.cmp(&b))
+        });
+        let mut rows = Vec::with_capacity(sessions.len() + 16);
+        let mut last_user = None;
+        for s in sessions {
+            let user = store.sessions[s].user;
+            if last_user != Some(user) {
+                rows.push(SessionRow::User(user));
+                last_user = Some(user);
+            }
+            rows.push(SessionRow::Session(s));
+        }
+        Frame {
+            scope,
+            events,
+            session_rows: rows,
+            session_cursor: 0,
+            session_offset: 0,
+            narrowed_to: None,
+            timeline_cursor: 0,
+            timeline_offset: 0,
+            root_user: None,
+            focus: match scope {
+                Scope::Root => Pane::Sessions,
+                Scope::Pivot(..) => Pane::Timeline,
+            },
+        }
+    }
+
+    /// The session under the session-list cursor.
+    pub fn selected_session(&self) -> Option<usize> {
+        let f = self.frame();
+        match f.session_rows.get(f.session_cursor)? {
+            SessionRow::Session(s) => Some(*s),
+            SessionRow::User(_) => None,
+        }
+    }
+
+    /// The user under the session-list cursor (a heading or a session's user).
+    pub fn selected_user(&self) -> Option<Sym> {
+        let f = self.frame();
+        match f.session_rows.get(f.session_cursor)? {
+            SessionRow::Session(s) => Some(self.store.sessions[*s].user),
+            SessionRow::User(u) => Some(*u),
+        }
+    }
+
+    /// Timeline rows as shown (after `f` narrowing).
+    pub fn timeline_rows(&self) -> &[u32] {
+        &self.visible
+    }
+
+    /// The event under the timeline cursor.
+    pub fn selected_event(&self) -> Option<u32> {
+        self.visible.get(self.frame().timeline_cursor).copied()
+    }
+
+    pub fn lane(&self, session: usize) -> usize {
+        self.lanes.get(session).copied().unwrap_or(0)
+    }
+
+    pub fn verdict(&self, session: usize) -> Option<Verdict> {
+        let s = self.store.sessions.get(session)?;
+        if !s.has_id() {
+            return None;
+        }
+        self.verdicts.get(&s.id).copied()
+    }
+
+    /// Moves the session cursor, and at the root follows the selected user with the timeline.
+    pub fn select_session_row(&mut self, row: usize) {
+        let len = self.frame().session_rows.len();
+        if len == 0 {
+            self.refresh_timeline();
+            return;
+        }
+        let row = row.min(len - 1);
+        let height = super::draw::layout::list_rows(self, Pane::Sessions);
+        let f = self.frame_mut();
+        f.session_cursor = row;
+        f.session_offset = super::update::follow(row, f.session_offset, height);
+        let user = self.selected_user();
+        if self.frame().scope == Scope::Root && self.frame().root_user != user {
+            let events = user.map_or_else(Vec::new, |u| {
+                self.store.events_with(Facet::User, u).to_vec()
+            });
+            let f = self.frame_mut();
+            f.root_user = user;
+            f.events = events;
+            f.timeline_cursor = 0;
+            f.timeline_offset = 0;
+        }
+        if self.frame().narrowed_to.is_some() {
+            self.frame_mut().narrowed_to = self.selected_session();
+        }
+        self.refresh_timeline();
+    }
+
+    /// Recomputes the narrowed rows and the lanes after the frame or its selection changed.
+    pub fn refresh_timeline(&mut self) {
+        let store = Arc::clone(&self.store);
+        let f = self.stack.last().expect("the root frame is never popped");
+        let visible = match f.narrowed_to {
+            Some(s) => {
+                let session = &store.sessions[s];
+                let keep: rustc_hash::FxHashSet<u32> = session.events.iter().copied().collect();
+                f.events
+                    .iter()
+                    .copied()
+                    .filter(|i| keep.contains(i))
+                    .collect()
+            }
+            None => f.events.clone(),
+        };
+        self.visible = visible;
+        let len = self.visible.len();
+        let f = self.frame_mut();
+        if f.timeline_cursor >= len {
+            f.timeline_cursor = len.saturating_sub(1);
+        }
+    }
+
+    /// Puts the timeline cursor on the first row of `session`, if shown.
+    pub fn jump_to_session(&mut self, session: usize) {
+        let first = self.store.sessions[session].events.first().copied();
+        if let Some(first) = first
+            && let Some(pos) = self.visible.iter().position(|&e| e == first)
+        {
+            self.frame_mut().timeline_cursor = pos;
+        }
+    }
+
+    /// Breadcrumb, newest first: `IP 198.51.100.23 < session 12bce6d0 < user alex@contoso.com`.
+    pub fn breadcrumb(&self) -> String {
+        self.stack
+            .iter()
+            .rev()
+            .map(|f| match f.scope {
+                Scope::Root => match f.root_user {
+                    Some(u) => format!("user {}", self.store.str(u)),
+                    None => "all sessions".to_string(),
+                },
+                Scope::Pivot(facet, v) => {
+                    let value = self.store.str(v);
+                    let shown = if facet == Facet::Session {
+                        value.chars().take(8).collect()
+                    } else {
+                        value.to_string()
+                    };
+                    format!("{} {}", facet.label(), shown)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" < ")
+    }
+}
+
+fn lanes_by_user(store: &Store) -> Vec<usize> {
+    let mut next: FxHashMap<Sym, usize> = FxHashMap::default();
+    // `store.sessions` is in order of first activity.
+    store
+        .sessions
+        .iter()
+        .map(|s| {
+            if !s.has_id() {
+                return 0;
+            }
+            let n = next.entry(s.user).or_default();
+            *n += 1;
+            *n - 1
+        })
+        .collect()
+}
+
+/// The first session row (skipping the heading of the first user).
+pub fn first_session_row(rows: &[SessionRow]) -> usize {
+    rows.iter()
+        .position(|r| matches!(r, SessionRow::Session(_)))
+        .unwrap_or(0)
+}

@@ -1,0 +1,186 @@
+//! The detail of one action: every normalised field, the payload in plain words, then the raw
+//! record. Built once when the detail opens (it re-reads the record from its file), so drawing
+//! it costs nothing more than showing lines.
+
+use crate::facts;
+use crate::model::record_type_name;
+use crate::store::Store;
+use crate::time::{Zone, rfc3339};
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DetailLine {
+    Heading(String),
+    Field(String, String),
+    Text(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct DetailView {
+    pub event: u32,
+    pub lines: Vec<DetailLine>,
+    pub scroll: usize,
+}
+
+fn field(lines: &mut Vec<DetailLine>, name: &str, value: impl Into<String>) {
+    let value = value.into();
+    if !value.is_empty() {
+        lines.push(DetailLine::Field(name.to_string(), value));
+    }
+}
+
+/// `Value` as one line of text: strings bare, everything else as JSON.
+fn plain(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// `[{Name, Value}]` lists (Parameters, OperationProperties, ...) as one field per entry; values
+/// that are JSON in a string (RuleActions) are decoded.
+fn name_values(lines: &mut Vec<DetailLine>, list: &Value) {
+    let Some(items) = list.as_array() else { return };
+    for item in items {
+        let name = plain(&item["Name"]);
+        let mut value = plain(&item["Value"]);
+        if (value.starts_with('[') || value.starts_with('{'))
+            && let Ok(inner) = serde_json::from_str::<Value>(&value)
+        {
+            value = inner.to_string();
+        }
+        if !name.is_empty() {
+            lines.push(DetailLine::Field(name, value));
+        }
+    }
+}
+
+fn payload(lines: &mut Vec<DetailLine>, raw: &Value) {
+    for key in [
+        "Parameters",
+        "OperationProperties",
+        "ExtendedProperties",
+        "DeviceProperties",
+    ] {
+        if raw
+            .get(key)
+            .is_some_and(|v| v.as_array().is_some_and(|a| !a.is_empty()))
+        {
+            lines.push(DetailLine::Heading(key.to_string()));
+            name_values(lines, &raw[key]);
+        }
+    }
+    if let Some(item) = raw.get("Item").filter(|v| v.is_object()) {
+        lines.push(DetailLine::Heading("Item".into()));
+        field(lines, "subject", plain(&item["Subject"]));
+        let folder = &item["ParentFolder"];
+        field(lines, "folder", plain(&folder["Path"]));
+        field(lines, "member", plain(&folder["MemberUpn"]));
+        field(lines, "rights", plain(&folder["MemberRights"]));
+        field(lines, "attachments", plain(&item["Attachments"]));
+    }
+    if let Some(items) = raw.get("AffectedItems").and_then(Value::as_array) {
+        lines.push(DetailLine::Heading(format!(
+            "Affected items ({})",
+            items.len()
+        )));
+        for i in items {
+            let subject = plain(&i["Subject"]);
+            let folder = plain(&i["ParentFolder"]["Path"]);
+            lines.push(DetailLine::Text(format!("{folder}  \"{subject}\"")));
+        }
+    }
+    if let Some(folders) = raw.get("Folders").and_then(Value::as_array) {
+        lines.push(DetailLine::Heading("Folders accessed".into()));
+        for f in folders {
+            let n = f["FolderItems"].as_array().map_or(0, Vec::len);
+            lines.push(DetailLine::Text(format!(
+                "{}  ({n} items)",
+                plain(&f["Path"])
+            )));
+        }
+    }
+}
+
+pub fn build(store: &Store, event: u32, zone: Zone, verdict: Option<&str>) -> DetailView {
+    let e = &store.events[event as usize];
+    let row = facts::timeline_row(store, e);
+    let mut lines = vec![DetailLine::Heading("Action".into())];
+    field(
+        &mut lines,
+        "time",
+        format!(
+            "{} {}",
+            zone.format(e.time, "%Y-%m-%d %H:%M:%S"),
+            zone.label()
+        ),
+    );
+    let rt = record_type_name(e.record_type);
+    field(
+        &mut lines,
+        "operation",
+        format!("{} ({rt}, record type {})", row.operation, e.record_type),
+    );
+    field(&mut lines, "user", row.user.clone());
+    let session = match (&row.session_id, verdict) {
+        (Some(s), Some(v)) => format!("{s}  [{v}]"),
+        (Some(s), None) => s.clone(),
+        (None, _) => "none: legacy/basic auth or system; cannot be tied to a logon".into(),
+    };
+    field(&mut lines, "session", session);
+    let ip = match (&row.ip, &row.ip_original) {
+        (Some(ip), Some(orig)) if ip != orig => format!("{ip}  (as recorded: {orig})"),
+        (Some(ip), _) => ip.clone(),
+        _ => String::new(),
+    };
+    field(&mut lines, "IP", ip);
+    field(&mut lines, "client", row.client.clone().unwrap_or_default());
+    field(&mut lines, "target", row.target.clone().unwrap_or_default());
+    field(&mut lines, "result", row.result.clone().unwrap_or_default());
+    field(
+        &mut lines,
+        "workload",
+        row.workload.clone().unwrap_or_default(),
+    );
+    field(&mut lines, "logon type", row.logon_type.unwrap_or_default());
+    field(
+        &mut lines,
+        "token id",
+        row.token_id.clone().unwrap_or_default(),
+    );
+    if e.issued_at != i64::MIN {
+        field(&mut lines, "token issued", rfc3339(e.issued_at));
+    }
+    field(
+        &mut lines,
+        "record id",
+        row.record_id.clone().unwrap_or_default(),
+    );
+    if let Some(file) = store.files.get(e.source.file as usize) {
+        field(&mut lines, "file", file.path.display().to_string());
+    }
+    lines.push(DetailLine::Heading("What it did".into()));
+    lines.push(DetailLine::Text(if row.summary.is_empty() {
+        "(no payload beyond the fields above)".into()
+    } else {
+        row.summary.clone()
+    }));
+    match store.raw_record(e) {
+        Ok(raw) => {
+            payload(&mut lines, &raw);
+            lines.push(DetailLine::Heading("Raw record".into()));
+            let pretty = serde_json::to_string_pretty(&raw).unwrap_or_default();
+            lines.extend(pretty.lines().map(|l| DetailLine::Text(l.to_string())));
+        }
+        Err(why) => {
+            lines.push(DetailLine::Heading("Raw record".into()));
+            lines.push(DetailLine::Text(format!("(cannot be shown: {why})")));
+        }
+    }
+    DetailView {
+        event,
+        lines,
+        scroll: 0,
+    }
+}

@@ -1,0 +1,138 @@
+//! The interleaved timeline: every row coloured by its session and tagged with its lane, so two
+//! sessions of one account read apart at a glance.
+
+use super::pane_block;
+use crate::store::Facet;
+use crate::text::fit;
+use crate::tui::app::{App, Scope};
+use crate::tui::theme::{Theme, lane_tag, verdict_glyph};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+struct Columns {
+    user: usize,
+    client: usize,
+    target: usize,
+    summary: usize,
+}
+
+fn columns(width: usize, many_users: bool) -> Columns {
+    // time, tag, session, operation, IP and the spaces between them.
+    let mut used = 14 + 2 + 8 + 18 + 15 + 5;
+    let mut take = |w: usize, min_left: usize| {
+        if width >= used + w + 1 + min_left {
+            used += w + 1;
+            w
+        } else {
+            0
+        }
+    };
+    let user = if many_users { take(22, 20) } else { 0 };
+    let client = take(18, 24);
+    let target = take(22, 24);
+    Columns {
+        user,
+        client,
+        target,
+        summary: width.saturating_sub(used),
+    }
+}
+
+fn title(app: &App) -> String {
+    let f = app.frame();
+    let store = &app.store;
+    let mut t = match f.scope {
+        Scope::Root => match f.root_user {
+            Some(u) => format!("Timeline of {} (all sessions, interleaved)", store.str(u)),
+            None => "Timeline".into(),
+        },
+        Scope::Pivot(Facet::Session, v) => format!("Session {}", store.str(v)),
+        Scope::Pivot(facet, v) => format!("Same {}: {}", facet.label(), store.str(v)),
+    };
+    if let Some(s) = f.narrowed_to {
+        let id = store.sessions[s].id;
+        let shown: String = if id.is_empty() {
+            "no session ID".into()
+        } else {
+            store.str(id).chars().take(8).collect()
+        };
+        t.push_str(&format!(" · only {shown} (f: all)"));
+    }
+    format!("{t} · {} actions", app.timeline_rows().len())
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: bool) {
+    let block = pane_block(title(app), app, theme, focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = usize::from(inner.width);
+    let f = app.frame();
+    let many_users = matches!(f.scope, Scope::Pivot(facet, _) if facet != Facet::User);
+    let cols = columns(width, many_users);
+    let height = usize::from(inner.height.saturating_sub(1));
+
+    let mut header = vec![fit("TIME", 14), fit("", 2), fit("SESSION", 8)];
+    if cols.user > 0 {
+        header.push(fit("USER", cols.user));
+    }
+    header.extend([fit("OPERATION", 18), fit("IP", 15)]);
+    if cols.client > 0 {
+        header.push(fit("CLIENT", cols.client));
+    }
+    if cols.target > 0 {
+        header.push(fit("TARGET", cols.target));
+    }
+    header.push(fit("SUMMARY", cols.summary));
+    let mut lines = vec![Line::from(header.join(" ")).style(theme.dim())];
+
+    let store = &app.store;
+    let highlighted = app.selected_session();
+    let rows = app.timeline_rows();
+    for (i, &event) in rows.iter().enumerate().skip(f.timeline_offset).take(height) {
+        let e = &store.events[event as usize];
+        let session = store.session_of(e);
+        let lane = session
+            .filter(|_| !e.session.is_empty())
+            .map(|s| app.lane(s));
+        let verdict = session.and_then(|s| app.verdict(s));
+        let tag = match lane {
+            Some(l) => format!("{}{}", verdict_glyph(verdict), lane_tag(l)),
+            None => " -".into(),
+        };
+        let id: String = if e.session.is_empty() {
+            "no-sess".into()
+        } else {
+            store.str(e.session).chars().take(8).collect()
+        };
+        let mut cells = vec![
+            fit(&app.zone.format(e.time, "%m-%d %H:%M:%S"), 14),
+            fit(&tag, 2),
+            fit(&id, 8),
+        ];
+        if cols.user > 0 {
+            cells.push(fit(store.str(e.user), cols.user));
+        }
+        cells.extend([fit(store.str(e.operation), 18), fit(store.str(e.ip), 15)]);
+        if cols.client > 0 {
+            cells.push(fit(store.str(e.client), cols.client));
+        }
+        if cols.target > 0 {
+            cells.push(fit(store.str(e.target), cols.target));
+        }
+        cells.push(fit(store.str(e.summary), cols.summary));
+        let mut style = theme.session(lane, verdict);
+        if highlighted.is_some() && session == highlighted && f.narrowed_to.is_none() {
+            style = style.patch(theme.highlight());
+        }
+        if i == f.timeline_cursor {
+            style = style.patch(theme.cursor());
+        }
+        lines.push(Line::from(cells.join(" ")).style(style));
+    }
+    if rows.is_empty() {
+        lines.push(Line::from("no actions here").style(theme.dim()));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

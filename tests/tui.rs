@@ -1,0 +1,333 @@
+//! The investigator's screen, driven by actions and read back from a TestBackend buffer at
+//! 80x24 and 160x48. No terminal needed.
+
+mod common;
+use common::*;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::{Color, Modifier};
+use sessionscope::store::Facet;
+use sessionscope::tui::app::Verdict;
+use sessionscope::tui::{Action, App, draw, update};
+use std::sync::Arc;
+
+fn app(files: &[&str], size: (u16, u16)) -> App {
+    let paths: Vec<_> = files.iter().map(|f| fixture(f)).collect();
+    let (store, _) = load_files(&paths);
+    let mut app = App::new(Arc::new(store));
+    app.viewport = size;
+    app.colour = true;
+    app
+}
+
+fn render(app: &App) -> (Vec<String>, ratatui::buffer::Buffer) {
+    let (w, h) = app.viewport;
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| draw(f, app)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let lines = (0..h)
+        .map(|y| {
+            (0..w)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
+        .collect();
+    (lines, buf)
+}
+
+fn screen(app: &App) -> String {
+    render(app).0.join("\n")
+}
+
+fn press(app: &mut App, actions: &[Action]) {
+    for &a in actions {
+        update(app, a);
+    }
+}
+
+/// The row (y) of the first screen line containing `text`.
+fn row_of(lines: &[String], text: &str) -> Option<usize> {
+    lines.iter().position(|l| l.contains(text))
+}
+
+#[test]
+fn first_screen_on_the_seed_fixture_at_80x24() {
+    let app = app(&["seed/first-table.csv"], (80, 24));
+    let (lines, _) = render(&app);
+    assert_eq!(lines.len(), 24);
+    assert!(
+        lines[0].starts_with("┌ Sessions (2, by first seen)"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[2].contains("▸ alex.wilber@contoso.com (2 sessions)"));
+    assert!(
+        lines[3].contains("A bdcea574 03-12 03:42 1h03m  2"),
+        "{}",
+        lines[3]
+    );
+    assert!(
+        lines[4].contains("B 12bce6d0 03-12 04:35 55m    4"),
+        "{}",
+        lines[4]
+    );
+    assert!(lines[22].contains("user alex.wilber@contoso.com"));
+    assert!(lines[22].contains("6 events · 2 sessions · UTC"));
+    assert!(lines[23].contains("Enter drill  Esc back"));
+}
+
+#[test]
+fn first_screen_at_160x48_shows_sessions_and_the_interleaved_timeline() {
+    let app = app(&["seed/first-table.csv"], (160, 48));
+    let s = screen(&app);
+    assert!(
+        s.contains("Timeline of alex.wilber@contoso.com (all sessions, interleaved) · 6 actions"),
+        "{s}"
+    );
+    let (lines, buf) = render(&app);
+    // The two sessions interleave: A B A B B B, each row coloured by its session.
+    // The timeline pane starts at column 64; its rows start with the time, then the tag.
+    let tags: Vec<String> = lines
+        .iter()
+        .map(|l| l.chars().skip(65).collect::<String>())
+        .filter(|t| t.starts_with("03-12 0"))
+        .map(|t| t.chars().skip(15).take(2).collect())
+        .collect();
+    assert_eq!(tags, [" A", " B", " A", " B", " B", " B"], "{s}");
+    let y_user = row_of(&lines, "MoveToDeletedItems").unwrap();
+    let y_attacker = row_of(&lines, "New-InboxRule").unwrap();
+    let x = lines[y_user].find("MoveToDeletedItems").unwrap();
+    let fg = |y: usize| buf[(x as u16 + 2, y as u16)].fg;
+    assert_ne!(fg(y_user), fg(y_attacker), "sessions must differ in colour");
+}
+
+#[test]
+fn drilling_into_the_attacker_session() {
+    let mut app = app(&["seed/first-table.csv"], (80, 24));
+    press(&mut app, &[Action::Down, Action::Enter]);
+    let s = screen(&app);
+    assert!(
+        s.contains("Session 12bce6d0-bfeb-4a82-abe6-98ccf3196a11 · 4 actions"),
+        "{s}"
+    );
+    assert!(
+        s.contains("session 12bce6d0 < user alex.wilber@contoso.com"),
+        "{s}"
+    );
+    for op in [
+        "MailboxLogin",
+        "New-InboxRule",
+        "AddFolderPermissi",
+        "Set-Mailbox",
+    ] {
+        assert!(s.contains(op), "{op}");
+    }
+    assert!(
+        !s.contains("MoveToDeletedItems"),
+        "the user's actions are not in it"
+    );
+}
+
+#[test]
+fn pivot_to_same_ip_and_back_with_esc() {
+    let mut app = app(&["seed/first-table.csv"], (80, 24));
+    // The attacker session, its inbox rule, then every action from that IP.
+    press(
+        &mut app,
+        &[
+            Action::Down,
+            Action::Enter,
+            Action::Down,
+            Action::Pivot(Facet::Ip),
+        ],
+    );
+    let s = screen(&app);
+    assert!(
+        s.contains("IP 198.51.100.23 < session 12bce6d0 < user alex.wilber@contoso.com"),
+        "{s}"
+    );
+    assert!(s.contains("Same IP: 198.51.100.23 · 4 actions"), "{s}");
+    // The cursor stayed on the action pivoted from.
+    let (lines, buf) = render(&app);
+    let y = row_of(&lines, "New-InboxRule").unwrap();
+    assert!(buf[(5, y as u16)].modifier.contains(Modifier::REVERSED));
+
+    press(&mut app, &[Action::Back]);
+    let s = screen(&app);
+    assert!(s.contains("Session 12bce6d0"), "{s}");
+    assert!(!s.contains("IP 198.51.100.23 <"));
+    press(&mut app, &[Action::Back]);
+    assert!(screen(&app).contains("Sessions (2, by first seen)"));
+}
+
+#[test]
+fn corporate_vpn_ip_pivot_shows_both_sessions_of_the_account() {
+    let mut app = app(&["seed/corporate-vpn.csv"], (160, 48));
+    press(&mut app, &[Action::NextPane, Action::Pivot(Facet::Ip)]);
+    let s = screen(&app);
+    assert!(s.contains("Same IP: 203.0.113.10 · 11 actions"), "{s}");
+    assert!(s.contains("Sessions (2, by first seen)"), "{s}");
+}
+
+#[test]
+fn detail_of_the_inbox_rule_shows_forward_address_and_keyword() {
+    let mut app = app(&["seed/first-table.csv"], (80, 24));
+    press(
+        &mut app,
+        &[Action::Down, Action::Enter, Action::Down, Action::Enter],
+    );
+    let s = screen(&app);
+    assert!(
+        s.contains("operation    New-InboxRule (ExchangeAdmin, record type 1)"),
+        "{s}"
+    );
+    let all: Vec<String> = app
+        .detail
+        .as_ref()
+        .unwrap()
+        .lines
+        .iter()
+        .map(|l| format!("{l:?}"))
+        .collect();
+    let text = all.join("\n");
+    assert!(
+        text.contains("forward to billing-archive@proton-mail.example"),
+        "{text}"
+    );
+    assert!(text.contains("invoice;payment"), "{text}");
+    assert!(
+        text.contains("\"ForwardTo\", \"billing-archive@proton-mail.example\""),
+        "{text}"
+    );
+    // Scroll down to the decoded payload on screen.
+    for _ in 0..18 {
+        update(&mut app, Action::Down);
+    }
+    let s = screen(&app);
+    assert!(s.contains("What it did") || s.contains("ForwardTo"), "{s}");
+}
+
+#[test]
+fn no_color_still_tells_sessions_apart() {
+    let mut app = app(&["seed/first-table.csv"], (160, 48));
+    app.colour = false;
+    app.verdicts.insert(
+        app.store.lookup(ATTACKER_SESSION).unwrap(),
+        Verdict::Attacker,
+    );
+    app.verdicts
+        .insert(app.store.lookup(USER_SESSION).unwrap(), Verdict::User);
+    let (lines, buf) = render(&app);
+    for y in 0..48u16 {
+        for x in 0..160u16 {
+            let c = &buf[(x, y)];
+            assert!(
+                c.fg == Color::Reset && c.bg == Color::Reset,
+                "colour at {x},{y} with NO_COLOR"
+            );
+        }
+    }
+    let rule = &lines[row_of(&lines, "New-InboxRule").unwrap()];
+    let login = &lines[row_of(&lines, "MoveToDeletedItems").unwrap()];
+    assert!(rule.contains("!B 12bce6d0"), "{rule}");
+    assert!(login.contains("+A bdcea574"), "{login}");
+}
+
+#[test]
+fn marked_sessions_are_red_and_green() {
+    let mut app = app(&["seed/first-table.csv"], (160, 48));
+    app.verdicts.insert(
+        app.store.lookup(ATTACKER_SESSION).unwrap(),
+        Verdict::Attacker,
+    );
+    app.verdicts
+        .insert(app.store.lookup(USER_SESSION).unwrap(), Verdict::User);
+    let (lines, buf) = render(&app);
+    let y = row_of(&lines, "New-InboxRule").unwrap() as u16;
+    let x = lines[y as usize].find("New-InboxRule").unwrap() as u16;
+    assert_eq!(buf[(x + 1, y)].fg, Color::LightRed);
+    let y = row_of(&lines, "MoveToDeletedItems").unwrap() as u16;
+    assert_eq!(buf[(x + 1, y)].fg, Color::Green);
+}
+
+#[test]
+fn narrow_to_the_selected_session_and_back() {
+    let mut app = app(&["seed/first-table.csv"], (160, 48));
+    press(&mut app, &[Action::Down, Action::NarrowToSession]);
+    assert_eq!(app.timeline_rows().len(), 4);
+    assert!(screen(&app).contains("only 12bce6d0 (f: all)"));
+    press(&mut app, &[Action::NarrowToSession]);
+    assert_eq!(app.timeline_rows().len(), 6);
+}
+
+#[test]
+fn help_is_generated_from_the_keymap() {
+    let mut app = app(&["seed/first-table.csv"], (80, 24));
+    press(&mut app, &[Action::Help]);
+    let s = screen(&app);
+    for b in sessionscope::tui::action::BINDINGS.iter().take(12) {
+        assert!(s.contains(b.help), "help lacks {}", b.help);
+    }
+    press(&mut app, &[Action::Back]);
+    assert!(!screen(&app).contains("Help · Esc closes"));
+}
+
+#[test]
+fn no_session_group_is_labelled_as_such() {
+    let mut app = app(&["demo/tenant.csv"], (160, 48));
+    let joni = app
+        .frame()
+        .session_rows
+        .iter()
+        .position(|r| matches!(r, sessionscope::tui::app::SessionRow::Session(s) if app.store.str(app.store.sessions[*s].user).starts_with("joni") && !app.store.sessions[*s].has_id()))
+        .unwrap();
+    app.select_session_row(joni);
+    let s = screen(&app);
+    assert!(s.contains("no-sess"), "{s}");
+    assert!(
+        s.contains("these actions have no session ID (legacy/basic auth or system): they cannot be tied to a logon session"),
+        "{s}"
+    );
+}
+
+#[test]
+fn hostile_text_never_reaches_the_screen_raw() {
+    let text = std::fs::read_to_string(fixture("formats/json-lines.jsonl")).unwrap();
+    let evil = text.replace(
+        "\"Value\":\".\"",
+        "\"Value\":\"\\u001b]52;c;ZXZpbA==\\u0007\\u202eevil\"",
+    );
+    let path = write_temp("evil.jsonl", evil.as_bytes());
+    let (store, _) = load_files(&[path]);
+    let mut app = App::new(Arc::new(store));
+    app.viewport = (160, 48);
+    press(
+        &mut app,
+        &[Action::Down, Action::Enter, Action::Down, Action::Enter],
+    );
+    let s = screen(&app);
+    assert!(s.contains("\\x1b]52;c;ZXZpbA==\\x07\\u{202e}evil"), "{s}");
+    assert!(
+        !s.chars()
+            .any(|c| c == '\u{1b}' || c == '\u{202e}' || c == '\u{7}')
+    );
+}
+
+#[test]
+fn paging_moves_a_screenful_and_the_view_follows_the_cursor() {
+    let mut app = app(&["demo/tenant.csv"], (80, 24));
+    press(&mut app, &[Action::NextPane, Action::PageDown]);
+    let rows =
+        sessionscope::tui::draw::layout::list_rows(&app, sessionscope::tui::app::Pane::Timeline);
+    assert_eq!(app.frame().timeline_cursor, rows);
+    press(&mut app, &[Action::Bottom]);
+    let last = app.timeline_rows().len() - 1;
+    assert_eq!(app.frame().timeline_cursor, last);
+    let (lines, buf) = render(&app);
+    let y = (0..24).find(|&y| buf[(3, y)].modifier.contains(Modifier::REVERSED));
+    assert!(
+        y.is_some(),
+        "the cursor row is on screen:\n{}",
+        lines.join("\n")
+    );
+}
