@@ -115,8 +115,9 @@ pub struct App {
     /// Lane (colour and tag) of each session, by index in `store.sessions`: its rank among
     /// its user's sessions by first activity, so a session keeps its colour in every view.
     lanes: Vec<usize>,
-    /// Timeline rows after narrowing, cached per frame change.
-    visible: Vec<u32>,
+    /// Timeline rows when the frame is narrowed to one session (`f`); otherwise the rows are
+    /// the frame's own events, not copied.
+    narrowed_rows: Option<Vec<u32>>,
 }
 
 impl App {
@@ -136,7 +137,7 @@ impl App {
             clipboard: None,
             viewport: (80, 24),
             lanes: Vec::new(),
-            visible: Vec::new(),
+            narrowed_rows: None,
         };
         app.lanes = lanes_by_user(&app.store);
         let root = app.make_frame(Scope::Root, Vec::new());
@@ -229,12 +230,16 @@ impl App {
 
     /// Timeline rows as shown (after `f` narrowing).
     pub fn timeline_rows(&self) -> &[u32] {
-        &self.visible
+        self.narrowed_rows
+            .as_deref()
+            .unwrap_or(&self.frame().events)
     }
 
     /// The event under the timeline cursor.
     pub fn selected_event(&self) -> Option<u32> {
-        self.visible.get(self.frame().timeline_cursor).copied()
+        self.timeline_rows()
+            .get(self.frame().timeline_cursor)
+            .copied()
     }
 
     pub fn lane(&self, session: usize) -> usize {
@@ -262,6 +267,7 @@ impl App {
         f.session_cursor = row;
         f.session_offset = super::update::follow(row, f.session_offset, height);
         let user = self.selected_user();
+        let mut changed = false;
         if self.frame().scope == Scope::Root && self.frame().root_user != user {
             let events = user.map_or_else(Vec::new, |u| {
                 self.store.events_with(Facet::User, u).to_vec()
@@ -271,31 +277,25 @@ impl App {
             f.events = events;
             f.timeline_cursor = 0;
             f.timeline_offset = 0;
+            changed = true;
         }
         if self.frame().narrowed_to.is_some() {
-            self.frame_mut().narrowed_to = self.selected_session();
+            let session = self.selected_session();
+            changed |= self.frame().narrowed_to != session;
+            self.frame_mut().narrowed_to = session;
         }
-        self.refresh_timeline();
+        if changed {
+            self.refresh_timeline();
+        }
     }
 
     /// Recomputes the narrowed rows and the lanes after the frame or its selection changed.
     pub fn refresh_timeline(&mut self) {
-        let store = Arc::clone(&self.store);
         let f = self.stack.last().expect("the root frame is never popped");
-        let visible = match f.narrowed_to {
-            Some(s) => {
-                let session = &store.sessions[s];
-                let keep: rustc_hash::FxHashSet<u32> = session.events.iter().copied().collect();
-                f.events
-                    .iter()
-                    .copied()
-                    .filter(|i| keep.contains(i))
-                    .collect()
-            }
-            None => f.events.clone(),
-        };
-        self.visible = visible;
-        let len = self.visible.len();
+        self.narrowed_rows = f
+            .narrowed_to
+            .map(|s| sorted_intersection(&f.events, &self.store.sessions[s].events));
+        let len = self.timeline_rows().len();
         let f = self.frame_mut();
         if f.timeline_cursor >= len {
             f.timeline_cursor = len.saturating_sub(1);
@@ -306,7 +306,7 @@ impl App {
     pub fn jump_to_session(&mut self, session: usize) {
         let first = self.store.sessions[session].events.first().copied();
         if let Some(first) = first
-            && let Some(pos) = self.visible.iter().position(|&e| e == first)
+            && let Some(pos) = self.timeline_rows().iter().position(|&e| e == first)
         {
             self.frame_mut().timeline_cursor = pos;
         }
@@ -335,6 +335,23 @@ impl App {
             .collect::<Vec<_>>()
             .join(" < ")
     }
+}
+
+/// Ids in both lists. Event ids are in time order, so both lists are sorted.
+fn sorted_intersection(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
 }
 
 fn lanes_by_user(store: &Store) -> Vec<usize> {

@@ -37,7 +37,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     );
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(" Help · Esc closes ")
+        .title(" Help · j/k scroll · Esc closes ")
         .border_style(theme.border(true));
     frame.render_widget(Clear, popup);
     frame.render_widget(

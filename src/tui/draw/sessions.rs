@@ -5,6 +5,7 @@ use crate::text::fit;
 use crate::time::short_duration;
 use crate::tui::app::{App, SessionRow};
 use crate::tui::theme::{Theme, lane_tag, verdict_glyph};
+use crate::tui::update::follow;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -33,7 +34,7 @@ fn columns(width: usize) -> Columns {
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: bool) {
     let f = app.frame();
     let title = format!(
-        "Sessions ({}, by {})",
+        "Sessions ({}, S: by {})",
         f.session_rows
             .iter()
             .filter(|r| matches!(r, SessionRow::Session(_)))
@@ -67,7 +68,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
         .session_rows
         .iter()
         .enumerate()
-        .skip(f.session_offset)
+        .skip(follow(f.session_cursor, f.session_offset, height))
         .take(height)
     {
         let selected = i == f.session_cursor;

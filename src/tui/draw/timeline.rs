@@ -6,6 +6,7 @@ use crate::store::Facet;
 use crate::text::fit;
 use crate::tui::app::{App, Scope};
 use crate::tui::theme::{Theme, lane_tag, verdict_glyph};
+use crate::tui::update::follow;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
@@ -45,7 +46,7 @@ fn title(app: &App) -> String {
     let store = &app.store;
     let mut t = match f.scope {
         Scope::Root => match f.root_user {
-            Some(u) => format!("Timeline of {} (all sessions, interleaved)", store.str(u)),
+            Some(u) => format!("Timeline: {}, all sessions", store.str(u)),
             None => "Timeline".into(),
         },
         Scope::Pivot(Facet::Session, v) => format!("Session {}", store.str(v)),
@@ -60,7 +61,7 @@ fn title(app: &App) -> String {
         };
         t.push_str(&format!(" · only {shown} (f: all)"));
     }
-    format!("{t} · {} actions", app.timeline_rows().len())
+    format!("{t} ({})", app.timeline_rows().len())
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: bool) {
@@ -90,7 +91,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
     let store = &app.store;
     let highlighted = app.selected_session();
     let rows = app.timeline_rows();
-    for (i, &event) in rows.iter().enumerate().skip(f.timeline_offset).take(height) {
+    // After a resize the stored offset may not show the cursor; draw from one that does.
+    let offset = follow(f.timeline_cursor, f.timeline_offset, height);
+    for (i, &event) in rows.iter().enumerate().skip(offset).take(height) {
         let e = &store.events[event as usize];
         let session = store.session_of(e);
         let lane = session
