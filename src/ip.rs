@@ -1,12 +1,41 @@
 //! Client IP normalisation (formats.md 7.4): the same address appears as `1.2.3.4`,
 //! `1.2.3.4:63070`, `[2a01::1]:36185`, `::ffff:1.2.3.4` or upper-case IPv6; all must join.
 
+use std::borrow::Cow;
 use std::net::{IpAddr, Ipv6Addr};
+
+/// A plain dotted IPv4 address, optionally with `:port`: the common case, returned without
+/// parsing or allocating.
+fn plain_ipv4(s: &str) -> Option<&str> {
+    let host = s.split_once(':').map_or(s, |(h, port)| {
+        if port.bytes().all(|b| b.is_ascii_digit()) {
+            h
+        } else {
+            ""
+        }
+    });
+    let mut parts = 0;
+    for part in host.split('.') {
+        let ok = !part.is_empty()
+            && part.len() <= 3
+            && part.bytes().all(|b| b.is_ascii_digit())
+            && (part.len() == 1 || !part.starts_with('0'))
+            && part.parse::<u16>().is_ok_and(|n| n <= 255);
+        if !ok {
+            return None;
+        }
+        parts += 1;
+    }
+    (parts == 4 && host != "0.0.0.0").then_some(host)
+}
 
 /// The normalised address, or `None` when the value means "no address"
 /// (`""`, `<null>`, `0.0.0.0`, `::`).
-pub fn normalise(raw: &str) -> Option<String> {
+pub fn normalise(raw: &str) -> Option<Cow<'_, str>> {
     let s = raw.trim();
+    if let Some(v4) = plain_ipv4(s) {
+        return Some(Cow::Borrowed(v4));
+    }
     if s.is_empty() || s.eq_ignore_ascii_case("<null>") || s.eq_ignore_ascii_case("null") {
         return None;
     }
@@ -31,10 +60,10 @@ pub fn normalise(raw: &str) -> Option<String> {
             if ip.is_unspecified() {
                 None
             } else {
-                Some(ip.to_string())
+                Some(Cow::Owned(ip.to_string()))
             }
         }
-        Err(_) => Some(host.to_ascii_lowercase()),
+        Err(_) => Some(Cow::Owned(host.to_ascii_lowercase())),
     }
 }
 
@@ -61,7 +90,7 @@ mod tests {
 
     #[test]
     fn every_form_of_formats_7_4() {
-        let n = |s: &str| normalise(s);
+        let n = |s: &str| normalise(s).map(|c| c.into_owned());
         assert_eq!(n("198.51.100.23").as_deref(), Some("198.51.100.23"));
         assert_eq!(n("198.51.100.23:19823").as_deref(), Some("198.51.100.23"));
         assert_eq!(
@@ -79,6 +108,13 @@ mod tests {
         assert_eq!(n(""), None);
         assert_eq!(n("<null>"), None);
         assert_eq!(n("not-an-ip").as_deref(), Some("not-an-ip"));
+        assert_eq!(
+            n("010.1.2.3").as_deref(),
+            Some("010.1.2.3"),
+            "not a plain address: kept"
+        );
+        assert_eq!(n("1.2.3.4:x").as_deref(), Some("1.2.3.4"));
+        assert_eq!(n("256.1.1.1").as_deref(), Some("256.1.1.1"));
     }
 
     #[test]

@@ -26,8 +26,8 @@ pub enum RecordId {
 pub struct Event {
     /// Unix seconds, UTC, from AuditData `CreationTime`.
     pub time: i64,
-    /// Token issue time (`AppAccessContext.IssuedAtTime`), Unix seconds, or `i64::MIN`.
-    pub issued_at: i64,
+    /// Token issue time (`AppAccessContext.IssuedAtTime`), Unix seconds; 0 when absent.
+    pub issued_at: u32,
     pub user: Sym,
     pub operation: Sym,
     pub session: Sym,

@@ -141,30 +141,24 @@ fn distinct(mut v: Vec<Sym>) -> Vec<Sym> {
 
 impl Store {
     pub fn build(interner: Interner, mut events: Vec<Event>, files: Vec<SourceFile>) -> Store {
+        // Exports come sorted (newest or oldest first); the stable sort is linear on runs.
         events.sort_by_key(|e| e.time);
-        let postings = Facet::ALL
-            .iter()
-            .map(|&f| (facet_key(f), Postings::build(&events, |e| f.of(e))))
-            .collect();
-        let mut session_index: FxHashMap<(Sym, Sym), usize> = FxHashMap::default();
-        let mut members: Vec<Vec<u32>> = Vec::new();
-        for (i, e) in events.iter().enumerate() {
-            let slot = *session_index.entry((e.session, e.user)).or_insert_with(|| {
-                members.push(Vec::new());
-                members.len() - 1
-            });
-            members[slot].push(i as u32);
-        }
-        let mut keys: Vec<((Sym, Sym), usize)> = session_index.into_iter().collect();
-        keys.sort_by_key(|&(_, slot)| slot);
-        let mut sessions: Vec<Session> = keys
-            .into_iter()
-            .map(|((id, user), slot)| {
-                let ids = std::mem::take(&mut members[slot]);
-                Self::summarise_session(&events, id, user, ids)
-            })
-            .collect();
-        sessions.sort_by_key(|s| (s.first, s.last));
+        let events_ref = &events;
+        let postings_of = |facets: &[Facet]| -> Vec<(FacetKey, Postings)> {
+            facets
+                .iter()
+                .map(|&f| (facet_key(f), Postings::build(events_ref, |e| f.of(e))))
+                .collect()
+        };
+        let (postings, sessions) = std::thread::scope(|scope| {
+            let a = scope.spawn(|| postings_of(&Facet::ALL[..3]));
+            let b = scope.spawn(|| postings_of(&Facet::ALL[3..]));
+            let sessions = Self::build_sessions(events_ref);
+            let mut postings: FxHashMap<FacetKey, Postings> = FxHashMap::default();
+            postings.extend(a.join().expect("index worker panicked"));
+            postings.extend(b.join().expect("index worker panicked"));
+            (postings, sessions)
+        });
         let session_index = sessions
             .iter()
             .enumerate()
@@ -178,6 +172,28 @@ impl Store {
             session_index,
             files,
         }
+    }
+
+    fn build_sessions(events: &[Event]) -> Vec<Session> {
+        let mut slots: FxHashMap<(Sym, Sym), usize> = FxHashMap::default();
+        let mut members: Vec<Vec<u32>> = Vec::new();
+        let mut keys: Vec<(Sym, Sym)> = Vec::new();
+        for (i, e) in events.iter().enumerate() {
+            let key = (e.session, e.user);
+            let slot = *slots.entry(key).or_insert_with(|| {
+                members.push(Vec::new());
+                keys.push(key);
+                members.len() - 1
+            });
+            members[slot].push(i as u32);
+        }
+        let mut sessions: Vec<Session> = keys
+            .into_iter()
+            .zip(members)
+            .map(|((id, user), ids)| Self::summarise_session(events, id, user, ids))
+            .collect();
+        sessions.sort_by_key(|s| (s.first, s.last));
+        sessions
     }
 
     fn summarise_session(events: &[Event], id: Sym, user: Sym, ids: Vec<u32>) -> Session {

@@ -158,3 +158,52 @@ fn ip_filter_accepts_any_form_of_the_address() {
         assert_eq!(rows.len(), 4, "{form}");
     }
 }
+
+#[test]
+fn streaming_in_small_blocks_reads_the_same_events() {
+    use sessionscope::{LoadOptions, load};
+    for file in [
+        "demo/tenant.csv",
+        "formats/graph-csv.csv",
+        "formats/sentinel-csv.csv",
+        "formats/json-lines.jsonl.gz",
+        "formats/cmdlet-csv.csv",
+    ] {
+        let paths = [fixture(file)];
+        let (whole, _) = load(&paths, &LoadOptions::default());
+        for block in [4096, 1000, 37] {
+            let opts = LoadOptions {
+                block_size: block,
+                ..LoadOptions::default()
+            };
+            let (small, report) = load(&paths, &opts);
+            assert_eq!(
+                report.skipped(),
+                0,
+                "{file} in blocks of {block}: {:?}",
+                report.files[0].problems
+            );
+            assert_eq!(
+                small.events.len(),
+                whole.events.len(),
+                "{file} in blocks of {block}"
+            );
+            let a = timeline(&whole, &TimelineFilter::default());
+            let b = timeline(&small, &TimelineFilter::default());
+            for (x, y) in a.iter().zip(&b) {
+                assert_eq!(
+                    (&x.record_id, &x.summary, &x.time),
+                    (&y.record_id, &y.summary, &y.time)
+                );
+            }
+            // Records are re-read from the right place.
+            let last = small.events.last().unwrap();
+            let raw = small.raw_record(last).unwrap();
+            assert_eq!(
+                raw["Operation"],
+                small.str(last.operation),
+                "{file} in blocks of {block}"
+            );
+        }
+    }
+}

@@ -112,6 +112,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         | Command::Timeline { input, .. } => &input.files,
     };
     let (store, report) = load(files, &LoadOptions::default());
+    if std::env::var_os("SESSIONSCOPE_TIMINGS").is_some() {
+        for (what, secs) in &report.timings {
+            eprintln!("sessionscope: {what}: {secs:.3} s");
+        }
+    }
     print_problems(&report);
     if store.events.is_empty() {
         eprintln!("sessionscope: nothing usable could be read");

@@ -1,7 +1,7 @@
 //! RFC 4180 splitting tuned for audit exports: rows are found with memchr (quotes and newlines
 //! only), fields are split lazily, and doubled quotes are undone only in the cells that are read.
 
-use memchr::{memchr, memchr2_iter};
+use memchr::memchr;
 use std::borrow::Cow;
 
 /// One row: its byte range (without the line break) and the line it starts on (1-based).
@@ -13,28 +13,46 @@ pub struct Span {
 }
 
 /// Splits `buf` into rows, honouring line breaks inside quoted cells. Blank rows are dropped.
-/// The last row may be unterminated (or end inside an open quote, in a truncated file).
+/// At end of file the last row may be unterminated (or end inside an open quote).
 pub fn rows(buf: &[u8], first_line: u32) -> Vec<Span> {
+    rows_in_block(buf, first_line, true).0
+}
+
+/// The complete rows of a block of a larger file. Unless `eof`, an incomplete last row is left
+/// for the next block. Returns the rows, the bytes they consumed, and the line the rest starts on.
+///
+/// Rows end at line breaks outside quotes. Rather than stopping at every quote (an AuditData
+/// cell has hundreds of doubled quotes), each line's quotes are counted in one vectorised pass
+/// and only their parity is kept.
+pub fn rows_in_block(buf: &[u8], first_line: u32, eof: bool) -> (Vec<Span>, usize, u32) {
     let mut out = Vec::new();
     let mut in_quotes = false;
     let mut start = 0;
+    let mut segment = 0;
     let mut line = first_line;
     let mut start_line = first_line;
-    for i in memchr2_iter(b'"', b'\n', buf) {
-        if buf[i] == b'"' {
+    for nl in memchr::memchr_iter(b'\n', buf) {
+        if count_quotes(&buf[segment..nl]) % 2 == 1 {
             in_quotes = !in_quotes;
-            continue;
         }
+        segment = nl + 1;
         line += 1;
         if in_quotes {
             continue;
         }
-        push_row(&mut out, buf, start, i, start_line);
-        start = i + 1;
+        push_row(&mut out, buf, start, nl, start_line);
+        start = nl + 1;
         start_line = line;
     }
-    push_row(&mut out, buf, start, buf.len(), start_line);
-    out
+    if eof && start < buf.len() {
+        push_row(&mut out, buf, start, buf.len(), start_line);
+        start = buf.len();
+    }
+    (out, start, start_line)
+}
+
+fn count_quotes(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'"').count()
 }
 
 fn push_row(out: &mut Vec<Span>, buf: &[u8], start: usize, mut end: usize, line: u32) {
@@ -93,17 +111,69 @@ pub fn unquote(cell: &[u8]) -> Cow<'_, [u8]> {
         return Cow::Borrowed(inner);
     }
     let mut out = Vec::with_capacity(inner.len());
-    let mut rest = inner;
-    while let Some(k) = memchr(b'"', rest) {
-        out.extend_from_slice(&rest[..=k]);
-        rest = if rest.get(k + 1) == Some(&b'"') {
-            &rest[k + 2..]
+    let mut copied = 0;
+    let mut skip_next = false;
+    for q in memchr::memchr_iter(b'"', inner) {
+        if skip_next {
+            // The second quote of a pair: drop it.
+            out.extend_from_slice(&inner[copied..q]);
+            copied = q + 1;
+            skip_next = false;
         } else {
-            &rest[k + 1..]
+            skip_next = true;
+        }
+    }
+    out.extend_from_slice(&inner[copied..]);
+    Cow::Owned(out)
+}
+
+/// The byte range of cell `col` of `row`, given that the row has `columns` cells, found
+/// without walking through the long cell: the cells before it from the left, the ones after it
+/// from the right. `None` when a cell after it is not simple (then split the whole row).
+pub fn cell_range(row: &[u8], col: usize, columns: usize) -> Option<(usize, usize)> {
+    // From the left: the start of cell `col`.
+    let mut start = 0;
+    for _ in 0..col {
+        start = if row.get(start) == Some(&b'"') {
+            let mut j = start + 1;
+            loop {
+                let k = memchr(b'"', &row[j..])?;
+                if row.get(j + k + 1) == Some(&b'"') {
+                    j += k + 2;
+                } else {
+                    j += k + 1;
+                    break;
+                }
+            }
+            if row.get(j) != Some(&b',') {
+                return None;
+            }
+            j + 1
+        } else {
+            start + memchr(b',', &row[start..])? + 1
         };
     }
-    out.extend_from_slice(rest);
-    Cow::Owned(out)
+    // From the right: the end of cell `col`, past the cells after it.
+    let mut end = row.len();
+    if end > 0 && row[end - 1] == b'\r' {
+        end -= 1;
+    }
+    for _ in col + 1..columns {
+        if end > start && row[end - 1] == b'"' {
+            let q = memchr::memrchr(b'"', &row[start..end - 1])? + start;
+            if q == 0 || row[q - 1] != b',' {
+                return None;
+            }
+            end = q - 1;
+        } else {
+            let c = memchr::memrchr(b',', &row[start..end])? + start;
+            if memchr(b'"', &row[c + 1..end]).is_some() {
+                return None;
+            }
+            end = c;
+        }
+    }
+    (start <= end).then_some((start, end))
 }
 
 /// The cell as UTF-8 text, unquoted and trimmed; invalid UTF-8 is replaced, not fatal.
@@ -128,6 +198,22 @@ mod tests {
             r.iter().map(|s| s.line).collect::<Vec<_>>(),
             vec![1, 2, 5, 6]
         );
+    }
+
+    #[test]
+    fn cell_range_finds_the_long_cell_from_both_ends() {
+        let row = b"id,\"d, t\",1,\"{\"\"a\"\":\"\"x,y\"\"}\",,\"last\"\r";
+        let (s, e) = cell_range(row, 3, 6).unwrap();
+        assert_eq!(&*unquote(&row[s..e]), b"{\"a\":\"x,y\"}");
+        assert_eq!(
+            cell_range(row, 4, 6).map(|(s, e)| &row[s..e]),
+            Some(&b""[..])
+        );
+        // A quoted cell with doubled quotes after the wanted one: split the whole row instead.
+        assert_eq!(cell_range(row, 0, 6), None);
+        // A trailing cell with quotes inside is not simple.
+        assert_eq!(cell_range(b"a,b,\"x\"\"y\"", 1, 3), None);
+        assert_eq!(&*unquote(b"\"a\"\"\"\"b\""), b"a\"\"b");
     }
 
     #[test]

@@ -41,6 +41,12 @@ impl Format {
     }
 }
 
+/// One record's AuditData (or wrapper) JSON, and the id its wrapper row gives it.
+pub struct RecordText<'r> {
+    pub json: Cow<'r, [u8]>,
+    pub wrapper_id: Option<Cow<'r, str>>,
+}
+
 /// A CSV export's header, understood.
 #[derive(Debug, Clone)]
 pub struct CsvLayout {
@@ -88,38 +94,48 @@ impl CsvLayout {
     }
 
     /// The AuditData JSON of one row, and the wrapper's record id when the row has one.
-    pub fn record_json<'r>(&self, row: &'r [u8]) -> Result<(Cow<'r, str>, Option<String>), String> {
-        let cells = csv::fields(row);
-        let wrapper_id = self
-            .wrapper_id
-            .and_then(|i| cells.get(i))
-            .map(|c| csv::text(c))
-            .filter(|s| !s.is_empty());
-        let json = match self.audit_data {
-            Some(col) => {
-                let Some(cell) = cells.get(col) else {
+    pub fn record_json<'r>(&self, row: &'r [u8]) -> Result<RecordText<'r>, String> {
+        let Some(col) = self.audit_data else {
+            let cells = csv::fields(row);
+            return Ok(RecordText {
+                json: Cow::Owned(self.flattened_record(&cells)?.into_bytes()),
+                wrapper_id: None,
+            });
+        };
+        let n = self.columns.len();
+        // The fast path finds the AuditData cell without splitting it; odd rows are split whole.
+        let (cell, id_cell) = match csv::cell_range(row, col, n) {
+            Some((s, e)) => {
+                let id = self
+                    .wrapper_id
+                    .filter(|&i| i < col)
+                    .and_then(|i| csv::cell_range(&row[..s], i, col + 1))
+                    .map(|(a, b)| &row[a..b]);
+                (&row[s..e], id)
+            }
+            None => {
+                let cells = csv::fields(row);
+                let Some(cell) = cells.get(col).copied() else {
                     return Err(format!(
-                        "row has {} cells, the header {}: no AuditData",
-                        cells.len(),
-                        self.columns.len()
+                        "row has {} cells, the header {n}: no AuditData",
+                        cells.len()
                     ));
                 };
-                let bytes = csv::unquote(cell);
-                if bytes.iter().all(u8::is_ascii_whitespace) {
-                    return Err("AuditData cell is empty".into());
-                }
-                match bytes {
-                    Cow::Borrowed(b) => Cow::Borrowed(
-                        std::str::from_utf8(b).map_err(|_| "AuditData is not valid UTF-8")?,
-                    ),
-                    Cow::Owned(b) => Cow::Owned(
-                        String::from_utf8(b).map_err(|_| "AuditData is not valid UTF-8")?,
-                    ),
-                }
+                (cell, self.wrapper_id.and_then(|i| cells.get(i).copied()))
             }
-            None => Cow::Owned(self.flattened_record(&cells)?),
         };
-        Ok((json, wrapper_id))
+        let json = csv::unquote(cell);
+        if json.iter().all(u8::is_ascii_whitespace) {
+            return Err("AuditData cell is empty".into());
+        }
+        let wrapper_id = id_cell
+            .map(csv::unquote)
+            .and_then(|c| match c {
+                Cow::Borrowed(b) => std::str::from_utf8(b).ok().map(Cow::Borrowed),
+                Cow::Owned(b) => String::from_utf8(b).ok().map(Cow::Owned),
+            })
+            .filter(|s| !s.trim().is_empty());
+        Ok(RecordText { json, wrapper_id })
     }
 
     fn cell(&self, cells: &[&[u8]], name: &str) -> Option<String> {

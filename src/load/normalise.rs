@@ -22,7 +22,7 @@ pub struct Normalised {
 /// Parses `json` (an AuditData object or a wrapper around one) into an event whose strings are
 /// interned in `interner`.
 pub fn normalise_json(
-    json: &str,
+    json: &[u8],
     wrapper_id: Option<&str>,
     source: SourceRef,
     interner: &mut Interner,
@@ -31,7 +31,7 @@ pub fn normalise_json(
 }
 
 fn visit(
-    json: &str,
+    json: &[u8],
     depth: usize,
     wrapper_id: Option<&str>,
     source: SourceRef,
@@ -40,7 +40,7 @@ fn visit(
     if depth > MAX_WRAPPER_DEPTH {
         return Err("records nested too deeply in wrappers".into());
     }
-    let rec: AuditRecord = serde_json::from_str(json).map_err(|e| json_error(&e))?;
+    let rec: AuditRecord = serde_json::from_slice(json).map_err(|e| json_error(&e))?;
     if let Some(inner) = rec.inner() {
         let outer_id = rec.wrapper_record_id().or(wrapper_id);
         return visit_raw(inner, depth + 1, outer_id, source, interner);
@@ -58,9 +58,9 @@ fn visit_raw(
     let text = raw.get();
     if text.starts_with('"') {
         let decoded: String = serde_json::from_str(text).map_err(|e| json_error(&e))?;
-        visit(&decoded, depth, wrapper_id, source, interner)
+        visit(decoded.as_bytes(), depth, wrapper_id, source, interner)
     } else if text.starts_with('{') {
-        visit(text, depth, wrapper_id, source, interner)
+        visit(text.as_bytes(), depth, wrapper_id, source, interner)
     } else {
         Err("wrapped AuditData is neither an object nor a JSON string".into())
     }
@@ -133,7 +133,7 @@ fn target(rec: &AuditRecord) -> Option<String> {
     Some(if mailbox.is_empty() { object } else { mailbox }.to_lowercase())
 }
 
-fn record_key(id: Option<&str>, json: &str, interner: &mut Interner) -> (RecordId, u128) {
+fn record_key(id: Option<&str>, json: &[u8], interner: &mut Interner) -> (RecordId, u128) {
     if let Some(id) = id
         && let Ok(uuid) = uuid::Uuid::try_parse(id)
         && !uuid.is_nil()
@@ -143,7 +143,7 @@ fn record_key(id: Option<&str>, json: &str, interner: &mut Interner) -> (RecordI
     // Anonymised or missing ids ("ANONYMIZED", "8e2cdebf") are not unique: only a record
     // identical to the byte is a duplicate.
     let rid = RecordId::Other(interner.intern(id.unwrap_or("")));
-    (rid, content_hash(json.as_bytes()))
+    (rid, content_hash(json))
 }
 
 fn content_hash(bytes: &[u8]) -> u128 {
@@ -160,7 +160,7 @@ fn content_hash(bytes: &[u8]) -> u128 {
 
 fn build(
     rec: &AuditRecord,
-    json: &str,
+    json: &[u8],
     wrapper_id: Option<&str>,
     source: SourceRef,
     interner: &mut Interner,
@@ -188,7 +188,8 @@ fn build(
     let summary = summarize(operation, rec);
     let issued_at = present(&ctx.issued_at_time)
         .and_then(time::parse_iso)
-        .unwrap_or(i64::MIN);
+        .and_then(|t| u32::try_from(t).ok())
+        .unwrap_or(0);
     let token = present(&ctx.unique_token_id).filter(|t| !is_absent_id(t));
 
     let mut sym = |s: Option<&str>| s.map_or(Sym::EMPTY, |s| interner.intern(s));

@@ -134,8 +134,10 @@ pub struct AuditRecord<'a> {
     pub dest_folder: Raw<'a>,
     #[serde(rename = "AffectedItems", borrow)]
     pub affected_items: Raw<'a>,
-    #[serde(rename = "Folders", borrow)]
-    pub folders: Raw<'a>,
+    /// The largest part of a MailItemsAccessed record: read in the same pass, keeping only
+    /// each folder's path and item count.
+    #[serde(rename = "Folders", borrow, deserialize_with = "lenient_folders")]
+    pub folders: Vec<FolderAccess<'a>>,
 
     // Wrapper fields: when one is present the record is inside it.
     #[serde(rename = "AuditData", borrow)]
@@ -258,11 +260,149 @@ pub struct Item<'a> {
     pub parent_folder: Option<FolderRef<'a>>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
+/// A folder of a MailItemsAccessed record: its path and how many items were accessed in it.
+#[derive(Default, Debug)]
 pub struct FolderAccess<'a> {
-    #[serde(rename = "Path", borrow, deserialize_with = "lenient")]
     pub path: Str<'a>,
-    #[serde(rename = "FolderItems")]
-    pub folder_items: Option<Vec<IgnoredAny>>,
+    pub items: usize,
+}
+
+/// `Folders` as a list of [`FolderAccess`]; anything not shaped like one is skipped.
+fn lenient_folders<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<FolderAccess<'de>>, D::Error> {
+    struct Folders;
+    struct Folder;
+    struct Count;
+    impl<'de> Visitor<'de> for Count {
+        type Value = usize;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+            let mut n = 0;
+            while seq.next_element::<IgnoredAny>()?.is_some() {
+                n += 1;
+            }
+            Ok(n)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(0)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<usize, E> {
+            Ok(0)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<usize, E> {
+            Ok(0)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<usize, E> {
+            Ok(0)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<usize, E> {
+            Ok(0)
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<usize, E> {
+            Ok(0)
+        }
+        fn visit_unit<E>(self) -> Result<usize, E> {
+            Ok(0)
+        }
+    }
+    struct CountSeed;
+    impl<'de> serde::de::DeserializeSeed<'de> for CountSeed {
+        type Value = usize;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+            d.deserialize_any(Count)
+        }
+    }
+    struct PathSeed;
+    impl<'de> serde::de::DeserializeSeed<'de> for PathSeed {
+        type Value = Str<'de>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Str<'de>, D::Error> {
+            lenient(d)
+        }
+    }
+    impl<'de> Visitor<'de> for Folder {
+        type Value = Option<FolderAccess<'de>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a folder")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut folder = FolderAccess::default();
+            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                match &*key {
+                    "Path" => folder.path = map.next_value_seed(PathSeed)?,
+                    "FolderItems" => folder.items = map.next_value_seed(CountSeed)?,
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(Some(folder))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    struct FolderSeed;
+    impl<'de> serde::de::DeserializeSeed<'de> for FolderSeed {
+        type Value = Option<FolderAccess<'de>>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(Folder)
+        }
+    }
+    impl<'de> Visitor<'de> for Folders {
+        type Value = Vec<FolderAccess<'de>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list of folders")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(f) = seq.next_element_seed(FolderSeed)? {
+                out.extend(f);
+            }
+            Ok(out)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(Vec::new())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+    }
+    d.deserialize_any(Folders)
 }

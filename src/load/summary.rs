@@ -1,9 +1,7 @@
 //! One line saying what a record did, in an investigator's words: which inbox rule forwards
 //! where, which permission went to whom, how many items were read or deleted.
 
-use super::record::{
-    AuditRecord, FolderAccess, FolderRef, Item, NameValue, lookup, name_values, nested,
-};
+use super::record::{AuditRecord, FolderRef, Item, NameValue, lookup, name_values, nested};
 use serde::Deserialize;
 
 const MAX_LEN: usize = 300;
@@ -204,11 +202,8 @@ fn folder_permission(rec: &AuditRecord) -> String {
 fn mail_items_accessed(rec: &AuditRecord) -> String {
     let props = name_values(rec.operation_properties);
     let access = lookup(&props, "MailAccessType").unwrap_or("Access");
-    let folders: Vec<FolderAccess> = nested(rec.folders).unwrap_or_default();
-    let items: usize = folders
-        .iter()
-        .map(|f| f.folder_items.as_ref().map_or(0, Vec::len))
-        .sum();
+    let folders = &rec.folders;
+    let items: usize = folders.iter().map(|f| f.items).sum();
     let count = rec
         .operation_count
         .as_deref()

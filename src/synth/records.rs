@@ -138,7 +138,7 @@ fn admin(
 }
 
 fn strip_port(ip: &str) -> String {
-    crate::ip::normalise(ip).unwrap_or_default()
+    crate::ip::normalise(ip).unwrap_or_default().into_owned()
 }
 
 fn sid(user: &str) -> String {

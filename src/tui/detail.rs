@@ -149,8 +149,8 @@ pub fn build(store: &Store, event: u32, zone: Zone, verdict: Option<&str>) -> De
         "token id",
         row.token_id.clone().unwrap_or_default(),
     );
-    if e.issued_at != i64::MIN {
-        field(&mut lines, "token issued", rfc3339(e.issued_at));
+    if e.issued_at != 0 {
+        field(&mut lines, "token issued", rfc3339(i64::from(e.issued_at)));
     }
     field(
         &mut lines,

@@ -25,27 +25,59 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Set by SIGTERM, SIGHUP (a dropped SSH connection) and SIGINT: leave cleanly.
-fn install_signal_flag() -> Arc<AtomicBool> {
-    let flag = Arc::new(AtomicBool::new(false));
+/// Records SIGTERM, SIGHUP (a dropped SSH connection) or SIGINT: the number of the signal.
+fn install_signal_flag() -> Arc<AtomicUsize> {
+    let flag = Arc::new(AtomicUsize::new(0));
     for sig in [
         signal_hook::consts::SIGTERM,
         signal_hook::consts::SIGHUP,
         signal_hook::consts::SIGINT,
     ] {
-        let _ = signal_hook::flag::register(sig, Arc::clone(&flag));
+        let _ = signal_hook::flag::register_usize(sig, Arc::clone(&flag), sig as usize);
     }
     flag
 }
 
+/// When the terminal goes away under it, crossterm's reader can spin without returning, so
+/// the event loop never sees the signal. This watchdog gives the loop a second to leave by
+/// itself after a signal, then restores what it can and exits.
+fn spawn_watchdog(signal: Arc<AtomicUsize>, done: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(Duration::from_millis(100));
+            if done.load(Ordering::Relaxed) {
+                return;
+            }
+            let sig = signal.load(Ordering::Relaxed);
+            if sig != 0 {
+                std::thread::sleep(Duration::from_secs(1));
+                if !done.load(Ordering::Relaxed) {
+                    ratatui::restore();
+                    std::process::exit(128 + sig as i32);
+                }
+                return;
+            }
+        }
+    });
+}
+
 pub fn run(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let stop = install_signal_flag();
+    let signal = install_signal_flag();
+    let done = Arc::new(AtomicBool::new(false));
+    spawn_watchdog(Arc::clone(&signal), Arc::clone(&done));
     // ratatui::try_init enters raw mode and the alternate screen, and installs a panic hook
     // that restores the terminal before the panic message is printed.
     let mut terminal = ratatui::try_init()?;
-    let outcome = run_loaded(&mut terminal, files, &stop);
+    let outcome = run_loaded(&mut terminal, files, &signal);
     ratatui::restore();
+    done.store(true, Ordering::Relaxed);
     let (code, report) = outcome?;
+    let sig = signal.load(Ordering::Relaxed);
+    let code = if sig != 0 {
+        ExitCode::from(128 + sig as u8)
+    } else {
+        code
+    };
     if let Some(report) = report {
         crate::cli::print_problems(&report);
         if code == ExitCode::from(2) {
@@ -60,7 +92,7 @@ type Outcome = (ExitCode, Option<LoadReport>);
 fn run_loaded(
     terminal: &mut DefaultTerminal,
     files: &[PathBuf],
-    stop: &AtomicBool,
+    stop: &AtomicUsize,
 ) -> anyhow::Result<Outcome> {
     let Some((store, report)) = load_with_progress(terminal, files, stop)? else {
         return Ok((ExitCode::SUCCESS, None));
@@ -87,7 +119,7 @@ fn run_loaded(
 fn load_with_progress(
     terminal: &mut DefaultTerminal,
     files: &[PathBuf],
-    stop: &AtomicBool,
+    stop: &AtomicUsize,
 ) -> anyhow::Result<Option<(Store, LoadReport)>> {
     let state = Arc::new(Mutex::new(Loading {
         files: files.len(),
@@ -123,7 +155,7 @@ fn load_with_progress(
         })
     };
     while !worker.is_finished() {
-        if stop.load(Ordering::Relaxed) {
+        if stop.load(Ordering::Relaxed) != 0 {
             return Ok(None);
         }
         let mut snapshot = state.lock().map(|s| s.clone()).unwrap_or_default();
@@ -146,13 +178,13 @@ fn load_with_progress(
 fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
-    stop: &AtomicBool,
+    stop: &AtomicUsize,
 ) -> anyhow::Result<()> {
     let size = terminal.size()?;
     app.viewport = (size.width, size.height);
     terminal.draw(|f| draw(f, app))?;
     while !app.quit {
-        if stop.load(Ordering::Relaxed) {
+        if stop.load(Ordering::Relaxed) != 0 {
             break;
         }
         // Waiting with a timeout only to notice signals; the screen is redrawn on change.

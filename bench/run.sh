@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The benchmark: generates a synthetic tenant once (bench-data/, git-ignored), then measures
+# `sessionscope stats` wall time and peak RSS on its Purview CSV and JSON Lines forms, and the
+# TUI's load, memory per event and frame time. Usage: bench/run.sh [EVENTS]  (default 1000000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+events="${1:-1000000}"
+data=bench-data
+mkdir -p "$data"
+cargo build --release --quiet --bins
+for format in purview-csv json-lines; do
+  ext=csv; [ "$format" = json-lines ] && ext=jsonl
+  file="$data/tenant-$events.$ext"
+  if [ ! -s "$file" ]; then
+    echo "generating $file ..."
+    ./target/release/gen-tenant scale "$events" "$format" "$file"
+  fi
+done
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr)"
+for ext in csv jsonl; do
+  file="$data/tenant-$events.$ext"
+  cat "$file" > /dev/null # warm cache
+  size=$(du -h "$file" | cut -f1)
+  floor=$( { /usr/bin/time -f %e cat "$file" > /dev/null; } 2>&1 )
+  echo "== $file ($size; cat to /dev/null: ${floor} s)"
+  for run in 1 2 3; do
+    /usr/bin/time -f "stats run $run: %e s wall, %M KB peak RSS, %U s user, %S s sys" \
+      ./target/release/sessionscope stats "$file" > /dev/null
+  done
+done
+echo "== TUI on $data/tenant-$events.jsonl"
+/usr/bin/time -f "peak RSS %M KB" ./target/release/bench "$data/tenant-$events.jsonl"

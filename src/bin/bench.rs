@@ -1,0 +1,83 @@
+//! `sessionscope-bench FILE...`: loads the files as `sessionscope` does and measures what an
+//! investigator feels: load time, memory per event, and the time to draw a 200x50 frame while
+//! moving through the timeline. Run it under `/usr/bin/time -v` for the peak RSS (bench/run.sh
+//! does).
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sessionscope::tui::{Action, App, draw, update};
+use sessionscope::{LoadOptions, load};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    let files: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
+    if files.is_empty() {
+        eprintln!("usage: sessionscope-bench FILE...");
+        std::process::exit(2);
+    }
+    let started = Instant::now();
+    let (store, report) = load(&files, &LoadOptions::default());
+    let load_time = started.elapsed();
+    let events = store.events.len().max(1);
+    println!("events               {}", store.events.len());
+    println!("load                 {:.3} s", load_time.as_secs_f64());
+    for (what, secs) in &report.timings {
+        println!("  {what:<18} {secs:.3} s");
+    }
+    println!(
+        "store bytes/event    {:.0} (event struct {} bytes)",
+        store.heap_bytes() as f64 / events as f64,
+        std::mem::size_of::<sessionscope::model::Event>()
+    );
+
+    let mut app = App::new(Arc::new(store));
+    app.viewport = (200, 50);
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("test backend");
+    let first = Instant::now();
+    terminal.draw(|f| draw(f, &app)).expect("draw");
+    println!(
+        "first frame          {:.2} ms",
+        first.elapsed().as_secs_f64() * 1e3
+    );
+
+    // Move through the largest timeline: the root user with the most events.
+    update(&mut app, Action::NextPane);
+    let mut frames = Vec::new();
+    for i in 0..400 {
+        let t = Instant::now();
+        update(
+            &mut app,
+            if i % 50 == 49 {
+                Action::PageDown
+            } else {
+                Action::Down
+            },
+        );
+        terminal.draw(|f| draw(f, &app)).expect("draw");
+        frames.push(t.elapsed());
+    }
+    println!(
+        "frame 200x50 median  {:.3} ms (key + update + draw, {} frames)",
+        median(frames.clone()).as_secs_f64() * 1e3,
+        frames.len()
+    );
+    // A pivot across all users on the busiest operation: the biggest frame there is.
+    let t = Instant::now();
+    update(
+        &mut app,
+        Action::Pivot(sessionscope::store::Facet::Operation),
+    );
+    terminal.draw(|f| draw(f, &app)).expect("draw");
+    println!(
+        "pivot + frame        {:.2} ms ({} rows)",
+        t.elapsed().as_secs_f64() * 1e3,
+        app.timeline_rows().len()
+    );
+}

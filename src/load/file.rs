@@ -1,0 +1,436 @@
+//! One file, streamed: decoded block by block (gzip, BOM, UTF-16), its format recognised from
+//! the first block, its records split and parsed a block at a time so memory stays bounded by
+//! the block size, not the file size. JSON documents (arrays, pretty-printed objects) need the
+//! whole text to find their elements and are read whole.
+
+use super::csv::{self, Span};
+use super::format::{CsvLayout, Format};
+use super::parse::{BlockCtx, Chunk, parse_chunk, parse_parallel};
+use super::{Accumulator, FileReport, LoadOptions, Problem, RawSource, SourceFile, decode, split};
+use flate2::read::MultiGzDecoder;
+use std::fs::File;
+use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Bytes read per block.
+const BLOCK: usize = 32 << 20;
+/// A single record larger than this is skipped rather than buffered further.
+pub const MAX_RECORD: usize = 64 << 20;
+/// Audit (Standard) exports stop at this many rows without saying so.
+const TRUNCATED_EXPORT_ROWS: usize = 50_000;
+
+fn empty_report(path: &Path) -> FileReport {
+    FileReport {
+        path: path.display().to_string(),
+        format: "unrecognised",
+        encoding: "",
+        gzip: false,
+        records: 0,
+        skipped: 0,
+        duplicates: 0,
+        problems: Vec::new(),
+        error: None,
+        warnings: Vec::new(),
+    }
+}
+
+/// Reads until `buf` holds `want` more bytes or the input ends; true at end of input.
+/// (`read_to_end` fills spare capacity without zeroing it first.)
+fn fill(input: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
+    let n = input.take(want as u64).read_to_end(buf)?;
+    Ok(n < want)
+}
+
+/// Reads the next blocks on another thread while this one parses, handing buffers back and
+/// forth so no block costs a fresh allocation.
+struct Prefetch {
+    blocks: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    spent: std::sync::mpsc::Sender<Vec<u8>>,
+    block: usize,
+}
+
+impl Prefetch {
+    fn start(mut reader: Box<dyn Read + Send>, block: usize) -> Prefetch {
+        let (send_block, blocks) = std::sync::mpsc::sync_channel(1);
+        let (spent, recycled) = std::sync::mpsc::channel::<Vec<u8>>();
+        std::thread::spawn(move || {
+            loop {
+                let mut chunk = recycled.try_recv().unwrap_or_default();
+                chunk.clear();
+                match fill(&mut *reader, &mut chunk, block) {
+                    Ok(eof) => {
+                        if send_block.send(Ok(chunk)).is_err() || eof {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = send_block.send(Err(e));
+                        return;
+                    }
+                }
+            }
+        });
+        Prefetch {
+            blocks,
+            spent,
+            block,
+        }
+    }
+
+    /// Appends the next block to `buf`; true at end of input.
+    fn fill(&self, buf: &mut Vec<u8>) -> std::io::Result<bool> {
+        match self.blocks.recv() {
+            Ok(Ok(chunk)) => {
+                let eof = chunk.len() < self.block;
+                buf.extend_from_slice(&chunk);
+                let _ = self.spent.send(chunk);
+                Ok(eof)
+            }
+            Ok(Err(e)) => Err(e),
+            Err(_) => Ok(true),
+        }
+    }
+}
+
+/// The decoded input of a file, ready to stream.
+struct Input {
+    reader: Box<dyn Read + Send>,
+    encoding: decode::Encoding,
+    gzip: bool,
+    raw: RawSource,
+}
+
+fn open(path: &Path) -> std::io::Result<Input> {
+    let mut file = File::open(path)?;
+    let mut head = [0u8; 2];
+    let n = file.read(&mut head)?;
+    let gzip = n == 2 && head == [0x1f, 0x8b];
+    file.seek(SeekFrom::Start(0))?;
+    let mut reader: Box<dyn Read + Send> = if gzip {
+        Box::new(MultiGzDecoder::new(BufReader::with_capacity(1 << 20, file)))
+    } else {
+        Box::new(file)
+    };
+    let mut start = Vec::new();
+    fill(&mut *reader, &mut start, 4096)?;
+    let utf16 = start.starts_with(&[0xff, 0xfe]);
+    if utf16 || decode::looks_like_utf16le(&start) {
+        // UTF-16 exports come from PowerShell's Out-File and are small: transcode whole.
+        reader.read_to_end(&mut start)?;
+        let body = if utf16 { &start[2..] } else { &start[..] };
+        let text: Arc<[u8]> = decode::utf16le(body).into();
+        return Ok(Input {
+            reader: Box::new(Cursor::new(Arc::clone(&text))),
+            encoding: if utf16 {
+                decode::Encoding::Utf16Le
+            } else {
+                decode::Encoding::Utf16LeNoBom
+            },
+            gzip,
+            raw: RawSource::Memory(text),
+        });
+    }
+    let bom = start.starts_with(&[0xef, 0xbb, 0xbf]);
+    let skip = if bom { 3 } else { 0 };
+    let raw = if gzip {
+        RawSource::Gzip { skip: skip as u64 }
+    } else {
+        RawSource::Disk { base: skip as u64 }
+    };
+    start.drain(..skip);
+    Ok(Input {
+        reader: Box::new(Cursor::new(start).chain(reader)),
+        encoding: if bom {
+            decode::Encoding::Utf8Bom
+        } else {
+            decode::Encoding::Utf8
+        },
+        gzip,
+        raw,
+    })
+}
+
+/// A one-line reason when the bytes are not text at all (empty, binary).
+fn not_text(text: &[u8]) -> Option<String> {
+    if text.iter().all(u8::is_ascii_whitespace) {
+        return Some("empty file: no audit records in it".into());
+    }
+    let sample = &text[..text.len().min(4096)];
+    let odd = sample
+        .iter()
+        .filter(|&&b| b == 0 || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x1b)))
+        .count();
+    if odd * 10 > sample.len() {
+        return Some("binary data, not an audit export (neither CSV nor JSON)".into());
+    }
+    None
+}
+
+enum Shape {
+    Csv(CsvLayout),
+    JsonLines,
+    JsonDocument,
+}
+
+/// Recognises the format from the first block. For CSV also returns where the header row
+/// ends (after any `#TYPE` line) and the line the records start on.
+fn sniff(text: &[u8]) -> Result<(Shape, usize, u32), String> {
+    let first = text
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(0);
+    match text[first] {
+        b'[' => Ok((Shape::JsonDocument, 0, 1)),
+        b'{' => {
+            let line_end = memchr::memchr(b'\n', &text[first..]).map_or(text.len(), |i| first + i);
+            if serde_json::from_slice::<serde::de::IgnoredAny>(&text[first..line_end]).is_ok() {
+                Ok((Shape::JsonLines, 0, 1))
+            } else {
+                Ok((Shape::JsonDocument, 0, 1))
+            }
+        }
+        _ => {
+            let (rows, _, _) = csv::rows_in_block(text, 1, false);
+            let mut rows = rows
+                .into_iter()
+                .filter(|r| !text[r.start..r.end].starts_with(b"#TYPE"));
+            let Some(header) = rows.next() else {
+                return Err("neither JSON nor a CSV with a header row: not an audit export".into());
+            };
+            let cells: Vec<String> = csv::fields(&text[header.start..header.end])
+                .into_iter()
+                .map(|c| csv::text(c).trim_start_matches('\u{feff}').to_string())
+                .collect();
+            if cells.len() < 2 {
+                return Err("neither JSON nor a CSV with a header row: not an audit export".into());
+            }
+            let layout = CsvLayout::from_header(&cells)?;
+            let header_end = memchr::memchr(b'\n', &text[header.end..])
+                .map_or(text.len(), |i| header.end + i + 1);
+            Ok((Shape::Csv(layout), header_end, header.line + 1))
+        }
+    }
+}
+
+/// A block of a streamed file: complete records plus, unless at end of file, the start of the
+/// next one.
+struct Block<'a> {
+    text: &'a [u8],
+    base: u64,
+    line: u32,
+    eof: bool,
+    layout: Option<&'a CsvLayout>,
+    file_no: u16,
+}
+
+fn split(text: &[u8], layout: Option<&CsvLayout>, line: u32, eof: bool) -> (Vec<Span>, usize, u32) {
+    match layout {
+        Some(_) => csv::rows_in_block(text, line, eof),
+        None => split::json_lines(text, line, eof),
+    }
+}
+
+/// Splits a block into records and parses them, the two halves on two cores. The second half
+/// starts at a line break past the middle, on the bet that it is a record boundary; splitting
+/// the first half checks the bet (a CSV cell can hold line breaks), and a lost bet redoes the
+/// block on one core. Returns the chunks, the bytes used, the next line and the record count.
+fn split_and_parse(b: &Block, opts: &LoadOptions) -> (Vec<Chunk>, usize, u32, usize) {
+    let ctx = |text, base| BlockCtx {
+        text,
+        base,
+        numbered: false,
+        layout: b.layout,
+        file_no: b.file_no,
+        records_read: opts.records_read,
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = if opts.threads == 0 {
+        cores
+    } else {
+        opts.threads
+    };
+    let mid = b.text.len() / 2;
+    let cut = memchr::memchr(b'\n', &b.text[mid..]).map(|p| mid + p + 1);
+    if let (true, Some(cut)) = (threads > 1 && b.text.len() >= 1 << 20, cut) {
+        let (first, second) = b.text.split_at(cut);
+        let second_base = b.base + cut as u64;
+        let outcome = std::thread::scope(|scope| {
+            let worker = scope.spawn(|| {
+                let (spans, used, next) = split(second, b.layout, 0, b.eof);
+                let chunk = parse_chunk(&ctx(second, second_base), &spans, 0);
+                (chunk, used, next, spans.len())
+            });
+            let (spans, used, next) = split(first, b.layout, b.line, false);
+            let won = used == first.len();
+            let mine = won.then(|| parse_chunk(&ctx(first, b.base), &spans, 0));
+            let theirs = worker.join().expect("loader worker panicked");
+            mine.map(|c| (c, spans.len(), next, theirs))
+        });
+        if let Some((mine, n1, next1, (mut theirs, used2, next2, n2))) = outcome {
+            theirs.line_offset = next1;
+            return (vec![mine, theirs], cut + used2, next1 + next2, n1 + n2);
+        }
+    }
+    let (spans, used, next) = split(b.text, b.layout, b.line, b.eof);
+    let chunk = parse_chunk(&ctx(b.text, b.base), &spans, 0);
+    (vec![chunk], used, next, spans.len())
+}
+
+/// Loads one file into `acc`; returns its report and, when anything was read, how to re-read
+/// its records later.
+pub fn load_file(
+    path: &Path,
+    file_no: u16,
+    opts: &LoadOptions,
+    acc: &mut Accumulator,
+) -> (FileReport, Option<SourceFile>) {
+    let mut report = empty_report(path);
+    let mut input = match open(path) {
+        Ok(i) => i,
+        Err(e) => {
+            report.error = Some(format!("cannot read: {e}"));
+            return (report, None);
+        }
+    };
+    report.encoding = input.encoding.name();
+    report.gzip = input.gzip;
+    let block_size = if opts.block_size == 0 {
+        BLOCK
+    } else {
+        opts.block_size
+    };
+    let mut buf = Vec::new();
+    let mut eof = match fill(&mut *input.reader, &mut buf, block_size.max(4096)) {
+        Ok(eof) => eof,
+        Err(e) => {
+            report.error = Some(format!("cannot read: {e}"));
+            return (report, None);
+        }
+    };
+    if let Some(why) = not_text(&buf) {
+        report.error = Some(why);
+        return (report, None);
+    }
+    let (shape, header_end, first_line) = match sniff(&buf) {
+        Ok(s) => s,
+        Err(e) => {
+            report.error = Some(e);
+            return (report, None);
+        }
+    };
+    let (format, layout) = match shape {
+        Shape::Csv(layout) => (layout.format, Some(layout)),
+        Shape::JsonLines => (Format::JsonLines, None),
+        Shape::JsonDocument => (Format::Json, None),
+    };
+    report.format = format.name();
+    if matches!(format, Format::MailboxAuditLogCsv | Format::SentinelCsv) {
+        report.warnings.push(
+            "times come from the export's own date column (no AuditData CreationTime); read as UTC"
+                .into(),
+        );
+    }
+    let mut absorb = |report: &mut FileReport, chunks: Vec<Chunk>| {
+        for c in chunks {
+            report.records += c.events.len();
+            report.skipped += c.skipped;
+            for p in c.problems() {
+                if report.problems.len() < super::MAX_PROBLEMS_KEPT {
+                    report.problems.push(p);
+                }
+            }
+            report.duplicates += acc.absorb(c.interner, c.events);
+        }
+    };
+
+    if format == Format::Json {
+        if let Err(e) = input.reader.read_to_end(&mut buf) {
+            report.error = Some(format!("cannot read: {e}"));
+            return (report, None);
+        }
+        let (spans, problem) = split::json_elements(&buf);
+        if let Some(p) = problem {
+            report.skipped += 1;
+            report.problems.push(p);
+        }
+        let ctx = BlockCtx {
+            text: &buf,
+            base: 0,
+            numbered: true,
+            layout: None,
+            file_no,
+            records_read: opts.records_read,
+        };
+        let chunks = parse_parallel(&ctx, &spans, opts.threads);
+        absorb(&mut report, chunks);
+    } else {
+        let prefetch = Prefetch::start(input.reader, block_size);
+        let mut base = header_end as u64;
+        buf.drain(..header_end);
+        let mut line = first_line;
+        let mut rows = 0usize;
+        loop {
+            let block = Block {
+                text: &buf,
+                base,
+                line,
+                eof,
+                layout: layout.as_ref(),
+                file_no,
+            };
+            let (chunks, used, next_line, n) = split_and_parse(&block, opts);
+            rows += n;
+            absorb(&mut report, chunks);
+            let mut used = used;
+            let mut next_line = next_line;
+            if used == 0 && buf.len() >= MAX_RECORD && !eof {
+                // One record larger than any real one: skip it up to the next line break.
+                let cut = memchr::memchr(b'\n', &buf).map_or(buf.len(), |i| i + 1);
+                report.skipped += 1;
+                report.problems.push(Problem {
+                    location: format!("line {line}"),
+                    reason: format!("record larger than {} MB; skipped", MAX_RECORD >> 20),
+                });
+                used = cut;
+                next_line = line + 1;
+            }
+            buf.drain(..used);
+            base += used as u64;
+            line = next_line;
+            if eof {
+                break;
+            }
+            match prefetch.fill(&mut buf) {
+                Ok(e) => eof = e,
+                Err(e) => {
+                    report.problems.push(Problem {
+                        location: format!("line {line}"),
+                        reason: format!("read error, the rest of the file was not read: {e}"),
+                    });
+                    break;
+                }
+            }
+        }
+        if layout.is_some() && rows == TRUNCATED_EXPORT_ROWS {
+            report.warnings.push(format!(
+                "exactly {TRUNCATED_EXPORT_ROWS} rows: the export was probably truncated at the \
+                 portal's limit; split the search into smaller time windows"
+            ));
+        }
+    }
+    if report.records == 0 && report.error.is_none() {
+        report.error = Some(if report.skipped > 0 {
+            format!("none of its {} records could be read", report.skipped)
+        } else {
+            "no audit records in it".into()
+        });
+    }
+    let source = SourceFile {
+        path: path.to_path_buf(),
+        format,
+        layout,
+        raw: input.raw,
+    };
+    (report, Some(source))
+}

@@ -1,0 +1,133 @@
+//! Records to events, on every core: each worker normalises its share of a block into its own
+//! interner, so the workers share nothing until the merge.
+
+use super::csv::Span;
+use super::format::{CsvLayout, RecordText};
+use super::{MAX_PROBLEMS_KEPT, Problem, normalise};
+use crate::intern::Interner;
+use crate::model::{Event, SourceRef};
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// What one worker made of its share of a block.
+pub struct Chunk {
+    pub interner: Interner,
+    pub events: Vec<(Event, u128)>,
+    /// (line, record number, reason); lines are relative until `line_offset` is known.
+    problems: Vec<(u32, usize, String)>,
+    pub skipped: usize,
+    /// Added to the lines of problems: a worker that split the second half of a block learns
+    /// where its lines start only after the first half is split.
+    pub line_offset: u32,
+    numbered: bool,
+}
+
+impl Chunk {
+    pub fn problems(&self) -> impl Iterator<Item = Problem> + '_ {
+        self.problems.iter().map(|(line, index, reason)| {
+            let line = line + self.line_offset;
+            let location = if self.numbered {
+                format!("record {} (line {line})", index + 1)
+            } else {
+                format!("line {line}")
+            };
+            Problem {
+                location,
+                reason: reason.clone(),
+            }
+        })
+    }
+}
+
+/// How the records of one block are read.
+pub struct BlockCtx<'a> {
+    pub text: &'a [u8],
+    /// Offset of `text[0]` in the decoded file.
+    pub base: u64,
+    /// Records are numbered (JSON documents) rather than located by line.
+    pub numbered: bool,
+    pub layout: Option<&'a CsvLayout>,
+    pub file_no: u16,
+    pub records_read: Option<&'a AtomicUsize>,
+}
+
+pub fn parse_parallel(ctx: &BlockCtx, spans: &[Span], threads: usize) -> Vec<Chunk> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = if threads == 0 { cores } else { threads };
+    let threads = threads.clamp(1, spans.len() / 2000 + 1);
+    if threads == 1 {
+        return vec![parse_chunk(ctx, spans, 0)];
+    }
+    let per = spans.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let mut parts = spans.chunks(per).enumerate();
+        // The calling thread takes the first share itself.
+        let (_, first) = parts.next().unwrap_or((0, &[]));
+        let handles: Vec<_> = parts
+            .map(|(i, part)| scope.spawn(move || parse_chunk(ctx, part, i * per)))
+            .collect();
+        let mut out = vec![parse_chunk(ctx, first, 0)];
+        out.extend(
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("loader worker panicked")),
+        );
+        out
+    })
+}
+
+pub fn parse_chunk(ctx: &BlockCtx, spans: &[Span], first_index: usize) -> Chunk {
+    let mut chunk = Chunk {
+        interner: Interner::default(),
+        events: Vec::with_capacity(spans.len()),
+        problems: Vec::new(),
+        skipped: 0,
+        line_offset: 0,
+        numbered: ctx.numbered,
+    };
+    for (i, span) in spans.iter().enumerate() {
+        if i % 4096 == 4095
+            && let Some(c) = ctx.records_read
+        {
+            c.fetch_add(4096, Ordering::Relaxed);
+        }
+        let source = SourceRef {
+            file: ctx.file_no,
+            offset: ctx.base + span.start as u64,
+            len: (span.end - span.start) as u32,
+        };
+        let bytes = &ctx.text[span.start..span.end];
+        let result = record_json(ctx.layout, bytes).and_then(|r| {
+            normalise::normalise_json(
+                &r.json,
+                r.wrapper_id.as_deref(),
+                source,
+                &mut chunk.interner,
+            )
+        });
+        match result {
+            Ok(n) => chunk.events.push((n.event, n.dedupe_key)),
+            Err(reason) => {
+                chunk.skipped += 1;
+                if chunk.problems.len() < MAX_PROBLEMS_KEPT {
+                    chunk.problems.push((span.line, first_index + i, reason));
+                }
+            }
+        }
+    }
+    chunk
+}
+
+/// The AuditData JSON (or wrapper JSON) of one record's bytes, and the wrapper's record id.
+pub fn record_json<'b>(
+    layout: Option<&CsvLayout>,
+    bytes: &'b [u8],
+) -> Result<RecordText<'b>, String> {
+    match layout {
+        Some(layout) => layout.record_json(bytes),
+        None => Ok(RecordText {
+            json: Cow::Borrowed(bytes),
+            wrapper_id: None,
+        }),
+    }
+}

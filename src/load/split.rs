@@ -1,0 +1,164 @@
+//! Finding records in decoded text: JSON Lines lines, and the elements of JSON documents.
+
+use super::Problem;
+use super::csv::Span;
+use super::normalise;
+use serde_json::value::RawValue;
+
+/// Complete lines of `text` starting at line `first_line`. Unless `eof`, the last line is left
+/// for the next block; returns the spans, how many bytes they consumed and the next line number.
+pub fn json_lines(text: &[u8], first_line: u32, eof: bool) -> (Vec<Span>, usize, u32) {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut line = first_line;
+    let mut push = |s: usize, end: usize, line: u32| {
+        let mut s = s;
+        if text[s..end].starts_with("\u{feff}".as_bytes()) {
+            s += 3;
+        }
+        let mut e = end;
+        if e > s && text[e - 1] == b'\r' {
+            e -= 1;
+        }
+        if !text[s..e].iter().all(u8::is_ascii_whitespace) {
+            out.push(Span {
+                start: s,
+                end: e,
+                line,
+            });
+        }
+    };
+    for end in memchr::memchr_iter(b'\n', text) {
+        push(start, end, line);
+        start = end + 1;
+        line += 1;
+    }
+    if eof && start < text.len() {
+        push(start, text.len(), line);
+        start = text.len();
+    }
+    (out, start, line)
+}
+
+#[derive(serde::Deserialize)]
+struct GraphPage<'a> {
+    #[serde(borrow)]
+    value: Option<Vec<&'a RawValue>>,
+}
+
+fn skip_ws(text: &[u8], mut pos: usize) -> usize {
+    while pos < text.len() && (text[pos].is_ascii_whitespace() || text[pos] == b',') {
+        pos += 1;
+    }
+    pos
+}
+
+fn line_at(text: &[u8], pos: usize) -> usize {
+    memchr::memchr_iter(b'\n', &text[..pos]).count() + 1
+}
+
+/// Top-level JSON values, and the elements of top-level arrays, read one at a time so that a
+/// broken or cut record costs only itself and what follows it. A Graph page (`{"value": [...]}`)
+/// is opened into its records.
+pub fn json_elements(text: &[u8]) -> (Vec<Span>, Option<Problem>) {
+    let (text_str, utf8_error) = match std::str::from_utf8(text) {
+        Ok(s) => (s, None),
+        // Keep what precedes the first invalid byte; JSON cannot be resynchronised after it.
+        Err(e) => (
+            std::str::from_utf8(&text[..e.valid_up_to()]).unwrap_or(""),
+            Some(e.valid_up_to()),
+        ),
+    };
+    let text = text_str.as_bytes();
+    let base = text_str.as_ptr() as usize;
+    let mut out = Vec::new();
+    let push = |out: &mut Vec<Span>, raw: &RawValue| {
+        let s = raw.get();
+        let start = s.as_ptr() as usize - base;
+        out.push(Span {
+            start,
+            end: start + s.len(),
+            line: 0,
+        });
+    };
+    let fail = |record: usize, pos: usize, what: String| Problem {
+        location: format!("record {record} (line {})", line_at(text, pos)),
+        reason: format!("{what}; the rest of the file was not read"),
+    };
+    let mut error = None;
+    let mut in_array = false;
+    let mut pos = skip_ws(text, 0);
+    while pos < text.len() {
+        match text[pos] {
+            b'[' if !in_array => {
+                in_array = true;
+                pos = skip_ws(text, pos + 1);
+                continue;
+            }
+            b']' if in_array => {
+                in_array = false;
+                pos = skip_ws(text, pos + 1);
+                continue;
+            }
+            b'{' => {}
+            _ => {
+                error = Some(fail(
+                    out.len() + 1,
+                    pos,
+                    "expected a JSON object or array".into(),
+                ));
+                break;
+            }
+        }
+        let mut one = serde_json::Deserializer::from_str(&text_str[pos..]).into_iter::<&RawValue>();
+        match one.next() {
+            Some(Ok(v)) => {
+                match serde_json::from_str::<GraphPage>(v.get()) {
+                    Ok(GraphPage { value: Some(items) }) if !in_array && !items.is_empty() => {
+                        items.into_iter().for_each(|i| push(&mut out, i))
+                    }
+                    _ => push(&mut out, v),
+                }
+                pos = skip_ws(text, pos + one.byte_offset());
+            }
+            Some(Err(e)) => {
+                error = Some(fail(out.len() + 1, pos, normalise::json_error(&e)));
+                break;
+            }
+            None => break,
+        }
+    }
+    if error.is_none()
+        && let Some(at) = utf8_error
+    {
+        error = Some(fail(out.len() + 1, at, "invalid UTF-8".into()));
+    }
+    // Line numbers, counted once across the file.
+    let mut line = 1u32;
+    let mut at = 0;
+    for s in &mut out {
+        line += memchr::memchr_iter(b'\n', &text[at..s.start]).count() as u32;
+        at = s.start;
+        s.line = line;
+    }
+    (out, error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_lines_leave_the_partial_last_line_for_the_next_block() {
+        let text = b"{\"a\":1}\r\n\n{\"b\":2}\n{\"c\"";
+        let (spans, used, next) = json_lines(text, 10, false);
+        assert_eq!(next, 13);
+        assert_eq!(spans.len(), 2);
+        assert_eq!((spans[0].line, spans[1].line), (10, 12));
+        assert_eq!(&text[spans[0].start..spans[0].end], b"{\"a\":1}");
+        assert_eq!(used, text.len() - 4);
+        let (spans, used, _) = json_lines(text, 1, true);
+        assert_eq!(spans.len(), 3);
+        assert_eq!(used, text.len());
+    }
+}
