@@ -1,0 +1,111 @@
+//! Micro-benchmarks of the hot paths: `cargo bench`. A plain harness (no extra crate): each
+//! case runs for about a second and prints the median time per operation over 15 samples.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sessionscope::intern::Interner;
+use sessionscope::load::csv::rows_in_block;
+use sessionscope::load::normalise::normalise_json;
+use sessionscope::model::SourceRef;
+use sessionscope::synth::{tenant, write};
+use sessionscope::tui::{Action, App, draw, update};
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn bench(name: &str, per_op: u64, mut f: impl FnMut()) {
+    // Calibrate: how many runs fill about 1/15 s.
+    let mut runs = 1u32;
+    loop {
+        let t = Instant::now();
+        for _ in 0..runs {
+            f();
+        }
+        if t.elapsed() > Duration::from_millis(66) || runs > 1 << 24 {
+            break;
+        }
+        runs *= 2;
+    }
+    let mut samples: Vec<f64> = (0..15)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..runs {
+                f();
+            }
+            t.elapsed().as_secs_f64() / f64::from(runs) / per_op as f64
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    let median = samples[samples.len() / 2];
+    let (value, unit) = if median < 1e-6 {
+        (median * 1e9, "ns")
+    } else if median < 1e-3 {
+        (median * 1e6, "µs")
+    } else {
+        (median * 1e3, "ms")
+    };
+    println!("{name:<40} {value:>9.2} {unit}/op");
+}
+
+fn main() {
+    let records: Vec<serde_json::Value> = tenant::scale_tenant(20_000, 3).collect();
+    let mut csv = Vec::new();
+    write::write("purview-csv", records.clone(), &mut csv).unwrap();
+    let rows = csv.iter().filter(|&&b| b == b'\n').count() as u64;
+    let mb = csv.len() as f64 / 1e6;
+    println!("data: {} records, {mb:.1} MB of Purview CSV", records.len());
+
+    bench("csv: split rows (per row)", rows, || {
+        black_box(rows_in_block(black_box(&csv), 1, true));
+    });
+
+    let jsons: Vec<String> = records.iter().map(|r| r.to_string()).collect();
+    let source = SourceRef { file: 0, offset: 0, len: 0 };
+    let mut interner = Interner::default();
+    let mut i = 0;
+    bench("record: parse + normalise + summary", 1, || {
+        let j = &jsons[i % jsons.len()];
+        i += 1;
+        black_box(normalise_json(j.as_bytes(), None, source, &mut interner).unwrap());
+    });
+
+    let ips: Vec<String> = records
+        .iter()
+        .filter_map(|r| r["ClientIP"].as_str().map(str::to_string))
+        .collect();
+    let mut k = 0;
+    bench("ip: normalise", 1, || {
+        k += 1;
+        black_box(sessionscope::ip::normalise(&ips[k % ips.len()]));
+    });
+
+    let ops: Vec<String> = records
+        .iter()
+        .map(|r| r["UserId"].as_str().unwrap_or("").to_string())
+        .collect();
+    let mut interner = Interner::default();
+    let mut n = 0;
+    bench("intern: existing string", 1, || {
+        n += 1;
+        black_box(interner.intern(&ops[n % ops.len()]));
+    });
+
+    let dir = std::env::temp_dir().join(format!("sessionscope-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("tenant.csv");
+    std::fs::write(&path, &csv).unwrap();
+    bench("load: whole file (per record)", records.len() as u64, || {
+        black_box(sessionscope::load(std::slice::from_ref(&path), &Default::default()));
+    });
+
+    let (store, _) = sessionscope::load(std::slice::from_ref(&path), &Default::default());
+    let mut app = App::new(Arc::new(store));
+    app.viewport = (200, 50);
+    update(&mut app, Action::NextPane);
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    bench("draw: 200x50 frame after a key", 1, || {
+        update(&mut app, Action::Down);
+        terminal.draw(|f| draw(f, &app)).unwrap();
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}
