@@ -60,7 +60,11 @@ fn main() {
     });
 
     let jsons: Vec<String> = records.iter().map(|r| r.to_string()).collect();
-    let source = SourceRef { file: 0, offset: 0, len: 0 };
+    let source = SourceRef {
+        file: 0,
+        offset: 0,
+        len: 0,
+    };
     let mut interner = Interner::default();
     let mut i = 0;
     bench("record: parse + normalise + summary", 1, || {
@@ -94,9 +98,16 @@ fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("tenant.csv");
     std::fs::write(&path, &csv).unwrap();
-    bench("load: whole file (per record)", records.len() as u64, || {
-        black_box(sessionscope::load(std::slice::from_ref(&path), &Default::default()));
-    });
+    bench(
+        "load: whole file (per record)",
+        records.len() as u64,
+        || {
+            black_box(sessionscope::load(
+                std::slice::from_ref(&path),
+                &Default::default(),
+            ));
+        },
+    );
 
     let (store, _) = sessionscope::load(std::slice::from_ref(&path), &Default::default());
     let mut app = App::new(Arc::new(store));

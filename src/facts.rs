@@ -1,6 +1,7 @@
 //! The facts the batch commands print (and tests check), built from the store. Field names are
 //! a contract with scripts: add fields freely, never rename them.
 
+use crate::case::{Case, Verdict};
 use crate::load::{FileReport, LoadReport};
 use crate::model::{Event, RecordId, record_type_name};
 use crate::store::{Session, Store};
@@ -48,9 +49,14 @@ pub struct SessionRow {
     pub clients: Vec<String>,
     pub operations: BTreeMap<String, u32>,
     pub token_ids: usize,
+    /// From the case file: `"attacker"`, `"user"` or null.
+    pub verdict: Option<Verdict>,
+    pub note: Option<String>,
 }
 
-pub fn session_row(store: &Store, s: &Session) -> SessionRow {
+pub fn session_row(store: &Store, s: &Session, case: Option<&Case>) -> SessionRow {
+    let id = s.has_id().then(|| store.str(s.id));
+    let entry = id.and_then(|id| case.and_then(|c| c.entry(id)));
     let strs = |v: &[crate::intern::Sym]| v.iter().map(|&x| store.str(x).to_string()).collect();
     SessionRow {
         session_id: s.has_id().then(|| store.str(s.id).to_string()),
@@ -67,6 +73,8 @@ pub fn session_row(store: &Store, s: &Session) -> SessionRow {
             .map(|&(op, n)| (store.str(op).to_string(), n))
             .collect(),
         token_ids: s.tokens.len(),
+        verdict: entry.and_then(|e| e.verdict),
+        note: entry.map(|e| e.note.clone()).filter(|n| !n.is_empty()),
     }
 }
 

@@ -2,13 +2,17 @@
 //! Azure AD session that made each action, so an attacker's session stands apart from the
 //! user's even behind the same IP.
 
+pub mod case;
 pub mod cli;
 pub mod facts;
 pub mod intern;
 pub mod ip;
+pub mod linked;
 pub mod load;
 pub mod model;
+pub mod report;
 pub mod sanitize;
+pub mod search;
 pub mod store;
 pub mod synth;
 pub mod text;

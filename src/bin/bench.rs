@@ -68,6 +68,27 @@ fn main() {
         median(frames.clone()).as_secs_f64() * 1e3,
         frames.len()
     );
+    // Fuzzy search, keystroke by keystroke, over the whole store.
+    let t = Instant::now();
+    let searcher = sessionscope::search::Searcher::new(&app.store);
+    println!(
+        "search index build   {:.2} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
+    for query in ["i", "in", "inb", "inbx", "payment", "198.51"] {
+        let mut times = Vec::new();
+        let mut total = 0;
+        for _ in 0..5 {
+            let t = Instant::now();
+            let r = searcher.search(&app.store, query, None, 5000);
+            times.push(t.elapsed());
+            total = r.total;
+        }
+        println!(
+            "search {query:<9} whole store: median {:.2} ms, {total} matches",
+            median(times).as_secs_f64() * 1e3
+        );
+    }
     // A pivot across all users on the busiest operation: the biggest frame there is.
     let t = Instant::now();
     update(

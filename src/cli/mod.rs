@@ -1,6 +1,7 @@
 //! The command line: `sessionscope FILE...` opens the investigator; `stats`, `sessions` and
 //! `timeline` print the same facts as tables, JSON Lines or CSV.
 
+use crate::case::{Case, Verdict};
 use crate::facts::{self, TimelineFilter};
 use crate::load::{LoadOptions, LoadReport, load};
 use crate::sanitize::{csv_cell, for_terminal};
@@ -9,7 +10,7 @@ use crate::text as table;
 use crate::time::{rfc3339, short_duration};
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
@@ -24,6 +25,10 @@ pub struct Cli {
     command: Option<Command>,
     /// Audit exports to open in the investigator (CSV, JSON, JSON Lines, .gz).
     files: Vec<PathBuf>,
+    /// Case file of verdicts and notes (default: <first file>.case.json beside it, or the
+    /// per-user data folder when that folder is not writable).
+    #[arg(long)]
+    case: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -61,6 +66,48 @@ enum Command {
         #[command(flatten)]
         output: Output,
     },
+    /// The incident report: attacker sessions (from the case file), their actions, and a
+    /// remediation checklist.
+    Report {
+        #[command(flatten)]
+        input: Input,
+        #[arg(long, value_enum, default_value = "md")]
+        format: ReportFormat,
+    },
+    /// Set a session's verdict or note in the case file, as the TUI's A/U/X/e keys do.
+    Mark {
+        #[command(flatten)]
+        input: Input,
+        /// The session ID to mark.
+        #[arg(long)]
+        session: String,
+        #[command(flatten)]
+        verdict: MarkVerdict,
+        /// A free-text note for the session.
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+#[group(required = false, multiple = false)]
+struct MarkVerdict {
+    /// The session is the attacker's.
+    #[arg(long)]
+    attacker: bool,
+    /// The session is the real user's.
+    #[arg(long)]
+    user: bool,
+    /// Clear the verdict.
+    #[arg(long)]
+    clear: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum ReportFormat {
+    Md,
+    Csv,
+    Json,
 }
 
 #[derive(Args, Debug)]
@@ -68,6 +115,28 @@ struct Input {
     /// Audit exports: any mix of the supported formats.
     #[arg(required = true)]
     files: Vec<PathBuf>,
+    /// Case file of verdicts and notes (default: <first file>.case.json, see the TUI).
+    #[arg(long)]
+    case: Option<PathBuf>,
+}
+
+/// The case for these inputs: `--case`, or the default path of the first input.
+pub fn open_case(explicit: Option<&Path>, files: &[PathBuf]) -> Option<Case> {
+    let path = explicit
+        .map(Path::to_path_buf)
+        .or_else(|| files.first().map(|f| crate::case::default_path(f)))?;
+    match Case::open(&path) {
+        Ok(case) => {
+            if let Some(w) = &case.warning {
+                eprintln!("sessionscope: warning: {}", for_terminal(w));
+            }
+            Some(case)
+        }
+        Err(e) => {
+            eprintln!("sessionscope: {}", for_terminal(&e.to_string()));
+            None
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -104,13 +173,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("sessionscope: give one or more audit exports to open (see --help)");
             return Ok(ExitCode::from(2));
         }
-        return crate::tui::run(&cli.files);
+        return crate::tui::run(&cli.files, cli.case.as_deref());
     };
-    let files = match &command {
+    let input = match &command {
         Command::Stats { input, .. }
         | Command::Sessions { input, .. }
-        | Command::Timeline { input, .. } => &input.files,
+        | Command::Timeline { input, .. }
+        | Command::Report { input, .. }
+        | Command::Mark { input, .. } => input,
     };
+    let files = &input.files;
+    let case = open_case(input.case.as_deref(), files);
     let (store, report) = load(files, &LoadOptions::default());
     if std::env::var_os("SESSIONSCOPE_TIMINGS").is_some() {
         for (what, secs) in &report.timings {
@@ -127,7 +200,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match command {
         Command::Stats { json, .. } => print_stats(&mut out, &store, &report, json)?,
         Command::Sessions { user, output, .. } => {
-            print_sessions(&mut out, &store, user.as_deref(), &output)?
+            print_sessions(&mut out, &store, case.as_ref(), user.as_deref(), &output)?
+        }
+        Command::Report { format, .. } => {
+            let report = crate::report::build(&store, case.as_ref());
+            match format {
+                ReportFormat::Md => out.write_all(crate::report::markdown(&report).as_bytes())?,
+                ReportFormat::Csv => crate::report::csv(&report, &mut out)?,
+                ReportFormat::Json => {
+                    serde_json::to_writer_pretty(&mut out, &report)?;
+                    writeln!(out)?;
+                }
+            }
+            if report.attacker_sessions.is_empty() {
+                eprintln!("sessionscope: no session is marked attacker in the case file");
+            }
+        }
+        Command::Mark {
+            session,
+            verdict,
+            note,
+            ..
+        } => {
+            drop(out);
+            return mark(&store, case, &session, &verdict, note.as_deref());
         }
         Command::Timeline {
             user,
@@ -238,15 +334,61 @@ fn short_id(id: Option<&str>) -> String {
     }
 }
 
+fn mark(
+    store: &Store,
+    case: Option<Case>,
+    session: &str,
+    verdict: &MarkVerdict,
+    note: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let Some(mut case) = case else {
+        anyhow::bail!("no case file could be opened");
+    };
+    let id = session.trim().to_ascii_lowercase();
+    let user = store
+        .sessions
+        .iter()
+        .find(|s| s.has_id() && store.str(s.id) == id)
+        .map(|s| store.str(s.user).to_string());
+    let Some(user) = user else {
+        eprintln!(
+            "sessionscope: no session {} in these files",
+            for_terminal(&id)
+        );
+        return Ok(ExitCode::from(2));
+    };
+    let chosen = if verdict.attacker {
+        Some(Some(Verdict::Attacker))
+    } else if verdict.user {
+        Some(Some(Verdict::User))
+    } else if verdict.clear {
+        Some(None)
+    } else {
+        None
+    };
+    if chosen.is_none() && note.is_none() {
+        anyhow::bail!("say --attacker, --user, --clear and/or --note");
+    }
+    if let Some(v) = chosen {
+        case.set_verdict(&id, &user, v)?;
+    }
+    if let Some(n) = note {
+        case.set_note(&id, &user, n)?;
+    }
+    eprintln!("sessionscope: saved to {}", case.path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
 fn print_sessions(
     out: &mut impl Write,
     store: &Store,
+    case: Option<&Case>,
     user: Option<&str>,
     output: &Output,
 ) -> anyhow::Result<()> {
     let rows: Vec<_> = facts::sessions(store, user)
         .into_iter()
-        .map(|s| facts::session_row(store, s))
+        .map(|s| facts::session_row(store, s, case))
         .collect();
     if output.json {
         for r in &rows {

@@ -36,6 +36,34 @@ pub enum Action {
     NarrowToSession,
     /// Cycle the session list order (first seen, events, IPs).
     CycleSort,
+    /// Mark the selected session as the attacker's.
+    MarkAttacker,
+    /// Mark the selected session as the real user's.
+    MarkUser,
+    /// Clear the selected session's verdict.
+    ClearVerdict,
+    /// Edit the selected session's note.
+    EditNote,
+    /// Open the fuzzy search prompt.
+    Search,
+    /// Jump to the next search hit.
+    NextHit,
+    /// Jump to the previous search hit.
+    PrevHit,
+    /// Sessions of any user sharing IPs, clients or tokens with the attacker's.
+    Linked,
+    /// Write the incident report next to the case file.
+    WriteReport,
+    /// Prompt: a typed character.
+    Input(char),
+    /// Prompt: delete the last character.
+    Backspace,
+    /// Prompt: accept (search: jump to the selected hit; note: save).
+    Confirm,
+    /// Prompt: close without accepting.
+    Cancel,
+    /// Search prompt: current view / whole store.
+    ToggleScope,
 }
 
 /// A key binding as shown in help.
@@ -189,9 +217,35 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('m') => Action::Pivot(Facet::Target),
         KeyCode::Char('f') => Action::NarrowToSession,
         KeyCode::Char('S') => Action::CycleSort,
+        KeyCode::Char('/') => Action::Search,
+        KeyCode::Char('n') => Action::NextHit,
+        KeyCode::Char('N') => Action::PrevHit,
+        KeyCode::Char('A') => Action::MarkAttacker,
+        KeyCode::Char('U') => Action::MarkUser,
+        KeyCode::Char('X') => Action::ClearVerdict,
+        KeyCode::Char('e') => Action::EditNote,
+        KeyCode::Char('L') => Action::Linked,
+        KeyCode::Char('R') => Action::WriteReport,
         _ => return None,
     };
     Some(action)
+}
+
+/// Keys while a prompt is open: text goes into the prompt.
+pub fn prompt_action_for(key: KeyEvent) -> Option<Action> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    Some(match key.code {
+        KeyCode::Char('c') if ctrl => Action::Quit,
+        KeyCode::Char('u') if ctrl => Action::Cancel,
+        KeyCode::Char(c) if !ctrl => Action::Input(c),
+        KeyCode::Backspace => Action::Backspace,
+        KeyCode::Enter => Action::Confirm,
+        KeyCode::Esc => Action::Cancel,
+        KeyCode::Tab => Action::ToggleScope,
+        KeyCode::Up => Action::Up,
+        KeyCode::Down => Action::Down,
+        _ => return None,
+    })
 }
 
 /// The actions of a key press. sessionscope binds nothing to Alt, so Alt-x is read as Esc

@@ -52,12 +52,31 @@ impl SessionSort {
     }
 }
 
-/// The investigator's verdict on a session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    Attacker,
-    User,
+pub use crate::case::Verdict;
+
+/// A line of text being typed at the bottom of the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptKind {
+    /// `/`: fuzzy search, results shown as you type.
+    Search,
+    /// `e`: the note of a session (index in `store.sessions`).
+    Note { session: usize },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub text: String,
+}
+
+/// The last search: its hits stay for `n`/`N` after the prompt closes.
+#[derive(Debug, Clone)]
+pub struct SearchState {
+    pub query: String,
+    /// Tab in the prompt: the whole store instead of the current timeline.
+    pub whole_store: bool,
+    pub results: crate::search::Results,
+    pub selected: usize,
 }
 
 /// What a frame of the pivot stack shows.
@@ -67,6 +86,8 @@ pub enum Scope {
     Root,
     /// Every action, of any user, whose `facet` is `value`.
     Pivot(Facet, Sym),
+    /// Sessions sharing an IP, client or token with the sessions marked attacker.
+    Linked,
 }
 
 /// A row of the session list: a user heading, or one of that user's sessions.
@@ -93,6 +114,9 @@ pub struct Frame {
     /// The user whose interleaved timeline the root frame shows.
     pub root_user: Option<Sym>,
     pub focus: Pane,
+    /// Per session, what the session list says instead of its top operations (the linked
+    /// view: what it shares with the attacker).
+    pub notes: FxHashMap<usize, String>,
 }
 
 pub struct App {
@@ -104,7 +128,13 @@ pub struct App {
     pub show_help: bool,
     pub help_scroll: usize,
     pub detail: Option<DetailView>,
+    /// Verdicts by session ID, mirrored from the case file for drawing.
     pub verdicts: FxHashMap<Sym, Verdict>,
+    /// Where verdicts and notes are saved; `None` when no case file could be opened.
+    pub case: Option<crate::case::Case>,
+    pub prompt: Option<Prompt>,
+    pub search: Option<SearchState>,
+    pub searcher: Option<crate::search::Searcher>,
     /// One line of feedback (copied, nothing to pivot on, ...), cleared by the next key.
     pub message: Option<String>,
     pub quit: bool,
@@ -132,6 +162,10 @@ impl App {
             help_scroll: 0,
             detail: None,
             verdicts: FxHashMap::default(),
+            case: None,
+            prompt: None,
+            search: None,
+            searcher: None,
             message: None,
             quit: false,
             clipboard: None,
@@ -161,7 +195,7 @@ impl App {
         let store = &self.store;
         let mut sessions: Vec<usize> = match scope {
             Scope::Root => (0..store.sessions.len()).collect(),
-            Scope::Pivot(..) => {
+            Scope::Pivot(..) | Scope::Linked => {
                 let mut s: Vec<usize> = events
                     .iter()
                     .filter_map(|&i| store.session_of(&store.events[i as usize]))
@@ -204,9 +238,10 @@ impl App {
             timeline_offset: 0,
             root_user: None,
             focus: match scope {
-                Scope::Root => Pane::Sessions,
+                Scope::Root | Scope::Linked => Pane::Sessions,
                 Scope::Pivot(..) => Pane::Timeline,
             },
+            notes: FxHashMap::default(),
         }
     }
 
@@ -252,6 +287,37 @@ impl App {
             return None;
         }
         self.verdicts.get(&s.id).copied()
+    }
+
+    /// Opens `case` and shows its verdicts.
+    pub fn with_case(mut self, case: crate::case::Case) -> App {
+        self.case = Some(case);
+        self.sync_verdicts();
+        self
+    }
+
+    /// Mirrors the case file's verdicts for the sessions of this store.
+    pub fn sync_verdicts(&mut self) {
+        self.verdicts.clear();
+        if let Some(case) = &self.case {
+            for (id, entry) in &case.data.sessions {
+                if let (Some(v), Some(sym)) = (entry.verdict, self.store.lookup(id)) {
+                    self.verdicts.insert(sym, v);
+                }
+            }
+        }
+    }
+
+    /// The session the verdict keys act on: the one selected in the list, or the session of
+    /// the action under the cursor.
+    pub fn target_session(&self) -> Option<usize> {
+        let event = match self.frame().focus {
+            Pane::Sessions => return self.selected_session(),
+            Pane::Detail => self.detail.as_ref().map(|d| d.event),
+            Pane::Timeline => None,
+        }
+        .or_else(|| self.selected_event())?;
+        self.store.session_of(&self.store.events[event as usize])
     }
 
     /// Moves the session cursor, and at the root follows the selected user with the timeline.
@@ -322,6 +388,7 @@ impl App {
                     Some(u) => format!("user {}", self.store.str(u)),
                     None => "all sessions".to_string(),
                 },
+                Scope::Linked => "linked to attacker".to_string(),
                 Scope::Pivot(facet, v) => {
                     let value = self.store.str(v);
                     let shown = if facet == Facet::Session {

@@ -103,7 +103,13 @@ fn payload(lines: &mut Vec<DetailLine>, raw: &Value) {
     }
 }
 
-pub fn build(store: &Store, event: u32, zone: Zone, verdict: Option<&str>) -> DetailView {
+pub fn build(
+    store: &Store,
+    event: u32,
+    zone: Zone,
+    verdict: Option<&str>,
+    note: Option<&str>,
+) -> DetailView {
     let e = &store.events[event as usize];
     let row = facts::timeline_row(store, e);
     let mut lines = vec![DetailLine::Heading("Action".into())];
@@ -129,6 +135,7 @@ pub fn build(store: &Store, event: u32, zone: Zone, verdict: Option<&str>) -> De
         (None, _) => "none: legacy/basic auth or system; cannot be tied to a logon".into(),
     };
     field(&mut lines, "session", session);
+    field(&mut lines, "note", note.unwrap_or_default());
     let ip = match (&row.ip, &row.ip_original) {
         (Some(ip), Some(orig)) if ip != orig => format!("{ip}  (as recorded: {orig})"),
         (Some(ip), _) => ip.clone(),

@@ -61,14 +61,14 @@ fn spawn_watchdog(signal: Arc<AtomicUsize>, done: Arc<AtomicBool>) {
     });
 }
 
-pub fn run(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+pub fn run(files: &[PathBuf], case_path: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
     let signal = install_signal_flag();
     let done = Arc::new(AtomicBool::new(false));
     spawn_watchdog(Arc::clone(&signal), Arc::clone(&done));
     // ratatui::try_init enters raw mode and the alternate screen, and installs a panic hook
     // that restores the terminal before the panic message is printed.
     let mut terminal = ratatui::try_init()?;
-    let outcome = run_loaded(&mut terminal, files, &signal);
+    let outcome = run_loaded(&mut terminal, files, case_path, &signal);
     ratatui::restore();
     done.store(true, Ordering::Relaxed);
     let (code, report) = outcome?;
@@ -92,6 +92,7 @@ type Outcome = (ExitCode, Option<LoadReport>);
 fn run_loaded(
     terminal: &mut DefaultTerminal,
     files: &[PathBuf],
+    case_path: Option<&std::path::Path>,
     stop: &AtomicUsize,
 ) -> anyhow::Result<Outcome> {
     let Some((store, report)) = load_with_progress(terminal, files, stop)? else {
@@ -101,12 +102,39 @@ fn run_loaded(
         return Ok((ExitCode::from(2), Some(report)));
     }
     let mut app = App::new(Arc::new(store));
+    let path = case_path
+        .map(std::path::Path::to_path_buf)
+        .or_else(|| files.first().map(|f| crate::case::default_path(f)));
+    let mut case_warning = None;
+    if let Some(path) = path {
+        match crate::case::Case::open(&path) {
+            Ok(case) => {
+                let marked = case
+                    .data
+                    .sessions
+                    .values()
+                    .filter(|e| e.verdict.is_some())
+                    .count();
+                case_warning = Some(case.warning.clone().unwrap_or_else(|| {
+                    format!(
+                        "case file {} ({marked} session(s) marked)",
+                        case.path.display()
+                    )
+                }));
+                app = app.with_case(case);
+            }
+            Err(e) => case_warning = Some(format!("{e}: verdicts will not be saved")),
+        }
+    }
     let skipped = report.skipped();
     let failed = report.files.iter().filter(|f| f.error.is_some()).count();
     if skipped > 0 || failed > 0 {
         app.message = Some(format!(
             "{skipped} unreadable record(s) skipped, {failed} file(s) not read: listed on exit and by `sessionscope stats`"
         ));
+    }
+    if let Some(w) = case_warning {
+        app.message = Some(w);
     }
     event_loop(terminal, &mut app, stop)?;
     Ok((
@@ -193,7 +221,12 @@ fn event_loop(
         }
         match event::read()? {
             Event::Key(k) if k.kind != KeyEventKind::Release => {
-                for action in actions_for(k) {
+                let actions = if app.prompt.is_some() {
+                    action::prompt_action_for(k).into_iter().collect()
+                } else {
+                    actions_for(k)
+                };
+                for action in actions {
                     update(app, action);
                 }
             }

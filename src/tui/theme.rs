@@ -2,7 +2,7 @@
 //! every style keeps its modifiers (bold, reverse) and loses its colour; sessions stay apart by
 //! their lane tag and verdict glyph.
 
-use super::app::Verdict;
+use crate::case::Verdict;
 use ratatui::style::{Color, Modifier, Style};
 
 /// Colours for unmarked sessions: red and green are kept for attacker and user.

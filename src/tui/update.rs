@@ -1,7 +1,9 @@
 //! `update(&mut App, Action)`: every change of the view-model goes through here.
 
 use super::action::Action;
-use super::app::{App, Pane, Scope, SessionRow, first_session_row};
+use super::app::{
+    App, Pane, Prompt, PromptKind, Scope, SearchState, SessionRow, Verdict, first_session_row,
+};
 use super::detail;
 use super::draw::layout;
 use crate::intern::Sym;
@@ -10,6 +12,10 @@ use std::sync::Arc;
 
 pub fn update(app: &mut App, action: Action) {
     app.message = None;
+    if app.prompt.is_some() {
+        prompt(app, action);
+        return;
+    }
     if app.show_help {
         match action {
             Action::Quit => app.quit = true,
@@ -44,7 +50,328 @@ pub fn update(app: &mut App, action: Action) {
         Action::Pivot(facet) => pivot(app, facet),
         Action::NarrowToSession => narrow(app),
         Action::Copy => copy(app),
+        Action::MarkAttacker => mark(app, Some(Verdict::Attacker)),
+        Action::MarkUser => mark(app, Some(Verdict::User)),
+        Action::ClearVerdict => mark(app, None),
+        Action::EditNote => edit_note(app),
+        Action::Search => open_search(app),
+        Action::NextHit => step_hit(app, true),
+        Action::PrevHit => step_hit(app, false),
+        Action::Linked => linked(app),
+        Action::WriteReport => write_report(app),
+        Action::Input(_)
+        | Action::Backspace
+        | Action::Confirm
+        | Action::Cancel
+        | Action::ToggleScope => {}
     }
+}
+
+/// The session the verdict keys act on, or a message saying why there is none.
+fn markable_session(app: &mut App) -> Option<usize> {
+    let Some(s) = app.target_session() else {
+        app.message = Some("select a session (or an action of one) first".into());
+        return None;
+    };
+    if !app.store.sessions[s].has_id() {
+        app.message =
+            Some("activity without a session ID cannot be marked: it is not one logon".into());
+        return None;
+    }
+    Some(s)
+}
+
+fn mark(app: &mut App, verdict: Option<Verdict>) {
+    let Some(s) = markable_session(app) else {
+        return;
+    };
+    let store = Arc::clone(&app.store);
+    let session = &store.sessions[s];
+    let (id, user) = (store.str(session.id), store.str(session.user));
+    let Some(case) = app.case.as_mut() else {
+        app.message = Some("no case file is open: verdicts cannot be saved".into());
+        return;
+    };
+    let short: String = id.chars().take(8).collect();
+    app.message = Some(match case.set_verdict(id, user, verdict) {
+        Ok(()) => match verdict {
+            Some(v) => format!(
+                "{short} marked {} · saved to {}",
+                v.label(),
+                case.path.display()
+            ),
+            None => format!(
+                "{short}: verdict cleared · saved to {}",
+                case.path.display()
+            ),
+        },
+        Err(e) => format!("NOT SAVED: {e}"),
+    });
+    app.sync_verdicts();
+    rebuild_detail(app);
+}
+
+fn edit_note(app: &mut App) {
+    let Some(s) = markable_session(app) else {
+        return;
+    };
+    let id = app.store.str(app.store.sessions[s].id).to_string();
+    let text = app
+        .case
+        .as_ref()
+        .and_then(|c| c.note(&id))
+        .unwrap_or_default()
+        .to_string();
+    app.prompt = Some(Prompt {
+        kind: PromptKind::Note { session: s },
+        text,
+    });
+}
+
+/// Keys while a prompt is open.
+fn prompt(app: &mut App, action: Action) {
+    let Some(p) = app.prompt.as_mut() else { return };
+    let is_search = p.kind == PromptKind::Search;
+    match action {
+        Action::Quit => app.quit = true,
+        Action::Input(c) => {
+            p.text.push(c);
+            if is_search {
+                run_search(app);
+            }
+        }
+        Action::Backspace => {
+            p.text.pop();
+            if is_search {
+                run_search(app);
+            }
+        }
+        Action::ToggleScope if is_search => {
+            if let Some(s) = app.search.as_mut() {
+                s.whole_store = !s.whole_store;
+            }
+            run_search(app);
+        }
+        Action::Up | Action::Down if is_search => {
+            if let Some(s) = app.search.as_mut() {
+                let n = s.results.hits.len();
+                if n > 0 {
+                    s.selected = if action == Action::Down {
+                        (s.selected + 1).min(n - 1)
+                    } else {
+                        s.selected.saturating_sub(1)
+                    };
+                }
+            }
+        }
+        Action::Cancel => {
+            app.prompt = None;
+            if is_search {
+                app.search = None;
+            }
+        }
+        Action::Confirm => {
+            let p = app.prompt.take().expect("prompt is open");
+            match p.kind {
+                PromptKind::Search => jump_to_selected_hit(app),
+                PromptKind::Note { session } => save_note(app, session, &p.text),
+            }
+        }
+        _ => {}
+    }
+}
+
+fn save_note(app: &mut App, s: usize, note: &str) {
+    let store = Arc::clone(&app.store);
+    let session = &store.sessions[s];
+    let (id, user) = (store.str(session.id), store.str(session.user));
+    let Some(case) = app.case.as_mut() else {
+        app.message = Some("no case file is open: the note cannot be saved".into());
+        return;
+    };
+    app.message = Some(match case.set_note(id, user, note) {
+        Ok(()) => format!("note saved to {}", case.path.display()),
+        Err(e) => format!("NOT SAVED: {e}"),
+    });
+    rebuild_detail(app);
+}
+
+/// How many hits a search keeps ranked (the count of all matches is kept too).
+const SEARCH_LIMIT: usize = 5000;
+
+fn open_search(app: &mut App) {
+    let text = app
+        .search
+        .as_ref()
+        .map(|s| s.query.clone())
+        .unwrap_or_default();
+    let whole_store = app.search.as_ref().is_some_and(|s| s.whole_store);
+    app.search = Some(SearchState {
+        query: text.clone(),
+        whole_store,
+        results: Default::default(),
+        selected: 0,
+    });
+    app.prompt = Some(Prompt {
+        kind: PromptKind::Search,
+        text,
+    });
+    run_search(app);
+}
+
+fn run_search(app: &mut App) {
+    let Some(query) = app.prompt.as_ref().map(|p| p.text.clone()) else {
+        return;
+    };
+    if app.searcher.is_none() {
+        app.searcher = Some(crate::search::Searcher::new(&app.store));
+    }
+    let whole_store = app.search.as_ref().is_some_and(|s| s.whole_store);
+    let scope: Option<Vec<u32>> = (!whole_store).then(|| app.timeline_rows().to_vec());
+    let results = app
+        .searcher
+        .as_ref()
+        .expect("searcher was just built")
+        .search(&app.store, &query, scope.as_deref(), SEARCH_LIMIT);
+    app.search = Some(SearchState {
+        query,
+        whole_store,
+        results,
+        selected: 0,
+    });
+}
+
+fn jump_to_selected_hit(app: &mut App) {
+    let Some(hit) = app
+        .search
+        .as_ref()
+        .and_then(|s| s.results.hits.get(s.selected).copied())
+    else {
+        app.message = Some("no match".into());
+        return;
+    };
+    jump_to_event(app, hit.event);
+    if let Some(s) = &app.search {
+        app.message = Some(format!(
+            "hit {}/{} for \"{}\" (n/N: next/previous)",
+            s.selected + 1,
+            s.results.hits.len(),
+            s.query
+        ));
+    }
+}
+
+/// Shows `event` in a timeline: here if the current timeline has it, else in its session's
+/// (or, without a session, its user's) timeline, pushed as a pivot.
+fn jump_to_event(app: &mut App, event: u32) {
+    app.detail = None;
+    if app.frame().narrowed_to.is_some() && !app.timeline_rows().contains(&event) {
+        app.frame_mut().narrowed_to = None;
+        app.refresh_timeline();
+    }
+    if let Some(pos) = app.timeline_rows().iter().position(|&e| e == event) {
+        app.frame_mut().timeline_cursor = pos;
+        app.frame_mut().focus = Pane::Timeline;
+        keep_timeline_cursor_visible(app);
+        return;
+    }
+    let e = app.store.events[event as usize];
+    let (facet, value) = if e.session.is_empty() {
+        (Facet::User, e.user)
+    } else {
+        (Facet::Session, e.session)
+    };
+    push_pivot(app, facet, value, Some(event));
+}
+
+fn step_hit(app: &mut App, forward: bool) {
+    let Some(s) = app.search.as_mut() else {
+        app.message = Some(format!(
+            "no search yet: {} searches",
+            super::action::key_of(Action::Search)
+        ));
+        return;
+    };
+    let n = s.results.hits.len();
+    if n == 0 {
+        app.message = Some("no match".into());
+        return;
+    }
+    s.selected = if forward {
+        (s.selected + 1) % n
+    } else {
+        (s.selected + n - 1) % n
+    };
+    jump_to_selected_hit(app);
+}
+
+fn linked(app: &mut App) {
+    let store = Arc::clone(&app.store);
+    let attackers: Vec<usize> = (0..store.sessions.len())
+        .filter(|&s| app.verdict(s) == Some(Verdict::Attacker))
+        .collect();
+    if attackers.is_empty() {
+        app.message = Some(format!(
+            "mark a session attacker first ({}), then {} lists the sessions linked to it",
+            super::action::key_of(Action::MarkAttacker),
+            super::action::key_of(Action::Linked)
+        ));
+        return;
+    }
+    let links = crate::linked::linked_sessions(&store, &attackers);
+    if links.is_empty() {
+        app.message =
+            Some("no other session shares an IP, client or token with the attacker".into());
+        return;
+    }
+    let mut events: Vec<u32> = links
+        .iter()
+        .flat_map(|l| store.sessions[l.session].events.iter().copied())
+        .collect();
+    events.sort_unstable();
+    let mut frame = app.make_frame(Scope::Linked, events);
+    // Strongest link first, rather than grouped by user.
+    frame.session_rows = links
+        .iter()
+        .map(|l| SessionRow::Session(l.session))
+        .collect();
+    frame.notes = links
+        .iter()
+        .map(|l| (l.session, format!("shares {}", l.describe(&store))))
+        .collect();
+    app.detail = None;
+    app.stack.push(frame);
+    app.refresh_timeline();
+    app.select_session_row(0);
+    app.message = Some(format!(
+        "{} session(s) share an IP, client or token with {} attacker session(s)",
+        links.len(),
+        attackers.len()
+    ));
+}
+
+fn write_report(app: &mut App) {
+    let report = crate::report::build(&app.store, app.case.as_ref());
+    if report.attacker_sessions.is_empty() {
+        app.message = Some("no session is marked attacker: nothing to report".into());
+        return;
+    }
+    let Some(case) = &app.case else {
+        app.message = Some("no case file is open".into());
+        return;
+    };
+    let path = crate::case::report_path(&case.path);
+    app.message = Some(
+        match std::fs::write(&path, crate::report::markdown(&report)) {
+            Ok(()) => format!(
+                "report written: {} ({} attacker session(s), {} remediation item(s))",
+                path.display(),
+                report.attacker_sessions.len(),
+                report.remediation.len()
+            ),
+            Err(e) => format!("report NOT written to {}: {e}", path.display()),
+        },
+    );
 }
 
 fn page(app: &App) -> usize {
@@ -168,15 +495,25 @@ fn enter(app: &mut App) {
 fn verdict_label(app: &App, event: u32) -> Option<&'static str> {
     let e = &app.store.events[event as usize];
     let s = app.store.session_of(e)?;
-    app.verdict(s).map(|v| match v {
-        super::app::Verdict::Attacker => "attacker",
-        super::app::Verdict::User => "user",
-    })
+    app.verdict(s).map(|v| v.label())
+}
+
+fn session_note(app: &App, event: u32) -> Option<String> {
+    let e = &app.store.events[event as usize];
+    let case = app.case.as_ref()?;
+    case.note(app.store.str(e.session)).map(str::to_string)
 }
 
 fn open_detail(app: &mut App, event: u32) {
     let verdict = verdict_label(app, event);
-    app.detail = Some(detail::build(&app.store, event, app.zone, verdict));
+    let note = session_note(app, event);
+    app.detail = Some(detail::build(
+        &app.store,
+        event,
+        app.zone,
+        verdict,
+        note.as_deref(),
+    ));
     app.frame_mut().focus = Pane::Detail;
 }
 
@@ -184,7 +521,8 @@ fn rebuild_detail(app: &mut App) {
     if let Some(d) = &app.detail {
         let (event, scroll) = (d.event, d.scroll);
         let verdict = verdict_label(app, event);
-        let mut view = detail::build(&app.store, event, app.zone, verdict);
+        let note = session_note(app, event);
+        let mut view = detail::build(&app.store, event, app.zone, verdict, note.as_deref());
         view.scroll = scroll;
         app.detail = Some(view);
     }

@@ -5,6 +5,7 @@ mod detail;
 mod help;
 pub mod layout;
 pub mod loading;
+mod search;
 mod sessions;
 mod status;
 mod timeline;
@@ -29,6 +30,13 @@ pub fn draw(frame: &mut Frame, app: &App) {
         detail::draw(frame, r, app, d, theme, focus == Pane::Detail);
     }
     status::draw(frame, a.status, app, theme);
+    if app
+        .prompt
+        .as_ref()
+        .is_some_and(|p| p.kind == super::app::PromptKind::Search)
+    {
+        search::draw(frame, frame.area(), app, theme);
+    }
     if app.show_help {
         help::draw(frame, frame.area(), app, theme);
     }

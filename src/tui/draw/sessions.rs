@@ -118,7 +118,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
                 if cols.last_and_user {
                     cells.push(fit(store.str(session.user), 20));
                 }
-                let ops = if session.has_id() {
+                let note = app
+                    .case
+                    .as_ref()
+                    .filter(|_| session.has_id())
+                    .and_then(|c| c.note(store.str(session.id)));
+                let ops = if let Some(shares) = f.notes.get(&s) {
+                    shares.clone()
+                } else if let Some(note) = note {
+                    format!("“{note}”")
+                } else if session.has_id() {
                     session
                         .operations
                         .iter()

@@ -4,7 +4,7 @@
 use crate::store::Facet;
 use crate::text::fit;
 use crate::tui::action::{Action, key_of};
-use crate::tui::app::App;
+use crate::tui::app::{App, PromptKind};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -16,7 +16,7 @@ pub const NO_SESSION_NOTE: &str = "these actions have no session ID (legacy/basi
 pub fn hints() -> String {
     let k = key_of;
     format!(
-        "{} drill  {} back  {}/{}/{}/{}/{}/{} pivot session/IP/person/client/op/mailbox  {} narrow  {} help  {} quit",
+        "{} drill  {} back  {}/{}/{}/{}/{}/{} pivot session/IP/person/client/op/mailbox  {} search  {}/{} mark  {} narrow  {} help  {} quit",
         k(Action::Enter),
         k(Action::Back),
         k(Action::Pivot(Facet::Session)),
@@ -25,6 +25,9 @@ pub fn hints() -> String {
         k(Action::Pivot(Facet::Client)),
         k(Action::Pivot(Facet::Operation)),
         k(Action::Pivot(Facet::Target)),
+        k(Action::Search),
+        k(Action::MarkAttacker),
+        k(Action::MarkUser),
         k(Action::NarrowToSession),
         k(Action::Help),
         k(Action::Quit),
@@ -34,18 +37,30 @@ pub fn hints() -> String {
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let width = usize::from(area.width);
     let crumb = format!(" {}", app.breadcrumb());
+    let case = match &app.case {
+        Some(c) => format!(
+            "case {} · ",
+            c.path.file_name().unwrap_or_default().to_string_lossy()
+        ),
+        None => "no case file · ".into(),
+    };
     let counts = format!(
-        " {} events · {} sessions · {} ",
+        " {} events · {} sessions · ",
         app.store.events.len(),
         app.store.distinct_session_ids(),
-        app.zone.label()
     );
-    // The breadcrumb matters more than the counts: they give way first, the zone never.
-    let right = if crumb.chars().count() + counts.chars().count() <= width {
-        counts
-    } else {
-        format!(" {} ", app.zone.label())
-    };
+    // What gives way when the line is short: the counts first, then the case file, never the
+    // breadcrumb's start or the zone.
+    let zone = format!("{} ", app.zone.label());
+    let fits = |right: &str| crumb.chars().count() + right.chars().count() <= width;
+    let right = [
+        format!("{counts}{case}{zone}"),
+        format!(" {case}{zone}"),
+        format!(" {zone}"),
+    ]
+    .into_iter()
+    .find(|r| fits(r))
+    .unwrap_or_else(|| format!(" {zone}"));
     let left_width = width.saturating_sub(right.chars().count());
     let crumb = fit(&crumb, left_width);
     let top = Line::from(vec![
@@ -55,16 +70,37 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let no_session_selected = app
         .selected_session()
         .is_some_and(|s| !app.store.sessions[s].has_id());
-    let bottom = match &app.message {
-        Some(m) => Line::from(Span::styled(fit(&format!(" {m}"), width), theme.warning())),
-        None if no_session_selected => Line::from(Span::styled(
-            fit(&format!(" {NO_SESSION_NOTE}"), width),
-            theme.warning(),
-        )),
-        None => Line::from(Span::styled(
-            fit(&format!(" {}", hints()), width),
-            theme.dim(),
-        )),
+    let bottom = match &app.prompt {
+        Some(p) => {
+            let label = match p.kind {
+                PromptKind::Search => {
+                    let scope = if app.search.as_ref().is_some_and(|s| s.whole_store) {
+                        "whole store"
+                    } else {
+                        "this view"
+                    };
+                    format!(
+                        " /{}▏  ({scope}; Tab widens, Enter jumps, Esc cancels)",
+                        p.text
+                    )
+                }
+                PromptKind::Note { .. } => {
+                    format!(" note: {}▏  (Enter saves, Esc cancels)", p.text)
+                }
+            };
+            Line::from(Span::styled(fit(&label, width), theme.heading()))
+        }
+        None => match &app.message {
+            Some(m) => Line::from(Span::styled(fit(&format!(" {m}"), width), theme.warning())),
+            None if no_session_selected => Line::from(Span::styled(
+                fit(&format!(" {NO_SESSION_NOTE}"), width),
+                theme.warning(),
+            )),
+            None => Line::from(Span::styled(
+                fit(&format!(" {}", hints()), width),
+                theme.dim(),
+            )),
+        },
     };
     frame.render_widget(Paragraph::new(vec![top, bottom]), area);
 }

@@ -49,6 +49,7 @@ fn title(app: &App) -> String {
             Some(u) => format!("Timeline: {}, all sessions", store.str(u)),
             None => "Timeline".into(),
         },
+        Scope::Linked => "Actions of sessions linked to the attacker".into(),
         Scope::Pivot(Facet::Session, v) => format!("Session {}", store.str(v)),
         Scope::Pivot(facet, v) => format!("Same {}: {}", facet.label(), store.str(v)),
     };
@@ -70,7 +71,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
     frame.render_widget(block, area);
     let width = usize::from(inner.width);
     let f = app.frame();
-    let many_users = matches!(f.scope, Scope::Pivot(facet, _) if facet != Facet::User);
+    let many_users = match f.scope {
+        Scope::Root => false,
+        Scope::Pivot(facet, _) => facet != Facet::User,
+        Scope::Linked => true,
+    };
     let cols = columns(width, many_users);
     let height = usize::from(inner.height.saturating_sub(1));
 

@@ -1,0 +1,354 @@
+//! The case file: the investigator's verdicts and notes, keyed by session ID so they carry over
+//! to a fresher export of the same tenant.
+//!
+//! Every change is saved at once and atomically: under an exclusive lock the file is re-read,
+//! this process's changes are merged over it (so two sessionscope processes on one case never
+//! lose each other's verdicts), the result is written to a temporary file in the same folder
+//! (mode 0600), flushed to disk and renamed over the case file. A killed process or a dropped
+//! SSH connection leaves either the old file or the new one, never half of one. A case file
+//! that cannot be read is renamed aside and reported, never overwritten.
+
+use crate::time::rfc3339;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Attacker,
+    User,
+}
+
+impl Verdict {
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Attacker => "attacker",
+            Verdict::User => "user",
+        }
+    }
+}
+
+/// What the investigator said about one session. A cleared verdict stays as an entry with no
+/// verdict, so that the clearing wins over an older verdict when two processes merge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub verdict: Option<Verdict>,
+    #[serde(default)]
+    pub note: String,
+    /// The session's user when it was marked, for a reader of the file.
+    #[serde(default)]
+    pub user: String,
+    /// When it was last changed (RFC 3339 UTC); the later change wins a merge.
+    pub updated: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseData {
+    pub schema_version: u32,
+    #[serde(default)]
+    pub sessions: BTreeMap<String, Entry>,
+}
+
+impl Default for CaseData {
+    fn default() -> Self {
+        CaseData {
+            schema_version: SCHEMA_VERSION,
+            sessions: BTreeMap::new(),
+        }
+    }
+}
+
+/// An open case file.
+#[derive(Debug)]
+pub struct Case {
+    pub path: PathBuf,
+    pub data: CaseData,
+    /// What went wrong reading it, if anything (a corrupt file kept aside, a newer schema).
+    pub warning: Option<String>,
+}
+
+#[derive(Debug)]
+pub enum CaseError {
+    Io(PathBuf, std::io::Error),
+}
+
+impl std::fmt::Display for CaseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            CaseError::Io(p, e) => write!(f, "case file {}: {e}", p.display()),
+        }
+    }
+}
+
+impl std::error::Error for CaseError {}
+
+fn now() -> String {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    rfc3339(t)
+}
+
+fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    path.with_file_name(name)
+}
+
+/// Takes the case's lock file (created if needed) with an exclusive lock.
+fn lock(path: &Path) -> Result<File, CaseError> {
+    let lock_file = lock_path(path);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_file)
+        .map_err(|e| CaseError::Io(lock_file.clone(), e))?;
+    file.lock().map_err(|e| CaseError::Io(lock_file, e))?;
+    Ok(file)
+}
+
+/// Reads the case file. `Ok(None)` when there is none yet; `Err` with the reason when it
+/// exists but cannot be understood.
+fn read(path: &Path) -> Result<Option<CaseData>, String> {
+    let text = match std::fs::read(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.to_string()),
+    };
+    let data: CaseData = serde_json::from_slice(&text).map_err(|e| e.to_string())?;
+    if data.schema_version > SCHEMA_VERSION {
+        return Err(format!(
+            "schema version {} is newer than this sessionscope understands ({SCHEMA_VERSION})",
+            data.schema_version
+        ));
+    }
+    Ok(Some(data))
+}
+
+/// Renames an unreadable case file aside so it is never overwritten; returns where it went.
+fn keep_aside(path: &Path) -> Option<PathBuf> {
+    let stamp = now().replace(':', "");
+    let mut name = path.file_name()?.to_os_string();
+    name.push(format!(".corrupt-{stamp}"));
+    let aside = path.with_file_name(name);
+    std::fs::rename(path, &aside).ok()?;
+    Some(aside)
+}
+
+/// Writes `data` to `path` atomically: a temporary file in the same folder, created 0600,
+/// flushed, then renamed over the target.
+fn write_atomic(path: &Path, data: &CaseData) -> Result<(), CaseError> {
+    let io = |e| CaseError::Io(path.to_path_buf(), e);
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".tmp-{}", std::process::id()));
+    let tmp = path.with_file_name(name);
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&tmp).map_err(io)?;
+    let mut text = serde_json::to_vec_pretty(data).expect("case data serialises");
+    text.push(b'\n');
+    // Test hook: lets a test kill a writer half-way through, to show the old file survives.
+    if let Some(ms) = std::env::var("SESSIONSCOPE_TEST_SLOW_CASE_WRITE_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        file.write_all(&text[..text.len() / 2]).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+        file.write_all(&text[text.len() / 2..]).map_err(io)?;
+    } else {
+        file.write_all(&text).map_err(io)?;
+    }
+    file.sync_all().map_err(io)?;
+    drop(file);
+    std::fs::rename(&tmp, path).map_err(io)?;
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+impl Case {
+    /// Opens the case at `path` (it need not exist yet). An unreadable file is renamed aside,
+    /// and the case starts empty with a warning saying where the old file went.
+    pub fn open(path: &Path) -> Result<Case, CaseError> {
+        let _guard = if path.exists() {
+            Some(lock(path)?)
+        } else {
+            None
+        };
+        let mut warning = None;
+        let data = match read(path) {
+            Ok(d) => d.unwrap_or_default(),
+            Err(why) => {
+                let aside = keep_aside(path);
+                warning = Some(match aside {
+                    Some(a) => format!(
+                        "case file {} could not be read ({why}); kept aside as {}",
+                        path.display(),
+                        a.display()
+                    ),
+                    None => format!("case file {} could not be read ({why})", path.display()),
+                });
+                CaseData::default()
+            }
+        };
+        Ok(Case {
+            path: path.to_path_buf(),
+            data,
+            warning,
+        })
+    }
+
+    pub fn entry(&self, session_id: &str) -> Option<&Entry> {
+        self.data.sessions.get(&session_id.to_ascii_lowercase())
+    }
+
+    pub fn verdict(&self, session_id: &str) -> Option<Verdict> {
+        self.entry(session_id).and_then(|e| e.verdict)
+    }
+
+    pub fn note(&self, session_id: &str) -> Option<&str> {
+        self.entry(session_id)
+            .map(|e| e.note.as_str())
+            .filter(|n| !n.is_empty())
+    }
+
+    /// Sets the verdict (`None` clears it) and saves at once.
+    pub fn set_verdict(
+        &mut self,
+        session_id: &str,
+        user: &str,
+        verdict: Option<Verdict>,
+    ) -> Result<(), CaseError> {
+        let id = session_id.to_ascii_lowercase();
+        let note = self.entry(&id).map(|e| e.note.clone()).unwrap_or_default();
+        self.save_entry(
+            id,
+            Entry {
+                verdict,
+                note,
+                user: user.to_string(),
+                updated: now(),
+            },
+        )
+    }
+
+    /// Sets the free-text note and saves at once.
+    pub fn set_note(&mut self, session_id: &str, user: &str, note: &str) -> Result<(), CaseError> {
+        let id = session_id.to_ascii_lowercase();
+        let verdict = self.entry(&id).and_then(|e| e.verdict);
+        self.save_entry(
+            id,
+            Entry {
+                verdict,
+                note: note.to_string(),
+                user: user.to_string(),
+                updated: now(),
+            },
+        )
+    }
+
+    /// Merges one changed entry into the file on disk, under the lock, and takes back what
+    /// other processes wrote meanwhile.
+    fn save_entry(&mut self, id: String, entry: Entry) -> Result<(), CaseError> {
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| CaseError::Io(dir.to_path_buf(), e))?;
+        }
+        let _guard = lock(&self.path)?;
+        let mut on_disk = match read(&self.path) {
+            Ok(d) => d.unwrap_or_default(),
+            Err(why) => {
+                // Someone left an unreadable file since we opened: keep it, start from ours.
+                let aside = keep_aside(&self.path);
+                self.warning = Some(format!(
+                    "case file became unreadable ({why}); kept aside as {}",
+                    aside.map_or("?".into(), |a| a.display().to_string())
+                ));
+                self.data.clone()
+            }
+        };
+        let newer = on_disk
+            .sessions
+            .get(&id)
+            .is_none_or(|theirs| theirs.updated <= entry.updated);
+        if newer {
+            on_disk.sessions.insert(id, entry);
+        }
+        on_disk.schema_version = SCHEMA_VERSION;
+        write_atomic(&self.path, &on_disk)?;
+        self.data = on_disk;
+        Ok(())
+    }
+
+    /// Re-reads the file, to pick up another process's verdicts.
+    pub fn refresh(&mut self) {
+        if let Ok(Some(d)) = read(&self.path) {
+            self.data = d;
+        }
+    }
+}
+
+/// Where the case for `first_input` lives: `<first input>.case.json` beside it when that folder
+/// is writable, else in the per-user data folder (`$XDG_DATA_HOME/sessionscope`, or
+/// `~/.local/share/sessionscope`), named after the input's full path.
+pub fn default_path(first_input: &Path) -> PathBuf {
+    let mut name = first_input.file_name().unwrap_or_default().to_os_string();
+    name.push(".case.json");
+    let beside = first_input.with_file_name(&name);
+    let dir = first_input
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if dir_is_writable(dir) {
+        return beside;
+    }
+    let data_home = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(std::env::temp_dir);
+    let full = std::fs::canonicalize(first_input).unwrap_or_else(|_| first_input.to_path_buf());
+    let tag = full
+        .to_string_lossy()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+    let mut file = name;
+    file.push(format!("-{tag:016x}"));
+    data_home.join("sessionscope").join(file)
+}
+
+/// Where the TUI writes the report: beside the case file, `.case.json` becoming `.report.md`.
+pub fn report_path(case_path: &Path) -> PathBuf {
+    let name = case_path.file_name().unwrap_or_default().to_string_lossy();
+    let stem = name.strip_suffix(".case.json").unwrap_or(&name);
+    case_path.with_file_name(format!("{stem}.report.md"))
+}
+
+fn dir_is_writable(dir: &Path) -> bool {
+    let probe = dir.join(format!(".sessionscope-probe-{}", std::process::id()));
+    match OpenOptions::new().write(true).create_new(true).open(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            true
+        }
+        Err(_) => false,
+    }
+}

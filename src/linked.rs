@@ -1,0 +1,100 @@
+//! Scoping a compromise: the other sessions, of any user, that share an attacker session's
+//! IPs, clients or token IDs, and what each shares.
+
+use crate::intern::Sym;
+use crate::store::{Facet, Store};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Link {
+    /// Index in `store.sessions`.
+    pub session: usize,
+    pub tokens: Vec<Sym>,
+    pub ips: Vec<Sym>,
+    pub clients: Vec<Sym>,
+}
+
+impl Link {
+    /// Shared token IDs weigh most (the same token means the same stolen credential), then IPs,
+    /// then clients (common client strings are shared by many honest sessions).
+    pub fn strength(&self) -> usize {
+        self.tokens.len() * 100 + self.ips.len() * 10 + self.clients.len()
+    }
+
+    /// `token 0017…, IP 198.51.100.23, client Client=OWA;…`
+    pub fn describe(&self, store: &Store) -> String {
+        let mut parts = Vec::new();
+        let mut list = |label: &str, v: &[Sym]| {
+            if let Some(first) = v.first() {
+                let more = if v.len() > 1 {
+                    format!(" (+{})", v.len() - 1)
+                } else {
+                    String::new()
+                };
+                parts.push(format!("{label} {}{more}", store.str(*first)));
+            }
+        };
+        list("token", &self.tokens);
+        list("IP", &self.ips);
+        list("client", &self.clients);
+        parts.join(", ")
+    }
+}
+
+/// Sessions other than `sources` sharing an IP, client or token ID with any of them, strongest
+/// link first. Activity without a session ID is included (as its user's no-session group):
+/// an attacker's IP used over legacy auth is exactly what to find.
+pub fn linked_sessions(store: &Store, sources: &[usize]) -> Vec<Link> {
+    let source_set: FxHashSet<usize> = sources.iter().copied().collect();
+    let mut links: FxHashMap<usize, Link> = FxHashMap::default();
+    let mut add = |session: usize, what: Sym, kind: Facet| {
+        if source_set.contains(&session) {
+            return;
+        }
+        let link = links.entry(session).or_insert_with(|| Link {
+            session,
+            ..Link::default()
+        });
+        let list = match kind {
+            Facet::Ip => &mut link.ips,
+            Facet::Client => &mut link.clients,
+            _ => &mut link.tokens,
+        };
+        if !list.contains(&what) {
+            list.push(what);
+        }
+    };
+    let mut tokens: FxHashSet<Sym> = FxHashSet::default();
+    for &s in sources {
+        let session = &store.sessions[s];
+        tokens.extend(session.tokens.iter().copied());
+        for (facet, values) in [(Facet::Ip, &session.ips), (Facet::Client, &session.clients)] {
+            for &v in values {
+                for &e in store.events_with(facet, v) {
+                    if let Some(other) = store.session_of(&store.events[e as usize]) {
+                        add(other, v, facet);
+                    }
+                }
+            }
+        }
+    }
+    if !tokens.is_empty() {
+        for e in &store.events {
+            if !e.token.is_empty()
+                && tokens.contains(&e.token)
+                && let Some(other) = store.session_of(e)
+            {
+                add(other, e.token, Facet::Session);
+            }
+        }
+    }
+    let mut out: Vec<Link> = links.into_values().collect();
+    out.sort_by(|a, b| {
+        b.strength().cmp(&a.strength()).then(
+            store.sessions[a.session]
+                .first
+                .cmp(&store.sessions[b.session].first),
+        )
+    });
+    out
+}

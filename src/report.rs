@@ -1,0 +1,255 @@
+//! The incident report: every attacker session with its actions in time order, and a
+//! remediation checklist built from those actions (inbox rules, permissions, forwarding, mail
+//! deleted or sent). Markdown for people, CSV and JSON for tools.
+
+use crate::case::{Case, Verdict};
+use crate::facts::{self, TimelineRow};
+use crate::sanitize::{csv_cell, for_terminal};
+use crate::store::Store;
+use crate::time::rfc3339;
+use serde::Serialize;
+use std::fmt::Write;
+
+#[derive(Debug, Serialize)]
+pub struct AttackerSession {
+    pub session_id: String,
+    pub user: String,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub ips: Vec<String>,
+    pub clients: Vec<String>,
+    pub note: Option<String>,
+    pub actions: Vec<TimelineRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Remedy {
+    /// `inbox rule`, `permission`, `forwarding`, `deleted mail` or `sent mail`.
+    pub category: &'static str,
+    pub what_to_do: &'static str,
+    pub session_id: String,
+    pub user: String,
+    pub time: String,
+    pub operation: String,
+    pub target: Option<String>,
+    pub detail: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub generated: String,
+    pub case_file: Option<String>,
+    pub attacker_sessions: Vec<AttackerSession>,
+    pub remediation: Vec<Remedy>,
+}
+
+/// The remediation category of an operation, and what to do about it.
+pub fn remedy_for(operation: &str, summary: &str) -> Option<(&'static str, &'static str)> {
+    let op = operation;
+    if op.ends_with("-InboxRule") || op == "UpdateInboxRules" {
+        Some((
+            "inbox rule",
+            "remove or restore the rule; check where it forwarded mail",
+        ))
+    } else if op.contains("Permission") {
+        Some(("permission", "remove the permission granted"))
+    } else if op == "Set-Mailbox" && summary.starts_with("forward ") {
+        Some(("forwarding", "clear the mailbox forwarding"))
+    } else if matches!(op, "SoftDelete" | "HardDelete" | "MoveToDeletedItems") {
+        Some((
+            "deleted mail",
+            "recover the items (Recoverable Items) and review them",
+        ))
+    } else if matches!(op, "Send" | "SendAs" | "SendOnBehalf") {
+        Some((
+            "sent mail",
+            "warn the recipients; the message came from the attacker",
+        ))
+    } else {
+        None
+    }
+}
+
+pub fn build(store: &Store, case: Option<&Case>) -> Report {
+    let mut attacker_sessions = Vec::new();
+    let mut remediation = Vec::new();
+    for s in &store.sessions {
+        if !s.has_id() {
+            continue;
+        }
+        let id = store.str(s.id);
+        if case.and_then(|c| c.verdict(id)) != Some(Verdict::Attacker) {
+            continue;
+        }
+        let actions: Vec<TimelineRow> = s
+            .events
+            .iter()
+            .map(|&e| facts::timeline_row(store, &store.events[e as usize]))
+            .collect();
+        for a in &actions {
+            if let Some((category, what_to_do)) = remedy_for(&a.operation, &a.summary) {
+                remediation.push(Remedy {
+                    category,
+                    what_to_do,
+                    session_id: id.to_string(),
+                    user: a.user.clone(),
+                    time: a.time.clone(),
+                    operation: a.operation.clone(),
+                    target: a.target.clone(),
+                    detail: a.summary.clone(),
+                });
+            }
+        }
+        let strs = |v: &[crate::intern::Sym]| v.iter().map(|&x| store.str(x).to_string()).collect();
+        attacker_sessions.push(AttackerSession {
+            session_id: id.to_string(),
+            user: store.str(s.user).to_string(),
+            first_seen: rfc3339(s.first),
+            last_seen: rfc3339(s.last),
+            ips: strs(&s.ips),
+            clients: strs(&s.clients),
+            note: case.and_then(|c| c.note(id)).map(str::to_string),
+            actions,
+        });
+    }
+    let category_order = [
+        "inbox rule",
+        "forwarding",
+        "permission",
+        "deleted mail",
+        "sent mail",
+    ];
+    remediation.sort_by_key(|r| {
+        (
+            category_order.iter().position(|c| *c == r.category),
+            r.time.clone(),
+        )
+    });
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    Report {
+        generated: rfc3339(now),
+        case_file: case.map(|c| c.path.display().to_string()),
+        attacker_sessions,
+        remediation,
+    }
+}
+
+/// Text safe inside a Markdown table cell: controls escaped, pipes and backticks neutralised,
+/// HTML-looking brackets escaped.
+fn md(s: &str) -> String {
+    for_terminal(s)
+        .replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('`', "\\`")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('*', "\\*")
+        .replace('_', "\\_")
+        .replace('[', "\\[")
+}
+
+pub fn markdown(r: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Incident report (sessionscope)\n");
+    let _ = writeln!(out, "Generated {}.", r.generated);
+    if let Some(c) = &r.case_file {
+        let _ = writeln!(out, "Verdicts from case file `{}`.", md(c));
+    }
+    if r.attacker_sessions.is_empty() {
+        let _ = writeln!(out, "\nNo session is marked attacker.");
+        return out;
+    }
+    let _ = writeln!(out, "\n## Remediation checklist\n");
+    if r.remediation.is_empty() {
+        let _ = writeln!(
+            out,
+            "Nothing to undo was found in the attacker sessions' actions."
+        );
+    }
+    for x in &r.remediation {
+        let _ = writeln!(
+            out,
+            "- [ ] **{}** ({}): {} on {} at {}: {}. *{}*",
+            md(x.category),
+            md(&x.user),
+            md(&x.operation),
+            md(x.target.as_deref().unwrap_or("?")),
+            x.time,
+            md(&x.detail),
+            x.what_to_do
+        );
+    }
+    for s in &r.attacker_sessions {
+        let _ = writeln!(out, "\n## Attacker session {}\n", md(&s.session_id));
+        let _ = writeln!(out, "- user: {}", md(&s.user));
+        let _ = writeln!(out, "- active: {} to {}", s.first_seen, s.last_seen);
+        let _ = writeln!(out, "- IPs ({}): {}", s.ips.len(), md(&s.ips.join(", ")));
+        let _ = writeln!(out, "- clients: {}", md(&s.clients.join(" / ")));
+        if let Some(n) = &s.note {
+            let _ = writeln!(out, "- note: {}", md(n));
+        }
+        let _ = writeln!(
+            out,
+            "\n| time (UTC) | operation | IP | target | what it did |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|");
+        for a in &s.actions {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                a.time,
+                md(&a.operation),
+                md(a.ip.as_deref().unwrap_or("")),
+                md(a.target.as_deref().unwrap_or("")),
+                md(&a.summary)
+            );
+        }
+    }
+    out
+}
+
+pub fn csv(r: &Report, out: impl std::io::Write) -> std::io::Result<()> {
+    let mut w = ::csv::Writer::from_writer(out);
+    w.write_record([
+        "section",
+        "category",
+        "session_id",
+        "user",
+        "time",
+        "operation",
+        "ip",
+        "target",
+        "detail",
+    ])?;
+    for x in &r.remediation {
+        w.write_record([
+            "remediation",
+            x.category,
+            &csv_cell(&x.session_id),
+            &csv_cell(&x.user),
+            &x.time,
+            &csv_cell(&x.operation),
+            "",
+            &csv_cell(x.target.as_deref().unwrap_or("")),
+            &csv_cell(&x.detail),
+        ])?;
+    }
+    for s in &r.attacker_sessions {
+        for a in &s.actions {
+            w.write_record([
+                "action",
+                "",
+                &csv_cell(&s.session_id),
+                &csv_cell(&a.user),
+                &a.time,
+                &csv_cell(&a.operation),
+                &csv_cell(a.ip.as_deref().unwrap_or("")),
+                &csv_cell(a.target.as_deref().unwrap_or("")),
+                &csv_cell(&a.summary),
+            ])?;
+        }
+    }
+    w.flush()
+}

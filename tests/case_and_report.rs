@@ -1,0 +1,422 @@
+//! Verdicts that are never lost, the search that finds inbox rules, the linked-session view and
+//! the incident report.
+
+mod common;
+use common::*;
+use sessionscope::case::{Case, Verdict};
+use sessionscope::search::Searcher;
+use sessionscope::store::Facet;
+use sessionscope::tui::{Action, App, update};
+use std::process::Command;
+use std::sync::Arc;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sessionscope"))
+}
+
+/// A copy of the seed fixture in a fresh folder, so its default case file is the test's own.
+fn seed_copy(name: &str) -> std::path::PathBuf {
+    let path = temp_dir(name).join("first-table.csv");
+    std::fs::copy(fixture("seed/first-table.csv"), &path).unwrap();
+    path
+}
+
+#[test]
+fn verdicts_survive_a_restart_and_reach_sessions_json() {
+    let input = seed_copy("restart");
+    let case_path = sessionscope::case::default_path(&input);
+    assert_eq!(case_path, input.with_file_name("first-table.csv.case.json"));
+    {
+        let (store, _) = load_files(std::slice::from_ref(&input));
+        let mut app = App::new(Arc::new(store)).with_case(Case::open(&case_path).unwrap());
+        update(&mut app, Action::Down); // the attacker session
+        update(&mut app, Action::MarkAttacker);
+        assert!(app.message.as_deref().unwrap().contains("marked attacker"));
+        update(&mut app, Action::Up);
+        update(&mut app, Action::MarkUser);
+        update(&mut app, Action::Down);
+        update(&mut app, Action::EditNote);
+        for c in "inbox rule to proton".chars() {
+            update(&mut app, Action::Input(c));
+        }
+        update(&mut app, Action::Confirm);
+    } // the process "ends": nothing kept in memory
+    let case = Case::open(&case_path).unwrap();
+    assert_eq!(case.verdict(ATTACKER_SESSION), Some(Verdict::Attacker));
+    assert_eq!(case.verdict(USER_SESSION), Some(Verdict::User));
+    assert_eq!(case.note(ATTACKER_SESSION), Some("inbox rule to proton"));
+
+    // A fresh App over the same export shows them again.
+    let (store, _) = load_files(std::slice::from_ref(&input));
+    let app = App::new(Arc::new(store)).with_case(case);
+    let attacker = app
+        .store
+        .sessions
+        .iter()
+        .position(|s| app.store.str(s.id) == ATTACKER_SESSION)
+        .unwrap();
+    assert_eq!(app.verdict(attacker), Some(Verdict::Attacker));
+
+    // The batch commands read the same default case file.
+    let o = bin()
+        .args(["sessions", input.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    let rows: Vec<serde_json::Value> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows[0]["verdict"], "user");
+    assert!(rows[0]["note"].is_null());
+    assert_eq!(rows[1]["verdict"], "attacker");
+    assert_eq!(rows[1]["note"], "inbox rule to proton");
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&case_path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}
+
+#[test]
+fn two_writers_on_one_case_file_keep_each_others_verdicts() {
+    let dir = temp_dir("two-writers");
+    let path = dir.join("shared.case.json");
+    let mut a = Case::open(&path).unwrap();
+    let mut b = Case::open(&path).unwrap(); // opened before A wrote anything
+    a.set_verdict(ATTACKER_SESSION, "alex", Some(Verdict::Attacker))
+        .unwrap();
+    b.set_verdict(USER_SESSION, "alex", Some(Verdict::User))
+        .unwrap();
+    // B merged A's verdict on its write; A sees B's after a refresh.
+    assert_eq!(b.verdict(ATTACKER_SESSION), Some(Verdict::Attacker));
+    a.refresh();
+    assert_eq!(a.verdict(USER_SESSION), Some(Verdict::User));
+    let on_disk = Case::open(&path).unwrap();
+    assert_eq!(on_disk.data.sessions.len(), 2);
+
+    // A clear is a change too: it wins over the older verdict in the other process.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    a.set_verdict(ATTACKER_SESSION, "alex", None).unwrap();
+    b.set_note(USER_SESSION, "alex", "the real Alex, on the VPN")
+        .unwrap();
+    let on_disk = Case::open(&path).unwrap();
+    assert_eq!(on_disk.verdict(ATTACKER_SESSION), None);
+    assert_eq!(
+        on_disk.note(USER_SESSION),
+        Some("the real Alex, on the VPN")
+    );
+}
+
+#[test]
+fn a_killed_writer_leaves_the_previous_case_file_intact() {
+    let input = seed_copy("killed");
+    let case_path = sessionscope::case::default_path(&input);
+    let status = bin()
+        .args([
+            "mark",
+            input.to_str().unwrap(),
+            "--session",
+            USER_SESSION,
+            "--user",
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let before = std::fs::read(&case_path).unwrap();
+
+    // The next writer is killed half-way through writing its temporary file.
+    let mut child = bin()
+        .args([
+            "mark",
+            input.to_str().unwrap(),
+            "--session",
+            ATTACKER_SESSION,
+            "--attacker",
+        ])
+        .env("SESSIONSCOPE_TEST_SLOW_CASE_WRITE_MS", "5000")
+        .spawn()
+        .unwrap();
+    let tmp_prefix = "first-table.csv.case.json.tmp-";
+    let mut waited = 0;
+    while waited < 100
+        && !std::fs::read_dir(case_path.parent().unwrap())
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with(tmp_prefix))
+    {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        waited += 1;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    assert_eq!(
+        std::fs::read(&case_path).unwrap(),
+        before,
+        "the case file is the previous one"
+    );
+    let case = Case::open(&case_path).unwrap();
+    assert!(case.warning.is_none());
+    assert_eq!(case.verdict(USER_SESSION), Some(Verdict::User));
+    assert_eq!(case.verdict(ATTACKER_SESSION), None);
+}
+
+#[test]
+fn a_corrupt_case_file_is_kept_aside_not_overwritten() {
+    let dir = temp_dir("corrupt");
+    let path = dir.join("x.case.json");
+    std::fs::write(&path, b"{\"schema_version\": 1, \"sessions\": {").unwrap();
+    let mut case = Case::open(&path).unwrap();
+    let warning = case.warning.clone().unwrap();
+    assert!(warning.contains("kept aside"), "{warning}");
+    let aside: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".corrupt-"))
+        .collect();
+    assert_eq!(aside.len(), 1);
+    assert_eq!(
+        std::fs::read(aside[0].path()).unwrap(),
+        b"{\"schema_version\": 1, \"sessions\": {"
+    );
+    case.set_verdict(ATTACKER_SESSION, "alex", Some(Verdict::Attacker))
+        .unwrap();
+    assert_eq!(
+        Case::open(&path).unwrap().verdict(ATTACKER_SESSION),
+        Some(Verdict::Attacker)
+    );
+}
+
+#[test]
+fn case_file_falls_back_to_the_user_data_folder() {
+    let p = std::path::Path::new("/nonexistent-dir-for-test/export.csv");
+    let path = sessionscope::case::default_path(p);
+    assert!(
+        path.to_string_lossy()
+            .contains("sessionscope/export.csv.case.json-"),
+        "{}",
+        path.display()
+    );
+}
+
+#[test]
+fn inbx_puts_inbox_rule_actions_first() {
+    let (store, _) = load_fixture("demo/tenant.csv");
+    let searcher = Searcher::new(&store);
+    let results = searcher.search(&store, "inbx", None, 50);
+    assert!(
+        results.total > 100,
+        "MailItemsAccessed in \\Inbox match too: {}",
+        results.total
+    );
+    let first: Vec<&str> = results.hits[..4]
+        .iter()
+        .map(|h| store.str(store.events[h.event as usize].operation))
+        .collect();
+    assert!(
+        first
+            .iter()
+            .all(|op| op.contains("InboxRule") || *op == "UpdateInboxRules"),
+        "{first:?}"
+    );
+    // Matched characters are highlighted in the field that matched.
+    let marks = searcher.highlight("New-InboxRule", "inbx");
+    assert_eq!(marks.len(), 4);
+    // Searching the current view only: alex's timeline has one inbox rule.
+    let alex = store.lookup("alex.wilber@contoso.com").unwrap();
+    let scoped = searcher.search(
+        &store,
+        "inbx",
+        Some(store.events_with(Facet::User, alex)),
+        50,
+    );
+    assert_eq!(
+        store.str(store.events[scoped.hits[0].event as usize].operation),
+        "New-InboxRule"
+    );
+    assert!(scoped.total < results.total);
+}
+
+#[test]
+fn search_prompt_jumps_to_the_hit_and_n_cycles() {
+    let (store, _) = load_fixture("seed/first-table.csv");
+    let mut app = App::new(Arc::new(store));
+    app.viewport = (80, 24);
+    update(&mut app, Action::Search);
+    for c in "inbx".chars() {
+        update(&mut app, Action::Input(c));
+    }
+    let total = app.search.as_ref().unwrap().results.total;
+    assert!(total >= 2, "the rule, and actions in \\Inbox: {total}");
+    update(&mut app, Action::Confirm);
+    assert!(app.prompt.is_none());
+    let op = |app: &App| {
+        let e = app.selected_event().unwrap();
+        app.store
+            .str(app.store.events[e as usize].operation)
+            .to_string()
+    };
+    assert_eq!(op(&app), "New-InboxRule");
+    update(&mut app, Action::NextHit);
+    assert_ne!(op(&app), "New-InboxRule");
+    assert!(app.message.as_deref().unwrap().starts_with("hit 2/"));
+    update(&mut app, Action::PrevHit);
+    assert_eq!(op(&app), "New-InboxRule");
+    // Tab widens to the whole store; typing goes into the prompt, not to the keymap.
+    update(&mut app, Action::Search);
+    update(&mut app, Action::Backspace);
+    update(&mut app, Action::ToggleScope);
+    assert!(app.search.as_ref().unwrap().whole_store);
+    update(&mut app, Action::Input('q'));
+    assert!(!app.quit);
+    update(&mut app, Action::Cancel);
+    assert!(app.search.is_none());
+}
+
+#[test]
+fn linked_view_finds_the_other_account_the_attacker_used() {
+    let input = temp_dir("linked").join("tenant.csv");
+    std::fs::copy(fixture("demo/tenant.csv"), &input).unwrap();
+    let (store, _) = load_files(std::slice::from_ref(&input));
+    let case = Case::open(&sessionscope::case::default_path(&input)).unwrap();
+    let mut app = App::new(Arc::new(store)).with_case(case);
+    update(&mut app, Action::Linked);
+    assert!(
+        app.message
+            .as_deref()
+            .unwrap()
+            .contains("mark a session attacker first")
+    );
+
+    let attacker = app
+        .store
+        .sessions
+        .iter()
+        .position(|s| app.store.str(s.id) == ATTACKER_SESSION)
+        .unwrap();
+    let row = app
+        .frame()
+        .session_rows
+        .iter()
+        .position(|r| *r == sessionscope::tui::app::SessionRow::Session(attacker))
+        .unwrap();
+    app.select_session_row(row);
+    update(&mut app, Action::MarkAttacker);
+    update(&mut app, Action::Linked);
+    let hopper = app
+        .store
+        .sessions
+        .iter()
+        .position(|s| app.store.str(s.id) == "7c3e9a51-2f84-4d6b-b0c1-5e9d8a4f2b17")
+        .unwrap();
+    let note = app
+        .frame()
+        .notes
+        .get(&hopper)
+        .expect("megan's attacker session is linked");
+    assert!(note.contains("client Client=OWA"), "{note}");
+    assert!(note.contains("Firefox"), "{note}");
+    // Enter opens that session; A marks it in place.
+    let row = app
+        .frame()
+        .session_rows
+        .iter()
+        .position(|r| *r == sessionscope::tui::app::SessionRow::Session(hopper))
+        .unwrap();
+    app.select_session_row(row);
+    update(&mut app, Action::MarkAttacker);
+    assert_eq!(app.verdict(hopper), Some(Verdict::Attacker));
+}
+
+#[test]
+fn report_lists_the_attackers_inbox_rule_and_folder_permissions() {
+    let input = seed_copy("report");
+    let path = input.to_str().unwrap();
+    assert!(
+        bin()
+            .args(["mark", path, "--session", ATTACKER_SESSION, "--attacker"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let o = bin().args(["report", path]).output().unwrap();
+    assert!(o.status.success());
+    let md = String::from_utf8(o.stdout).unwrap();
+    assert!(md.contains("## Remediation checklist"), "{md}");
+    assert!(
+        md.contains("- [ ] **inbox rule** (alex.wilber@contoso.com): New-InboxRule"),
+        "{md}"
+    );
+    assert!(md.contains("billing-archive@proton-mail.example"), "{md}");
+    assert!(md.contains("**permission**"), "{md}");
+    assert!(md.contains("\\\\Inbox: ReadItems for anonymous"), "{md}");
+    assert!(md.contains("**forwarding**"), "{md}");
+    assert!(
+        !md.contains("MoveToDeletedItems"),
+        "the user's own session is not in it"
+    );
+
+    let o = bin()
+        .args(["report", path, "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["attacker_sessions"][0]["session_id"], ATTACKER_SESSION);
+    assert_eq!(
+        v["attacker_sessions"][0]["actions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    let categories: Vec<&str> = v["remediation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["category"].as_str().unwrap())
+        .collect();
+    assert_eq!(categories, ["inbox rule", "forwarding", "permission"]);
+}
+
+#[test]
+fn report_csv_neutralises_formula_cells() {
+    let text = std::fs::read_to_string(fixture("formats/json-lines.jsonl")).unwrap();
+    let evil = text.replace(
+        "\"Value\":\".\"",
+        "\"Value\":\"=HYPERLINK(\\\"http://x.example\\\",\\\"open\\\")\"",
+    );
+    let input = temp_dir("report-csv").join("evil.jsonl");
+    std::fs::write(&input, evil).unwrap();
+    let path = input.to_str().unwrap();
+    assert!(
+        bin()
+            .args(["mark", path, "--session", ATTACKER_SESSION, "--attacker"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let o = bin()
+        .args(["report", path, "--format", "csv"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8(o.stdout).unwrap();
+    let mut reader = csv::Reader::from_reader(out.as_bytes());
+    let mut saw_rule = false;
+    for row in reader.records() {
+        let row = row.unwrap();
+        for cell in row.iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@']),
+                "formula cell {cell:?}"
+            );
+        }
+        if &row[5] == "New-InboxRule" {
+            saw_rule = true;
+            assert!(row[8].contains("=HYPERLINK"), "{}", &row[8]);
+        }
+    }
+    assert!(saw_rule);
+}
