@@ -113,6 +113,7 @@ fn main() -> anyhow::Result<()> {
                 "purview-csv",
                 tenant::demo_tenant(),
             )?;
+            sessionscope::synth::hostile::write_corpus(&dir.join("hostile"), false)?;
         }
     }
     Ok(())

@@ -31,13 +31,25 @@ pub fn rows_in_block(buf: &[u8], first_line: u32, eof: bool) -> (Vec<Span>, usiz
     let mut segment = 0;
     let mut line = first_line;
     let mut start_line = first_line;
-    for nl in memchr::memchr_iter(b'\n', buf) {
+    while let Some(i) = memchr::memchr(b'\n', &buf[segment..]) {
+        let nl = segment + i;
         if count_quotes(&buf[segment..nl]) % 2 == 1 {
             in_quotes = !in_quotes;
         }
         segment = nl + 1;
         line += 1;
         if in_quotes {
+            if nl - start > MAX_QUOTED_SPAN {
+                // A quote that never closes (a stray `"`) would swallow the rest of the file:
+                // end the row at its first line break and read on from the next line.
+                let first_nl = start + memchr::memchr(b'\n', &buf[start..]).unwrap_or(0);
+                push_row(&mut out, buf, start, first_nl, start_line);
+                start = first_nl + 1;
+                segment = start;
+                start_line += 1;
+                line = start_line;
+                in_quotes = false;
+            }
             continue;
         }
         push_row(&mut out, buf, start, nl, start_line);
@@ -49,6 +61,25 @@ pub fn rows_in_block(buf: &[u8], first_line: u32, eof: bool) -> (Vec<Span>, usiz
         start = buf.len();
     }
     (out, start, start_line)
+}
+
+/// The longest span a quoted cell may keep open across line breaks before its opening quote
+/// is taken for a stray one. Real multi-line cells (pretty-printed JSON in Sentinel and Graph
+/// exports) are far shorter.
+pub const MAX_QUOTED_SPAN: usize = 4 << 20;
+
+/// The lines of a row that held line breaks, for re-reading a broken multi-line row line by line.
+pub fn lines_of(span: Span, buf: &[u8]) -> Vec<Span> {
+    let mut out = Vec::new();
+    let mut start = span.start;
+    let mut line = span.line;
+    for i in memchr::memchr_iter(b'\n', &buf[span.start..span.end]) {
+        push_row(&mut out, buf, start, span.start + i, line);
+        start = span.start + i + 1;
+        line += 1;
+    }
+    push_row(&mut out, buf, start, span.end, line);
+    out
 }
 
 fn count_quotes(bytes: &[u8]) -> usize {

@@ -91,31 +91,60 @@ pub fn parse_chunk(ctx: &BlockCtx, spans: &[Span], first_index: usize) -> Chunk 
         {
             c.fetch_add(4096, Ordering::Relaxed);
         }
-        let source = SourceRef {
-            file: ctx.file_no,
-            offset: ctx.base + span.start as u64,
-            len: (span.end - span.start) as u32,
-        };
-        let bytes = &ctx.text[span.start..span.end];
-        let result = record_json(ctx.layout, bytes).and_then(|r| {
-            normalise::normalise_json(
-                &r.json,
-                r.wrapper_id.as_deref(),
-                source,
-                &mut chunk.interner,
-            )
-        });
-        match result {
+        match parse_one(ctx, span, &mut chunk.interner) {
             Ok(n) => chunk.events.push((n.event, n.dedupe_key)),
             Err(reason) => {
-                chunk.skipped += 1;
-                if chunk.problems.len() < MAX_PROBLEMS_KEPT {
-                    chunk.problems.push((span.line, first_index + i, reason));
+                // A CSV row spanning lines that does not read may be good rows swallowed by a
+                // stray quote: read its lines one by one, and keep what reads.
+                let bytes = &ctx.text[span.start..span.end];
+                let lines = match ctx.layout {
+                    Some(_) if memchr::memchr(b'\n', bytes).is_some() => {
+                        super::csv::lines_of(*span, ctx.text)
+                    }
+                    _ => Vec::new(),
+                };
+                let parsed: Vec<_> = lines
+                    .iter()
+                    .map(|l| (l.line, parse_one(ctx, l, &mut chunk.interner)))
+                    .collect();
+                if parsed.iter().any(|(_, r)| r.is_ok()) {
+                    for (line, r) in parsed {
+                        match r {
+                            Ok(n) => chunk.events.push((n.event, n.dedupe_key)),
+                            Err(reason) => chunk.problem(line, first_index + i, reason),
+                        }
+                    }
+                } else {
+                    chunk.problem(span.line, first_index + i, reason);
                 }
             }
         }
     }
     chunk
+}
+
+fn parse_one(
+    ctx: &BlockCtx,
+    span: &Span,
+    interner: &mut Interner,
+) -> Result<normalise::Normalised, String> {
+    let source = SourceRef {
+        file: ctx.file_no,
+        offset: ctx.base + span.start as u64,
+        len: (span.end - span.start) as u32,
+    };
+    let bytes = &ctx.text[span.start..span.end];
+    record_json(ctx.layout, bytes)
+        .and_then(|r| normalise::normalise_json(&r.json, r.wrapper_id.as_deref(), source, interner))
+}
+
+impl Chunk {
+    fn problem(&mut self, line: u32, index: usize, reason: String) {
+        self.skipped += 1;
+        if self.problems.len() < MAX_PROBLEMS_KEPT {
+            self.problems.push((line, index, reason));
+        }
+    }
 }
 
 /// The AuditData JSON (or wrapper JSON) of one record's bytes, and the wrapper's record id.
