@@ -1,6 +1,7 @@
 //! The facts the batch commands print (and tests check), built from the store. Field names are
 //! a contract with scripts: add fields freely, never rename them.
 
+use crate::analysis::Assessment;
 use crate::case::{Case, Verdict};
 use crate::load::{FileReport, LoadReport};
 use crate::model::{Event, RecordId, record_type_name};
@@ -20,6 +21,8 @@ pub struct Stats {
     pub first_event: Option<String>,
     pub last_event: Option<String>,
     pub files: Vec<FileReport>,
+    /// Per user, with `max_concurrent_sessions`.
+    pub per_user: Vec<UserStats>,
 }
 
 pub fn stats(store: &Store, report: &LoadReport) -> Stats {
@@ -33,6 +36,7 @@ pub fn stats(store: &Store, report: &LoadReport) -> Stats {
         first_event: store.events.first().map(|e| rfc3339(e.time)),
         last_event: store.events.last().map(|e| rfc3339(e.time)),
         files: report.files.clone(),
+        per_user: user_stats(store),
     }
 }
 
@@ -52,9 +56,18 @@ pub struct SessionRow {
     /// From the case file: `"attacker"`, `"user"` or null.
     pub verdict: Option<Verdict>,
     pub note: Option<String>,
+    /// 0-100, from comparing the session with the user's other sessions.
+    pub risk: u32,
+    /// Why, in plain words with the numbers behind them; heaviest first.
+    pub reasons: Vec<String>,
 }
 
-pub fn session_row(store: &Store, s: &Session, case: Option<&Case>) -> SessionRow {
+pub fn session_row(
+    store: &Store,
+    s: &Session,
+    case: Option<&Case>,
+    assessment: Option<&Assessment>,
+) -> SessionRow {
     let id = s.has_id().then(|| store.str(s.id));
     let entry = id.and_then(|id| case.and_then(|c| c.entry(id)));
     let strs = |v: &[crate::intern::Sym]| v.iter().map(|&x| store.str(x).to_string()).collect();
@@ -75,7 +88,46 @@ pub fn session_row(store: &Store, s: &Session, case: Option<&Case>) -> SessionRo
         token_ids: s.tokens.len(),
         verdict: entry.and_then(|e| e.verdict),
         note: entry.map(|e| e.note.clone()).filter(|n| !n.is_empty()),
+        risk: assessment.map_or(0, |a| a.risk),
+        reasons: assessment.map(Assessment::texts).unwrap_or_default(),
     }
+}
+
+/// Per user: sessions, the most active at once, and the activity that has no session ID.
+#[derive(Debug, Serialize)]
+pub struct UserStats {
+    pub user: String,
+    pub sessions: usize,
+    pub max_concurrent_sessions: usize,
+    pub max_concurrent_at: Option<String>,
+    pub events_without_session: usize,
+    pub no_session_ips: Vec<String>,
+    pub no_session_clients: Vec<String>,
+}
+
+pub fn user_stats(store: &Store) -> Vec<UserStats> {
+    let peaks = crate::analysis::max_concurrent(store);
+    store
+        .users()
+        .into_iter()
+        .map(|u| {
+            let of_user = store.sessions.iter().filter(|s| s.user == u);
+            let with_id = of_user.clone().filter(|s| s.has_id()).count();
+            let none = of_user.clone().find(|s| !s.has_id());
+            let strs =
+                |v: &[crate::intern::Sym]| v.iter().map(|&x| store.str(x).to_string()).collect();
+            let (peak, at) = peaks.get(&u).copied().unwrap_or((0, 0));
+            UserStats {
+                user: store.str(u).to_string(),
+                sessions: with_id,
+                max_concurrent_sessions: peak,
+                max_concurrent_at: (peak > 0).then(|| rfc3339(at)),
+                events_without_session: none.map_or(0, |s| s.events.len()),
+                no_session_ips: none.map(|s| strs(&s.ips)).unwrap_or_default(),
+                no_session_clients: none.map(|s| strs(&s.clients)).unwrap_or_default(),
+            }
+        })
+        .collect()
 }
 
 #[derive(Debug, Serialize)]

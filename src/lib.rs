@@ -2,6 +2,7 @@
 //! Azure AD session that made each action, so an attacker's session stands apart from the
 //! user's even behind the same IP.
 
+pub mod analysis;
 pub mod case;
 pub mod cli;
 pub mod facts;

@@ -131,7 +131,7 @@ fn sessions_facts_carry_the_contract_fields() {
     let (store, _) = load_fixture("seed/first-table.csv");
     let rows: Vec<_> = facts::sessions(&store, Some("Alex.Wilber@Contoso.com"))
         .into_iter()
-        .map(|s| facts::session_row(&store, s, None))
+        .map(|s| facts::session_row(&store, s, None, None))
         .collect();
     assert_eq!(rows.len(), 2);
     let attacker = &rows[1];

@@ -62,12 +62,12 @@ fn first_screen_on_the_seed_fixture_at_80x24() {
     );
     assert!(lines[2].contains("▸ alex.wilber@contoso.com (2 sessions)"));
     assert!(
-        lines[3].contains("A bdcea574 03-12 03:42 1h03m  2"),
+        lines[3].contains("A bdcea574 15   03-12 03:42 1h03m  2"),
         "{}",
         lines[3]
     );
     assert!(
-        lines[4].contains("B 12bce6d0 03-12 04:35 55m    4"),
+        lines[4].contains("B 12bce6d0 100  03-12 04:35 55m    4"),
         "{}",
         lines[4]
     );

@@ -48,6 +48,9 @@ enum Command {
         /// Only this user's sessions (UPN, any case).
         #[arg(long)]
         user: Option<String>,
+        /// Order: by first activity (default) or by risk, highest first.
+        #[arg(long, value_enum, default_value = "first-seen")]
+        sort: SessionOrder,
         #[command(flatten)]
         output: Output,
     },
@@ -101,6 +104,12 @@ struct MarkVerdict {
     /// Clear the verdict.
     #[arg(long)]
     clear: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum SessionOrder {
+    FirstSeen,
+    Risk,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -199,9 +208,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut out = std::io::BufWriter::new(out.lock());
     match command {
         Command::Stats { json, .. } => print_stats(&mut out, &store, &report, json)?,
-        Command::Sessions { user, output, .. } => {
-            print_sessions(&mut out, &store, case.as_ref(), user.as_deref(), &output)?
-        }
+        Command::Sessions {
+            user, sort, output, ..
+        } => print_sessions(
+            &mut out,
+            &store,
+            case.as_ref(),
+            user.as_deref(),
+            sort,
+            &output,
+        )?,
         Command::Report { format, .. } => {
             let report = crate::report::build(&store, case.as_ref());
             match format {
@@ -384,11 +400,21 @@ fn print_sessions(
     store: &Store,
     case: Option<&Case>,
     user: Option<&str>,
+    sort: SessionOrder,
     output: &Output,
 ) -> anyhow::Result<()> {
-    let rows: Vec<_> = facts::sessions(store, user)
+    let assessments = crate::analysis::assess_all(store, case);
+    let mut chosen = facts::sessions(store, user);
+    if sort == SessionOrder::Risk {
+        let index = |s: &crate::store::Session| store.session_index(s.id, s.user).unwrap_or(0);
+        chosen.sort_by_key(|s| std::cmp::Reverse(assessments[index(s)].risk));
+    }
+    let rows: Vec<_> = chosen
         .into_iter()
-        .map(|s| facts::session_row(store, s, case))
+        .map(|s| {
+            let i = store.session_index(s.id, s.user);
+            facts::session_row(store, s, case, i.map(|i| &assessments[i]))
+        })
         .collect();
     if output.json {
         for r in &rows {

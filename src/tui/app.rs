@@ -30,6 +30,7 @@ impl Pane {
 pub enum SessionSort {
     #[default]
     FirstSeen,
+    Risk,
     Events,
     Ips,
 }
@@ -37,7 +38,8 @@ pub enum SessionSort {
 impl SessionSort {
     pub fn next(self) -> SessionSort {
         match self {
-            SessionSort::FirstSeen => SessionSort::Events,
+            SessionSort::FirstSeen => SessionSort::Risk,
+            SessionSort::Risk => SessionSort::Events,
             SessionSort::Events => SessionSort::Ips,
             SessionSort::Ips => SessionSort::FirstSeen,
         }
@@ -46,6 +48,7 @@ impl SessionSort {
     pub fn label(self) -> &'static str {
         match self {
             SessionSort::FirstSeen => "first seen",
+            SessionSort::Risk => "risk",
             SessionSort::Events => "events",
             SessionSort::Ips => "IPs",
         }
@@ -135,6 +138,11 @@ pub struct App {
     pub prompt: Option<Prompt>,
     pub search: Option<SearchState>,
     pub searcher: Option<crate::search::Searcher>,
+    /// Risk and reasons of each session (by index in `store.sessions`); recomputed when
+    /// verdicts change, since sessions marked user become the baseline.
+    pub assessments: Vec<crate::analysis::Assessment>,
+    /// Per user: the most sessions active at once, and when.
+    pub peaks: FxHashMap<Sym, (usize, i64)>,
     /// One line of feedback (copied, nothing to pivot on, ...), cleared by the next key.
     pub message: Option<String>,
     pub quit: bool,
@@ -166,6 +174,8 @@ impl App {
             prompt: None,
             search: None,
             searcher: None,
+            assessments: Vec::new(),
+            peaks: FxHashMap::default(),
             message: None,
             quit: false,
             clipboard: None,
@@ -174,6 +184,8 @@ impl App {
             narrowed_rows: None,
         };
         app.lanes = lanes_by_user(&app.store);
+        app.assessments = crate::analysis::assess_all(&app.store, None);
+        app.peaks = crate::analysis::max_concurrent(&app.store);
         let root = app.make_frame(Scope::Root, Vec::new());
         app.stack.push(root);
         app.select_session_row(first_session_row(&app.frame().session_rows));
@@ -205,15 +217,25 @@ impl App {
                 s
             }
         };
+        // Sorted by risk, the riskiest account comes first too; otherwise accounts by name.
+        let mut user_risk: FxHashMap<Sym, u32> = FxHashMap::default();
+        if self.sort == SessionSort::Risk {
+            for &s in &sessions {
+                let r = user_risk.entry(store.sessions[s].user).or_default();
+                *r = (*r).max(self.risk(s));
+            }
+        }
         sessions.sort_by(|&a, &b| {
             let (sa, sb) = (&store.sessions[a], &store.sessions[b]);
-            store
-                .str(sa.user)
-                .cmp(store.str(sb.user))
+            let risk_of = |u: Sym| user_risk.get(&u).copied().unwrap_or(0);
+            risk_of(sb.user)
+                .cmp(&risk_of(sa.user))
+                .then_with(|| store.str(sa.user).cmp(store.str(sb.user)))
                 .then_with(|| match self.sort {
                     SessionSort::FirstSeen => sa.first.cmp(&sb.first),
                     SessionSort::Events => sb.events.len().cmp(&sa.events.len()),
                     SessionSort::Ips => sb.ips.len().cmp(&sa.ips.len()),
+                    SessionSort::Risk => self.risk(b).cmp(&self.risk(a)),
                 })
                 .then(a.cmp(&b))
         });
@@ -281,6 +303,10 @@ impl App {
         self.lanes.get(session).copied().unwrap_or(0)
     }
 
+    pub fn risk(&self, session: usize) -> u32 {
+        self.assessments.get(session).map_or(0, |a| a.risk)
+    }
+
     pub fn verdict(&self, session: usize) -> Option<Verdict> {
         let s = self.store.sessions.get(session)?;
         if !s.has_id() {
@@ -298,6 +324,7 @@ impl App {
 
     /// Mirrors the case file's verdicts for the sessions of this store.
     pub fn sync_verdicts(&mut self) {
+        self.assessments = crate::analysis::assess_all(&self.store, self.case.as_ref());
         self.verdicts.clear();
         if let Some(case) = &self.case {
             for (id, entry) in &case.data.sessions {

@@ -109,6 +109,7 @@ pub fn build(
     zone: Zone,
     verdict: Option<&str>,
     note: Option<&str>,
+    assessment: &[crate::analysis::Assessment],
 ) -> DetailView {
     let e = &store.events[event as usize];
     let row = facts::timeline_row(store, e);
@@ -166,6 +167,19 @@ pub fn build(
     );
     if let Some(file) = store.files.get(e.source.file as usize) {
         field(&mut lines, "file", file.path.display().to_string());
+    }
+    if let Some(a) = store
+        .session_of(e)
+        .and_then(|s| assessment.get(s))
+        .filter(|a| !a.reasons.is_empty())
+    {
+        lines.push(DetailLine::Heading(format!(
+            "Session risk {} (compared with the user's other sessions)",
+            a.risk
+        )));
+        for r in &a.reasons {
+            lines.push(DetailLine::Text(format!("· {}", r.text)));
+        }
     }
     lines.push(DetailLine::Heading("What it did".into()));
     lines.push(DetailLine::Text(if row.summary.is_empty() {

@@ -513,6 +513,7 @@ fn open_detail(app: &mut App, event: u32) {
         app.zone,
         verdict,
         note.as_deref(),
+        &app.assessments,
     ));
     app.frame_mut().focus = Pane::Detail;
 }
@@ -522,7 +523,14 @@ fn rebuild_detail(app: &mut App) {
         let (event, scroll) = (d.event, d.scroll);
         let verdict = verdict_label(app, event);
         let note = session_note(app, event);
-        let mut view = detail::build(&app.store, event, app.zone, verdict, note.as_deref());
+        let mut view = detail::build(
+            &app.store,
+            event,
+            app.zone,
+            verdict,
+            note.as_deref(),
+            &app.assessments,
+        );
         view.scroll = scroll;
         app.detail = Some(view);
     }

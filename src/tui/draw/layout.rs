@@ -65,6 +65,11 @@ pub fn list_rows(app: &App, pane: Pane) -> usize {
     // In the one-pane layout an unfocused pane is not on screen; it gets the whole body when
     // it is focused, which is the height that matters for paging it.
     let rect = rect.unwrap_or(Rect::new(0, 0, w, h.saturating_sub(2)));
-    let chrome = if pane == Pane::Detail { 2 } else { 3 };
+    let chrome = match pane {
+        Pane::Detail => 2,
+        // The timeline's header row, and at the root the concurrency sparkline.
+        Pane::Timeline if app.frame().scope == crate::tui::app::Scope::Root => 4,
+        _ => 3,
+    };
     usize::from(rect.height.saturating_sub(chrome))
 }

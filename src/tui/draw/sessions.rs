@@ -19,8 +19,8 @@ struct Columns {
 }
 
 fn columns(width: usize) -> Columns {
-    // tag, id, first seen, duration, events, IPs and the spaces between them.
-    let base = 2 + 8 + 11 + 6 + 6 + 4 + 6;
+    // tag, id, risk, first seen, duration, events, IPs and the spaces between them.
+    let base = 2 + 8 + 4 + 11 + 6 + 6 + 4 + 7;
     let clients = width >= base + 4 + 12;
     let last_and_user = width >= 100;
     let used = base + if clients { 4 } else { 0 } + if last_and_user { 12 + 21 } else { 0 };
@@ -48,7 +48,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
     let cols = columns(width);
     let height = usize::from(inner.height.saturating_sub(1));
 
-    let mut header = vec![fit("", 2), fit("SESSION", 8), fit("FIRST SEEN", 11)];
+    let mut header = vec![
+        fit("", 2),
+        fit("SESSION", 8),
+        fit("RISK", 4),
+        fit("FIRST SEEN", 11),
+    ];
     if cols.last_and_user {
         header.push(fit("LAST SEEN", 11));
     }
@@ -59,7 +64,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
     if cols.last_and_user {
         header.push(fit("USER", 20));
     }
-    header.push(fit("TOP OPERATIONS", cols.ops));
+    header.push(fit("TOP REASON / OPERATIONS", cols.ops));
     let mut lines = vec![Line::from(header.join(" ")).style(theme.dim())];
 
     let store = &app.store;
@@ -99,9 +104,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
                 } else {
                     "no-sess".to_string()
                 };
+                let risk = app.assessments.get(s).filter(|_| session.has_id());
                 let mut cells = vec![
                     fit(&tag, 2),
                     fit(&id, 8),
+                    fit(&risk.map_or(String::new(), |a| a.risk.to_string()), 4),
                     fit(&app.zone.format(session.first, fmt), 11),
                 ];
                 if cols.last_and_user {
@@ -127,6 +134,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
                     shares.clone()
                 } else if let Some(note) = note {
                     format!("“{note}”")
+                } else if let Some(top) = risk
+                    .and_then(|a| a.reasons.first())
+                    .filter(|r| r.weight >= crate::analysis::ALARMING)
+                {
+                    format!("⚠ {}", top.text)
                 } else if session.has_id() {
                     session
                         .operations

@@ -65,6 +65,52 @@ fn title(app: &App) -> String {
     format!("{t} ({})", app.timeline_rows().len())
 }
 
+/// A sparkline of how many of the user's sessions were active across their time span, with
+/// the peak. Several sessions at once on one account is what the seed asks to see.
+fn concurrency_line(
+    app: &App,
+    user: crate::intern::Sym,
+    width: usize,
+    theme: Theme,
+) -> Line<'static> {
+    const BARS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let store = &app.store;
+    let sessions: Vec<&crate::store::Session> = store
+        .sessions
+        .iter()
+        .filter(|s| s.user == user && s.has_id())
+        .collect();
+    let (from, to) = sessions.iter().fold((i64::MAX, i64::MIN), |(a, b), s| {
+        (a.min(s.first), b.max(s.last))
+    });
+    let label = "concurrent ";
+    let (peak_all, at) = app.peaks.get(&user).copied().unwrap_or((0, 0));
+    let suffix = format!(
+        " peak {peak_all} at once, {}",
+        app.zone.format(at, "%m-%d %H:%M")
+    );
+    let room = width.saturating_sub(label.len() + suffix.len());
+    if sessions.is_empty() || room < 4 {
+        return Line::from("");
+    }
+    let series = crate::analysis::concurrency_series(&sessions, from, to, room);
+    let peak = series.iter().copied().max().unwrap_or(0);
+    let bars: String = series
+        .iter()
+        .map(|&n| BARS[((n * 8).div_ceil(peak.max(1))) as usize])
+        .collect();
+    let style = if peak > 1 {
+        theme.warning()
+    } else {
+        theme.dim()
+    };
+    Line::from(vec![
+        ratatui::text::Span::styled(label, theme.dim()),
+        ratatui::text::Span::styled(bars, style),
+        ratatui::text::Span::styled(suffix, style),
+    ])
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: bool) {
     let block = pane_block(title(app), app, theme, focused);
     let inner = block.inner(area);
@@ -77,7 +123,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
         Scope::Linked => true,
     };
     let cols = columns(width, many_users);
-    let height = usize::from(inner.height.saturating_sub(1));
+    let mut height = usize::from(inner.height.saturating_sub(1));
+    let mut lines = Vec::new();
+    if let (Scope::Root, Some(user)) = (f.scope, f.root_user) {
+        lines.push(concurrency_line(app, user, usize::from(inner.width), theme));
+        height = height.saturating_sub(1);
+    }
 
     let mut header = vec![fit("TIME", 14), fit("", 2), fit("SESSION", 8)];
     if cols.user > 0 {
@@ -91,7 +142,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
         header.push(fit("TARGET", cols.target));
     }
     header.push(fit("SUMMARY", cols.summary));
-    let mut lines = vec![Line::from(header.join(" ")).style(theme.dim())];
+    lines.push(Line::from(header.join(" ")).style(theme.dim()));
 
     let store = &app.store;
     let highlighted = app.selected_session();

@@ -1,0 +1,246 @@
+//! Risk scores with reasons, concurrency, and activity without a session ID.
+
+mod common;
+use common::*;
+use sessionscope::analysis::{ALARMING, Assessment, assess_all};
+use sessionscope::store::Store;
+use sessionscope::synth::records::{self as r, Actor};
+use sessionscope::synth::tenant::seed_day;
+
+fn by_id<'a>(store: &Store, all: &'a [Assessment], id: &str, user: &str) -> &'a Assessment {
+    let i = store
+        .session_index(store.lookup(id).unwrap(), store.lookup(user).unwrap())
+        .unwrap();
+    &all[i]
+}
+
+fn has(a: &Assessment, text: &str) -> bool {
+    a.reasons.iter().any(|r| r.text.contains(text))
+}
+
+#[test]
+fn seed_attacker_sessions_outscore_the_users_with_the_expected_reasons() {
+    let (store, _) = load_fixture("seed/first-table.csv");
+    let all = assess_all(&store, None);
+    let attacker = by_id(&store, &all, ATTACKER_SESSION, "alex.wilber@contoso.com");
+    let user = by_id(&store, &all, USER_SESSION, "alex.wilber@contoso.com");
+    assert!(attacker.risk > user.risk, "{attacker:?} vs {user:?}");
+    assert!(has(
+        attacker,
+        "inbox rule created or changed (New-InboxRule ×1)"
+    ));
+    assert!(has(
+        attacker,
+        "mail forwarded outside the tenant, to billing-archive@proton-mail.example"
+    ));
+    assert!(has(
+        attacker,
+        "permission granted (AddFolderPermissions ×1)"
+    ));
+    assert!(has(attacker, "money words (\"invoice\")"));
+    assert!(user.reasons.iter().all(|r| r.weight < ALARMING), "{user:?}");
+
+    let (store, _) = load_fixture("seed/corporate-vpn.csv");
+    let all = assess_all(&store, None);
+    let attacker = by_id(&store, &all, ATTACKER_SESSION, "svc-finance@contoso.com");
+    let user = by_id(&store, &all, USER_SESSION, "svc-finance@contoso.com");
+    assert!(attacker.risk > user.risk);
+    assert!(has(
+        attacker,
+        "actions over MAPI (Outlook); this account normally works through PowerShell"
+    ));
+    assert!(has(
+        attacker,
+        "a second session from the same IP at the same time"
+    ));
+    assert!(has(
+        attacker,
+        "inbox rule created or changed (UpdateInboxRules ×2)"
+    ));
+}
+
+#[test]
+fn in_the_demo_tenant_every_attacker_session_tops_its_account() {
+    let (store, _) = load_fixture("demo/tenant.csv");
+    let all = assess_all(&store, None);
+    let attackers = [
+        ("alex.wilber@contoso.com", ATTACKER_SESSION),
+        (
+            "svc-finance@contoso.com",
+            "9a7e3b10-4c2d-4f8e-a1b3-6d5c4e3f2a10",
+        ),
+        (
+            "megan.bowen@contoso.com",
+            "7c3e9a51-2f84-4d6b-b0c1-5e9d8a4f2b17",
+        ),
+    ];
+    for (user, id) in attackers {
+        let a = by_id(&store, &all, id, user);
+        let u = store.lookup(user).unwrap();
+        for (i, s) in store.sessions.iter().enumerate() {
+            if s.user == u && s.has_id() && s.id != store.lookup(id).unwrap() {
+                assert!(
+                    a.risk > all[i].risk,
+                    "{user}: {id} {} <= {} {:?}",
+                    a.risk,
+                    all[i].risk,
+                    all[i]
+                );
+            }
+        }
+    }
+    let hopper = by_id(
+        &store,
+        &all,
+        "7c3e9a51-2f84-4d6b-b0c1-5e9d8a4f2b17",
+        "megan.bowen@contoso.com",
+    );
+    assert!(
+        has(
+            hopper,
+            "42 IPs in 3h11m across 41 networks; the user's sessions normally use 1"
+        ),
+        "{hopper:?}"
+    );
+    assert!(has(hopper, "350 mail items opened"), "{hopper:?}");
+    assert!(has(hopper, "inbox rule that hides mail"), "{hopper:?}");
+}
+
+#[test]
+fn a_quiet_account_gets_no_alarming_reason() {
+    let (store, _) = load_fixture("demo/tenant.csv");
+    let all = assess_all(&store, None);
+    let quiet = store.lookup("lidia.holloway@contoso.com").unwrap();
+    let mut n = 0;
+    for (i, s) in store
+        .sessions
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.user == quiet)
+    {
+        n += 1;
+        assert!(
+            all[i].reasons.iter().all(|r| r.weight < ALARMING),
+            "{}: {:?}",
+            store.str(s.id),
+            all[i]
+        );
+    }
+    assert!(n >= 8);
+}
+
+fn session_at(
+    rng_id: &mut u32,
+    session: &str,
+    from: (i64, i64),
+    to: (i64, i64),
+) -> Vec<serde_json::Value> {
+    let d = seed_day();
+    let a = Actor {
+        user: "pat@contoso.com".into(),
+        session: Some(session.into()),
+        ip: "192.0.2.7".into(),
+        client_info: "Client=OWA;Action=ViaProxy".into(),
+        token: None,
+        issued_at: None,
+    };
+    let mut id = || {
+        *rng_id += 1;
+        format!("00000000-0000-4000-8000-{:012}", *rng_id)
+    };
+    vec![
+        r::mailbox_login(&id(), d + from.0 * 3600 + from.1 * 60, &a),
+        r::mailbox_login(&id(), d + to.0 * 3600 + to.1 * 60, &a),
+    ]
+}
+
+#[test]
+fn concurrency_counts_overlapping_sessions() {
+    let mut n = 0;
+    let mut records = Vec::new();
+    records.extend(session_at(
+        &mut n,
+        "aaaaaaaa-0000-4000-8000-000000000001",
+        (1, 0),
+        (3, 0),
+    ));
+    records.extend(session_at(
+        &mut n,
+        "bbbbbbbb-0000-4000-8000-000000000002",
+        (2, 0),
+        (4, 0),
+    ));
+    records.extend(session_at(
+        &mut n,
+        "cccccccc-0000-4000-8000-000000000003",
+        (2, 30),
+        (2, 45),
+    ));
+    records.extend(session_at(
+        &mut n,
+        "dddddddd-0000-4000-8000-000000000004",
+        (5, 0),
+        (6, 0),
+    ));
+    let text: Vec<String> = records.iter().map(|v| v.to_string()).collect();
+    let path = write_temp("overlap.jsonl", text.join("\n").as_bytes());
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_sessionscope"))
+        .args(["stats", path.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let pat = &v["per_user"][0];
+    assert_eq!(pat["user"], "pat@contoso.com");
+    assert_eq!(pat["sessions"], 4);
+    assert_eq!(pat["max_concurrent_sessions"], 3);
+    assert_eq!(pat["max_concurrent_at"], "2024-03-12T02:30:00Z");
+}
+
+#[test]
+fn activity_without_a_session_is_counted_per_user() {
+    let (store, report) = load_fixture("demo/tenant.csv");
+    let stats = sessionscope::facts::stats(&store, &report);
+    let joni = stats
+        .per_user
+        .iter()
+        .find(|u| u.user == "joni.sherman@contoso.com")
+        .unwrap();
+    assert!(joni.events_without_session >= 12);
+    assert_eq!(joni.no_session_ips, ["198.51.100.77"]);
+    assert_eq!(
+        joni.no_session_clients,
+        ["Client=POP3/IMAP4;Protocol=IMAP4"]
+    );
+}
+
+#[test]
+fn sessions_sort_by_risk_puts_attackers_first() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_sessionscope"))
+        .args([
+            "sessions",
+            fixture("demo/tenant.csv").to_str().unwrap(),
+            "--json",
+            "--sort",
+            "risk",
+        ])
+        .output()
+        .unwrap();
+    let rows: Vec<serde_json::Value> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let top: Vec<&str> = rows[..3]
+        .iter()
+        .map(|r| r["session_id"].as_str().unwrap())
+        .collect();
+    for id in [
+        ATTACKER_SESSION,
+        "9a7e3b10-4c2d-4f8e-a1b3-6d5c4e3f2a10",
+        "7c3e9a51-2f84-4d6b-b0c1-5e9d8a4f2b17",
+    ] {
+        assert!(top.contains(&id), "{top:?}");
+    }
+    assert!(rows[0]["risk"].as_u64().unwrap() >= rows[3]["risk"].as_u64().unwrap());
+    assert!(rows[0]["reasons"].as_array().unwrap().len() >= 3);
+}
