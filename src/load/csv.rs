@@ -190,9 +190,12 @@ pub fn cell_range(row: &[u8], col: usize, columns: usize) -> Option<(usize, usiz
         end -= 1;
     }
     for _ in col + 1..columns {
+        if end < start {
+            return None;
+        }
         if end > start && row[end - 1] == b'"' {
             let q = memchr::memrchr(b'"', &row[start..end - 1])? + start;
-            if q == 0 || row[q - 1] != b',' {
+            if q <= start || row[q - 1] != b',' {
                 return None;
             }
             end = q - 1;
@@ -244,6 +247,9 @@ mod tests {
         assert_eq!(cell_range(row, 0, 6), None);
         // A trailing cell with quotes inside is not simple.
         assert_eq!(cell_range(b"a,b,\"x\"\"y\"", 1, 3), None);
+        // Found by the fuzzer: the closing quote of a trailing cell right at the start.
+        assert_eq!(cell_range(b"a,\",x\"", 1, 3), None);
+        assert_eq!(cell_range(b"a,\"", 1, 3), None);
         assert_eq!(&*unquote(b"\"a\"\"\"\"b\""), b"a\"\"b");
     }
 
