@@ -69,6 +69,9 @@ mod tests {
         assert_eq!(fit("abc", 5), "abc  ");
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("日本語テキスト", 6).width(), 6);
+        // Combining marks take no column: the cell still fills exactly its width.
+        assert_eq!(fit("e\u{301}tude", 8).width(), 8);
+        assert_eq!(fit("e\u{301}tude", 8).chars().count(), 9);
         assert_eq!(fit("\u{1b}[31mred", 12), "\\x1b[31mred ");
         assert_eq!(fit_end("fixtures/seed/first-table.csv", 12), "…t-table.csv");
     }

@@ -312,6 +312,22 @@ fn hostile_text_never_reaches_the_screen_raw() {
         !s.chars()
             .any(|c| c == '\u{1b}' || c == '\u{202e}' || c == '\u{7}')
     );
+    // Pane titles and the breadcrumb carry attacker text too (a pivot on the user).
+    let text = std::fs::read_to_string(fixture("formats/json-lines.jsonl")).unwrap();
+    let evil = text.replace(
+        "alex.wilber@contoso.com",
+        "alex\\u001b[2J\\u202e@contoso.com",
+    );
+    let (store, _) = load_files(&[write_temp("evil-user.jsonl", evil.as_bytes())]);
+    let mut app = App::new(Arc::new(store));
+    app.viewport = (160, 48);
+    press(&mut app, &[Action::NextPane, Action::Pivot(Facet::User)]);
+    let s = screen(&app);
+    assert!(
+        s.contains("Same user: alex\\x1b[2j\\u{202e}@contoso.com"),
+        "{s}"
+    );
+    assert!(!s.chars().any(|c| c == '\u{1b}' || c == '\u{202e}'));
 }
 
 #[test]

@@ -51,5 +51,8 @@ fn pane_block<'a>(title: String, app: &App, theme: Theme, focused: bool) -> Bloc
     Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(focused))
-        .title(Line::from(format!(" {title} ")).style(theme.heading()))
+        .title(
+            Line::from(format!(" {} ", crate::sanitize::for_terminal(&title)))
+                .style(theme.heading()),
+        )
 }
