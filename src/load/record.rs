@@ -267,6 +267,31 @@ pub struct FolderAccess<'a> {
     pub items: usize,
 }
 
+/// Visitor methods that answer `$value` for every scalar: a field of the wrong type is read
+/// past, not an error.
+macro_rules! scalars_give {
+    ($value:expr) => {
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+}
+
 /// `Folders` as a list of [`FolderAccess`]; anything not shaped like one is skipped.
 fn lenient_folders<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<FolderAccess<'de>>, D::Error> {
     struct Folders;
@@ -288,24 +313,7 @@ fn lenient_folders<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<FolderAccess<'
             while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
             Ok(0)
         }
-        fn visit_str<E>(self, _: &str) -> Result<usize, E> {
-            Ok(0)
-        }
-        fn visit_i64<E>(self, _: i64) -> Result<usize, E> {
-            Ok(0)
-        }
-        fn visit_u64<E>(self, _: u64) -> Result<usize, E> {
-            Ok(0)
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<usize, E> {
-            Ok(0)
-        }
-        fn visit_bool<E>(self, _: bool) -> Result<usize, E> {
-            Ok(0)
-        }
-        fn visit_unit<E>(self) -> Result<usize, E> {
-            Ok(0)
-        }
+        scalars_give!(0);
     }
     struct CountSeed;
     impl<'de> serde::de::DeserializeSeed<'de> for CountSeed {
@@ -343,24 +351,7 @@ fn lenient_folders<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<FolderAccess<'
             while seq.next_element::<IgnoredAny>()?.is_some() {}
             Ok(None)
         }
-        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
+        scalars_give!(None);
     }
     struct FolderSeed;
     impl<'de> serde::de::DeserializeSeed<'de> for FolderSeed {
@@ -385,24 +376,7 @@ fn lenient_folders<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<FolderAccess<'
             while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
             Ok(Vec::new())
         }
-        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
-        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
-        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
-        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
+        scalars_give!(Vec::new());
     }
     d.deserialize_any(Folders)
 }

@@ -81,34 +81,40 @@ fn markable_session(app: &mut App) -> Option<usize> {
     Some(s)
 }
 
-fn mark(app: &mut App, verdict: Option<Verdict>) {
-    let Some(s) = markable_session(app) else {
-        return;
-    };
+/// Saves a change to session `s` in the case file and says how it went in the status line.
+/// `change` returns what to say on success.
+fn save_to_case(
+    app: &mut App,
+    s: usize,
+    change: impl FnOnce(&mut crate::case::Case, &str, &str) -> Result<String, crate::case::CaseError>,
+) {
     let store = Arc::clone(&app.store);
     let session = &store.sessions[s];
     let (id, user) = (store.str(session.id), store.str(session.user));
     let Some(case) = app.case.as_mut() else {
-        app.message = Some("no case file is open: verdicts cannot be saved".into());
+        app.message = Some("no case file is open: nothing can be saved".into());
         return;
     };
-    let short: String = id.chars().take(8).collect();
-    app.message = Some(match case.set_verdict(id, user, verdict) {
-        Ok(()) => match verdict {
-            Some(v) => format!(
-                "{short} marked {} · saved to {}",
-                v.label(),
-                case.path.display()
-            ),
-            None => format!(
-                "{short}: verdict cleared · saved to {}",
-                case.path.display()
-            ),
-        },
+    app.message = Some(match change(case, id, user) {
+        Ok(said) => format!("{said} · saved to {}", case.path.display()),
         Err(e) => format!("NOT SAVED: {e}"),
     });
     app.sync_verdicts();
     rebuild_detail(app);
+}
+
+fn mark(app: &mut App, verdict: Option<Verdict>) {
+    let Some(s) = markable_session(app) else {
+        return;
+    };
+    save_to_case(app, s, |case, id, user| {
+        case.set_verdict(id, user, verdict)?;
+        let short: String = id.chars().take(8).collect();
+        Ok(match verdict {
+            Some(v) => format!("{short} marked {}", v.label()),
+            None => format!("{short}: verdict cleared"),
+        })
+    });
 }
 
 fn edit_note(app: &mut App) {
@@ -182,18 +188,10 @@ fn prompt(app: &mut App, action: Action) {
 }
 
 fn save_note(app: &mut App, s: usize, note: &str) {
-    let store = Arc::clone(&app.store);
-    let session = &store.sessions[s];
-    let (id, user) = (store.str(session.id), store.str(session.user));
-    let Some(case) = app.case.as_mut() else {
-        app.message = Some("no case file is open: the note cannot be saved".into());
-        return;
-    };
-    app.message = Some(match case.set_note(id, user, note) {
-        Ok(()) => format!("note saved to {}", case.path.display()),
-        Err(e) => format!("NOT SAVED: {e}"),
+    save_to_case(app, s, |case, id, user| {
+        case.set_note(id, user, note)?;
+        Ok("note saved".to_string())
     });
-    rebuild_detail(app);
 }
 
 /// How many hits a search keeps ranked (the count of all matches is kept too).
