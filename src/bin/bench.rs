@@ -37,7 +37,9 @@ fn main() {
         std::mem::size_of::<sessionscope::model::Event>()
     );
 
+    let t = Instant::now();
     let mut app = App::new(Arc::new(store));
+    println!("app (risk, concurrency) {:.3} s", t.elapsed().as_secs_f64());
     app.viewport = (200, 50);
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("test backend");
     let first = Instant::now();

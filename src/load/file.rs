@@ -364,6 +364,9 @@ pub fn load_file(
         };
         let chunks = parse_parallel(&ctx, &spans, opts.threads);
         absorb(&mut report, chunks);
+        if let Some(b) = opts.bytes_read {
+            b.fetch_add(buf.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        }
     } else {
         let prefetch = Prefetch::start(input.reader, block_size);
         let mut base = header_end as u64;
@@ -397,6 +400,9 @@ pub fn load_file(
             }
             buf.drain(..used);
             base += used as u64;
+            if let Some(b) = opts.bytes_read {
+                b.fetch_add(used as u64, std::sync::atomic::Ordering::Relaxed);
+            }
             line = next_line;
             if eof {
                 break;

@@ -103,6 +103,8 @@ pub struct LoadOptions<'a> {
     pub threads: usize,
     /// Bytes read per block; 0 means the default (32 MiB). Small blocks are for tests.
     pub block_size: usize,
+    /// Counts bytes as blocks are parsed, for a progress display.
+    pub bytes_read: Option<&'a std::sync::atomic::AtomicU64>,
     /// Counts records as they are read, for a progress display.
     pub records_read: Option<&'a std::sync::atomic::AtomicUsize>,
 }

@@ -317,14 +317,26 @@ impl App {
 
     /// Opens `case` and shows its verdicts.
     pub fn with_case(mut self, case: crate::case::Case) -> App {
+        let baseline_marked = case
+            .data
+            .sessions
+            .values()
+            .any(|e| e.verdict == Some(Verdict::User));
         self.case = Some(case);
         self.sync_verdicts();
+        if baseline_marked {
+            self.rescore();
+        }
         self
+    }
+
+    /// Recomputes risk: sessions marked user are the baseline of their account.
+    pub fn rescore(&mut self) {
+        self.assessments = crate::analysis::assess_all(&self.store, self.case.as_ref());
     }
 
     /// Mirrors the case file's verdicts for the sessions of this store.
     pub fn sync_verdicts(&mut self) {
-        self.assessments = crate::analysis::assess_all(&self.store, self.case.as_ref());
         self.verdicts.clear();
         if let Some(case) = &self.case {
             for (id, entry) in &case.data.sessions {

@@ -159,17 +159,17 @@ fn load_with_progress(
         ..Loading::default()
     }));
     let records = Arc::new(AtomicUsize::new(0));
+    let bytes = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let worker = {
         let files = files.to_vec();
         let state = Arc::clone(&state);
         let records = Arc::clone(&records);
+        let bytes = Arc::clone(&bytes);
         std::thread::spawn(move || {
-            let done_bytes = AtomicUsize::new(0);
             let progress = |p: &Progress| {
                 if let Ok(mut s) = state.lock() {
                     s.file_index = p.file_index;
                     s.path = p.path.display().to_string();
-                    s.bytes_done = done_bytes.fetch_add(p.bytes as usize, Ordering::Relaxed) as u64;
                 }
             };
             load(
@@ -177,6 +177,7 @@ fn load_with_progress(
                 &LoadOptions {
                     progress: Some(&progress),
                     records_read: Some(&records),
+                    bytes_read: Some(&bytes),
                     ..LoadOptions::default()
                 },
             )
@@ -188,6 +189,7 @@ fn load_with_progress(
         }
         let mut snapshot = state.lock().map(|s| s.clone()).unwrap_or_default();
         snapshot.records = records.load(Ordering::Relaxed);
+        snapshot.bytes_done = bytes.load(Ordering::Relaxed);
         terminal.draw(|f| draw::loading::draw(f, &snapshot))?;
         if event::poll(Duration::from_millis(100))?
             && let Event::Key(k) = event::read()?

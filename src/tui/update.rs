@@ -100,6 +100,7 @@ fn save_to_case(
         Err(e) => format!("NOT SAVED: {e}"),
     });
     app.sync_verdicts();
+    app.rescore();
     rebuild_detail(app);
 }
 
