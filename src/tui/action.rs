@@ -34,7 +34,7 @@ pub enum Action {
     Pivot(Facet),
     /// Narrow the timeline to the selected session, and back.
     NarrowToSession,
-    /// Cycle the session list order (first seen, events, IPs).
+    /// Cycle the session list order (first seen, risk, events, IPs).
     CycleSort,
     /// Mark the selected session as the attacker's.
     MarkAttacker,
@@ -163,7 +163,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: "S",
         action: Action::CycleSort,
-        help: "sort sessions: first seen, events, IPs",
+        help: "sort sessions: first seen, risk, events, IPs",
     },
     Binding {
         keys: "z",

@@ -20,8 +20,11 @@ pub fn update(app: &mut App, action: Action) {
         match action {
             Action::Quit => app.quit = true,
             Action::Back | Action::Help | Action::Enter => app.show_help = false,
-            Action::Down => app.help_scroll += 1,
+            Action::Down => app.help_scroll = (app.help_scroll + 1).min(help_max()),
+            Action::PageDown => app.help_scroll = (app.help_scroll + 10).min(help_max()),
+            Action::Bottom => app.help_scroll = help_max(),
             Action::Up => app.help_scroll = app.help_scroll.saturating_sub(1),
+            Action::PageUp => app.help_scroll = app.help_scroll.saturating_sub(10),
             Action::Top => app.help_scroll = 0,
             _ => {}
         }
@@ -371,6 +374,11 @@ fn write_report(app: &mut App) {
             Err(e) => format!("report NOT written to {}: {e}", path.display()),
         },
     );
+}
+
+/// The last line help can scroll to (its bindings and three lines of notes).
+fn help_max() -> usize {
+    super::action::BINDINGS.len() + 3
 }
 
 fn page(app: &App) -> usize {

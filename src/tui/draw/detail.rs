@@ -27,7 +27,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, d: &DetailView, theme: The
                 Line::from(Span::styled(for_terminal(h).into_owned(), theme.heading()))
             }
             DetailLine::Field(name, value) => Line::from(vec![
-                Span::styled(format!("  {name:<13}"), theme.dim()),
+                Span::styled(format!("  {name:<12} "), theme.dim()),
                 Span::raw(for_terminal(value).into_owned()),
             ]),
             DetailLine::Text(t) => Line::from(format!("  {}", for_terminal(t))),
