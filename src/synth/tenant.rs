@@ -246,6 +246,9 @@ const FOLDERS: &[&str] = &[
     "\\Archive",
     "\\Drafts",
 ];
+/// Items per mail-read record in the demo tenant: few, so two weeks fit in under 5 MB.
+const DEMO_ITEMS: u64 = 3;
+
 const EMPLOYEES: &[&str] = &[
     SEED_USER,
     VPN_HOPPER,
@@ -262,6 +265,7 @@ fn workday_session(
     day: i64,
     rng: &mut Rng,
     events: usize,
+    max_items: u64,
     out: &mut Vec<Value>,
 ) -> String {
     let session = rng.guid();
@@ -290,7 +294,7 @@ fn workday_session(
         let roll = rng.below(100);
         let v = if roll < 70 {
             let access = if rng.chance(60) { "Bind" } else { "Sync" };
-            let n = 1 + rng.below(8) as usize;
+            let n = 1 + rng.below(max_items) as usize;
             r::mail_items_accessed(&rng.guid(), t, &a, access, rng.pick(FOLDERS), n, rng)
         } else if roll < 82 {
             r::send(&rng.guid(), t, &a, rng.pick(SUBJECTS))
@@ -442,10 +446,10 @@ pub fn demo_tenant() -> Vec<Value> {
             if day == seed_day() && *user == SEED_USER {
                 continue; // the seed story has this day
             }
-            let n = 12 + rng.below(18) as usize;
-            workday_session(user, day, &mut rng, n, &mut out);
+            let n = 20 + rng.below(20) as usize;
+            workday_session(user, day, &mut rng, n, DEMO_ITEMS, &mut out);
             if rng.chance(30) {
-                workday_session(user, day + 5 * 3600, &mut rng, 6, &mut out);
+                workday_session(user, day + 5 * 3600, &mut rng, 8, DEMO_ITEMS, &mut out);
             }
         }
         if workday && day != seed_day() {
@@ -471,6 +475,7 @@ pub fn demo_tenant() -> Vec<Value> {
         seed_day() + 4 * 3600,
         &mut day_rng,
         15,
+        DEMO_ITEMS,
         &mut alex_day,
     );
     out.append(&mut story);
@@ -521,7 +526,7 @@ pub fn scale_tenant(events: usize, seed: u64) -> impl Iterator<Item = Value> {
                     day += 86_400;
                 }
                 let n = 15 + rng.below(30) as usize;
-                workday_session(user, day, &mut rng, n, &mut batch);
+                workday_session(user, day, &mut rng, n, 8, &mut batch);
             }
             if produced >= next_attack {
                 let victim = users[rng.below(users.len() as u64) as usize].clone();
