@@ -107,13 +107,22 @@ pub struct UserStats {
 
 pub fn user_stats(store: &Store) -> Vec<UserStats> {
     let peaks = crate::analysis::max_concurrent(store);
+    // One pass over the sessions: per user, how many have an ID, and the no-session group.
+    let mut per_user: rustc_hash::FxHashMap<crate::intern::Sym, (usize, Option<&Session>)> =
+        rustc_hash::FxHashMap::default();
+    for s in &store.sessions {
+        let entry = per_user.entry(s.user).or_default();
+        if s.has_id() {
+            entry.0 += 1;
+        } else {
+            entry.1 = Some(s);
+        }
+    }
     store
         .users()
         .into_iter()
         .map(|u| {
-            let of_user = store.sessions.iter().filter(|s| s.user == u);
-            let with_id = of_user.clone().filter(|s| s.has_id()).count();
-            let none = of_user.clone().find(|s| !s.has_id());
+            let (with_id, none) = per_user.get(&u).copied().unwrap_or_default();
             let strs =
                 |v: &[crate::intern::Sym]| v.iter().map(|&x| store.str(x).to_string()).collect();
             let (peak, at) = peaks.get(&u).copied().unwrap_or((0, 0));
