@@ -150,7 +150,11 @@ pub fn unquote(cell: &[u8]) -> Cow<'_, [u8]> {
         let b = inner[i];
         out[n] = b;
         n += 1;
-        i += if b == b'"' && inner.get(i + 1) == Some(&b'"') { 2 } else { 1 };
+        i += if b == b'"' && inner.get(i + 1) == Some(&b'"') {
+            2
+        } else {
+            1
+        };
     }
     out.truncate(n);
     Cow::Owned(out)

@@ -6,7 +6,7 @@
 use super::csv::{self, Span};
 use super::format::{CsvLayout, Format};
 use super::parse::{BlockCtx, Chunk, parse_chunk, parse_parallel};
-use super::{Accumulator, FileReport, LoadOptions, Problem, RawSource, SourceFile, decode, split};
+use super::{FileReport, LoadOptions, Merger, Problem, RawSource, SourceFile, decode, split};
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
 use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
@@ -282,8 +282,9 @@ fn split_and_parse(b: &Block, opts: &LoadOptions) -> (Vec<Chunk>, usize, u32, us
 pub fn load_file(
     path: &Path,
     file_no: u16,
+    report_index: usize,
     opts: &LoadOptions,
-    acc: &mut Accumulator,
+    merger: &Merger,
 ) -> (FileReport, Option<SourceFile>) {
     let mut report = empty_report(path);
     let mut input = match open(path) {
@@ -331,7 +332,7 @@ pub fn load_file(
                 .into(),
         );
     }
-    let mut absorb = |report: &mut FileReport, chunks: Vec<Chunk>| {
+    let absorb = |report: &mut FileReport, chunks: Vec<Chunk>| {
         for c in chunks {
             report.records += c.events.len();
             report.skipped += c.skipped;
@@ -340,7 +341,7 @@ pub fn load_file(
                     report.problems.push(p);
                 }
             }
-            report.duplicates += acc.absorb(c.interner, c.events);
+            merger.send(report_index, c.interner, c.events);
         }
     };
 

@@ -136,9 +136,56 @@ impl Accumulator {
 }
 
 /// Everything that could be read from `paths`, and a report of what could not.
+/// Merges workers' results on a thread of its own, so the next block is parsed meanwhile.
+pub struct Merger {
+    chunks: Option<std::sync::mpsc::SyncSender<(usize, Interner, Vec<(Event, u128)>)>>,
+    thread: Option<std::thread::JoinHandle<(Accumulator, Vec<usize>)>>,
+}
+
+impl Merger {
+    fn start() -> Merger {
+        // A few chunks in flight at most: memory stays bounded if merging falls behind.
+        let (chunks, received) =
+            std::sync::mpsc::sync_channel::<(usize, Interner, Vec<(Event, u128)>)>(4);
+        let thread = std::thread::spawn(move || {
+            let mut acc = Accumulator::default();
+            let mut duplicates: Vec<usize> = Vec::new();
+            for (file, interner, events) in received {
+                if duplicates.len() <= file {
+                    duplicates.resize(file + 1, 0);
+                }
+                duplicates[file] += acc.absorb(interner, events);
+            }
+            (acc, duplicates)
+        });
+        Merger {
+            chunks: Some(chunks),
+            thread: Some(thread),
+        }
+    }
+
+    /// Hands one worker's events over; `file` is the index of the file's report.
+    pub fn send(&self, file: usize, interner: Interner, events: Vec<(Event, u128)>) {
+        if let Some(tx) = &self.chunks {
+            tx.send((file, interner, events))
+                .expect("the merger thread is alive");
+        }
+    }
+
+    /// Every event merged, and the duplicates dropped per file.
+    fn finish(mut self) -> (Accumulator, Vec<usize>) {
+        drop(self.chunks.take());
+        self.thread
+            .take()
+            .expect("finished once")
+            .join()
+            .expect("the merger thread panicked")
+    }
+}
+
 pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, LoadReport) {
     let started = Instant::now();
-    let mut acc = Accumulator::default();
+    let merger = Merger::start();
     let mut report = LoadReport::default();
     let mut sources = Vec::new();
     for (index, path) in paths.iter().enumerate() {
@@ -148,11 +195,11 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, LoadReport) {
                 files: paths.len(),
                 path: path.clone(),
                 bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
-                events_so_far: acc.events.len(),
+                events_so_far: report.files.iter().map(|f| f.records).sum(),
             });
         }
         let file_no = u16::try_from(sources.len()).unwrap_or(u16::MAX);
-        let (file_report, source) = file::load_file(path, file_no, opts, &mut acc);
+        let (file_report, source) = file::load_file(path, file_no, index, opts, &merger);
         if let Some(source) = source {
             sources.push(source);
         }
@@ -161,6 +208,10 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, LoadReport) {
     report
         .timings
         .push(("read and parse", started.elapsed().as_secs_f64()));
+    let (acc, duplicates) = merger.finish();
+    for (file, d) in duplicates.into_iter().enumerate() {
+        report.files[file].duplicates += d;
+    }
     let indexing = Instant::now();
     let Accumulator {
         interner,

@@ -40,7 +40,10 @@ fn visit(
     if depth > MAX_WRAPPER_DEPTH {
         return Err("records nested too deeply in wrappers".into());
     }
-    let rec: AuditRecord = serde_json::from_slice(json).map_err(|e| json_error(&e))?;
+    // Validating the whole record once lets serde_json skip checking every string it borrows.
+    let text = std::str::from_utf8(json)
+        .map_err(|e| format!("invalid UTF-8 at byte {} of the record", e.valid_up_to()))?;
+    let rec: AuditRecord = serde_json::from_str(text).map_err(|e| json_error(&e))?;
     if let Some(inner) = rec.inner() {
         let outer_id = rec.wrapper_record_id().or(wrapper_id);
         return visit_raw(inner, depth + 1, outer_id, source, interner);
@@ -88,49 +91,48 @@ fn lower(s: &str) -> Cow<'_, str> {
     }
 }
 
-fn session_id(rec: &AuditRecord, ctx: &AppAccessContext) -> Option<String> {
-    let candidate = present(&rec.session_id)
-        .filter(|s| !is_absent_id(s))
-        .map(str::to_owned)
-        .or_else(|| {
-            present(&ctx.aad_session_id)
-                .filter(|s| !is_absent_id(s))
-                .map(str::to_owned)
-        })
-        .or_else(|| {
-            let props = name_values(rec.device_properties);
-            lookup(&props, "SessionId")
-                .filter(|s| !is_absent_id(s))
-                .map(str::to_owned)
-        })?;
-    Some(candidate.to_ascii_lowercase())
+fn owned_lower(s: &str) -> Cow<'static, str> {
+    Cow::Owned(lower(s).into_owned())
 }
 
-fn client(rec: &AuditRecord) -> Option<String> {
-    if let Some(c) = present(&rec.client_info_string).or(present(&rec.user_agent)) {
-        return Some(c.to_owned());
+fn session_id<'r>(rec: &'r AuditRecord, ctx: &'r AppAccessContext) -> Option<Cow<'r, str>> {
+    if let Some(s) = present(&rec.session_id).filter(|s| !is_absent_id(s)) {
+        return Some(lower(s));
     }
-    let props = name_values(rec.extended_properties);
-    lookup(&props, "UserAgent").map(str::to_owned)
+    if let Some(s) = present(&ctx.aad_session_id).filter(|s| !is_absent_id(s)) {
+        return Some(lower(s));
+    }
+    let props = name_values(&rec.device_properties);
+    lookup(&props, "SessionId")
+        .filter(|s| !is_absent_id(s))
+        .map(owned_lower)
+}
+
+fn client<'r>(rec: &'r AuditRecord) -> Option<Cow<'r, str>> {
+    if let Some(c) = present(&rec.client_info_string).or(present(&rec.user_agent)) {
+        return Some(Cow::Borrowed(c));
+    }
+    let props = name_values(&rec.extended_properties);
+    lookup(&props, "UserAgent").map(|s| Cow::Owned(s.to_owned()))
 }
 
 /// The mailbox or object an action was aimed at.
-fn target(rec: &AuditRecord) -> Option<String> {
+fn target<'r>(rec: &'r AuditRecord) -> Option<Cow<'r, str>> {
     if let Some(owner) = present(&rec.mailbox_owner_upn) {
-        return Some(owner.to_lowercase());
+        return Some(lower(owner));
     }
-    if rec.parameters.is_some() {
-        let params = name_values(rec.parameters);
+    if rec.parameters.is_present() {
+        let params = name_values(&rec.parameters);
         if let Some(identity) = lookup(&params, "Identity") {
             let mailbox = identity.split('\\').next().unwrap_or(identity);
-            return Some(mailbox.trim().to_lowercase());
+            return Some(owned_lower(mailbox.trim()));
         }
     }
     let object = present(&rec.object_id)?;
     // Exchange admin ObjectIds read `server/Microsoft Exchange Hosted Organizations/org/alias\Rule`.
     let last = object.rsplit('/').next().unwrap_or(object);
     let mailbox = last.split('\\').next().unwrap_or(last);
-    Some(if mailbox.is_empty() { object } else { mailbox }.to_lowercase())
+    Some(lower(if mailbox.is_empty() { object } else { mailbox }))
 }
 
 fn record_key(id: Option<&str>, json: &[u8], interner: &mut Interner) -> (RecordId, u128) {

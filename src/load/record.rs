@@ -14,6 +14,31 @@ use std::fmt;
 
 pub type Str<'a> = Option<Cow<'a, str>>;
 
+/// Visitor methods that answer `$value` for every scalar: a field of the wrong type is read
+/// past, not an error.
+macro_rules! scalars_give {
+    ($value:expr) => {
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+}
+
 /// Any scalar as text (`true` becomes `True`, as Exchange writes booleans); objects, arrays and
 /// null become `None`.
 pub fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Str<'de>, D::Error> {
@@ -118,14 +143,30 @@ pub struct AuditRecord<'a> {
     pub logon_error: Str<'a>,
     #[serde(rename = "AppAccessContext", borrow)]
     pub app_access_context: Raw<'a>,
-    #[serde(rename = "DeviceProperties", borrow)]
-    pub device_properties: Raw<'a>,
-    #[serde(rename = "ExtendedProperties", borrow)]
-    pub extended_properties: Raw<'a>,
-    #[serde(rename = "Parameters", borrow)]
-    pub parameters: Raw<'a>,
-    #[serde(rename = "OperationProperties", borrow)]
-    pub operation_properties: Raw<'a>,
+    #[serde(
+        rename = "DeviceProperties",
+        borrow,
+        deserialize_with = "lenient_name_values"
+    )]
+    pub device_properties: NameValues<'a>,
+    #[serde(
+        rename = "ExtendedProperties",
+        borrow,
+        deserialize_with = "lenient_name_values"
+    )]
+    pub extended_properties: NameValues<'a>,
+    #[serde(
+        rename = "Parameters",
+        borrow,
+        deserialize_with = "lenient_name_values"
+    )]
+    pub parameters: NameValues<'a>,
+    #[serde(
+        rename = "OperationProperties",
+        borrow,
+        deserialize_with = "lenient_name_values"
+    )]
+    pub operation_properties: NameValues<'a>,
     #[serde(rename = "Item", borrow)]
     pub item: Raw<'a>,
     #[serde(rename = "Folder", borrow)]
@@ -177,7 +218,7 @@ impl<'a> AuditRecord<'a> {
     }
 }
 
-#[derive(Deserialize, Default, Debug)]
+#[derive(Deserialize, Default, Debug, Clone)]
 #[serde(default)]
 pub struct NameValue<'a> {
     #[serde(rename = "Name", borrow, deserialize_with = "lenient")]
@@ -195,19 +236,109 @@ impl NameValue<'_> {
     }
 }
 
-/// A `[{Name, Value}]` list, given as an array or as a JSON string holding one.
-pub fn name_values(raw: Raw<'_>) -> Vec<NameValue<'_>> {
-    let Some(raw) = raw else { return Vec::new() };
-    let text = raw.get();
-    if text.starts_with('"') {
-        let Ok(inner) = serde_json::from_str::<String>(text) else {
-            return Vec::new();
-        };
-        return serde_json::from_str::<Vec<NameValue>>(&inner)
-            .map(|v| v.into_iter().map(NameValue::into_owned).collect())
-            .unwrap_or_default();
+/// A `[{Name, Value}]` list (Parameters, OperationProperties, ...), read in the record's own
+/// pass. Some collectors write it as a JSON string holding the array ("stringly JSON"); that
+/// string is kept and read only when asked for.
+#[derive(Default, Debug)]
+pub struct NameValues<'a> {
+    list: Vec<NameValue<'a>>,
+    stringly: Option<Cow<'a, str>>,
+    present: bool,
+}
+
+impl NameValues<'_> {
+    pub fn is_present(&self) -> bool {
+        self.present
     }
-    serde_json::from_str(text).unwrap_or_default()
+}
+
+/// The entries of a [`NameValues`], whichever way they were written.
+pub fn name_values<'s, 'a>(nv: &'s NameValues<'a>) -> Cow<'s, [NameValue<'a>]> {
+    match &nv.stringly {
+        Some(text) => Cow::Owned(
+            serde_json::from_str::<Vec<NameValue>>(text)
+                .map(|v| v.into_iter().map(NameValue::into_owned).collect())
+                .unwrap_or_default(),
+        ),
+        None => Cow::Borrowed(&nv.list),
+    }
+}
+
+fn lenient_name_values<'de, D: Deserializer<'de>>(d: D) -> Result<NameValues<'de>, D::Error> {
+    struct List;
+    struct Entry;
+    impl<'de> Visitor<'de> for Entry {
+        type Value = Option<NameValue<'de>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a {Name, Value} object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            NameValue::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Some)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        scalars_give!(None);
+    }
+    struct EntrySeed;
+    impl<'de> serde::de::DeserializeSeed<'de> for EntrySeed {
+        type Value = Option<NameValue<'de>>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(Entry)
+        }
+    }
+    impl<'de> Visitor<'de> for List {
+        type Value = NameValues<'de>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list of {Name, Value}")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut list = Vec::new();
+            while let Some(e) = seq.next_element_seed(EntrySeed)? {
+                list.extend(e);
+            }
+            Ok(NameValues {
+                list,
+                stringly: None,
+                present: true,
+            })
+        }
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(NameValues {
+                list: Vec::new(),
+                stringly: Some(Cow::Borrowed(v)),
+                present: true,
+            })
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(NameValues {
+                list: Vec::new(),
+                stringly: Some(Cow::Owned(v.to_owned())),
+                present: true,
+            })
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(NameValues::default())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(NameValues::default())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(NameValues::default())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(NameValues::default())
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(NameValues::default())
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(NameValues::default())
+        }
+    }
+    d.deserialize_any(List)
 }
 
 /// The value of `name` in a `[{Name, Value}]` list, ignoring case and empty values.
@@ -265,31 +396,6 @@ pub struct Item<'a> {
 pub struct FolderAccess<'a> {
     pub path: Str<'a>,
     pub items: usize,
-}
-
-/// Visitor methods that answer `$value` for every scalar: a field of the wrong type is read
-/// past, not an error.
-macro_rules! scalars_give {
-    ($value:expr) => {
-        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-    };
 }
 
 /// `Folders` as a list of [`FolderAccess`]; anything not shaped like one is skipped.

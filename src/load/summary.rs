@@ -8,13 +8,13 @@ const MAX_LEN: usize = 300;
 
 pub fn summarize(op: &str, rec: &AuditRecord) -> String {
     let mut s = if op.ends_with("-InboxRule") {
-        inbox_rule(&name_values(rec.parameters))
+        inbox_rule(&name_values(&rec.parameters))
     } else if op == "UpdateInboxRules" {
-        client_rule(&name_values(rec.operation_properties))
+        client_rule(&name_values(&rec.operation_properties))
     } else if op == "Set-Mailbox" {
-        set_mailbox(&name_values(rec.parameters))
+        set_mailbox(&name_values(&rec.parameters))
     } else if op.ends_with("Permission") {
-        permission_cmdlet(op, &name_values(rec.parameters))
+        permission_cmdlet(op, &name_values(&rec.parameters))
     } else if op.ends_with("FolderPermissions") {
         folder_permission(rec)
     } else if op == "MailItemsAccessed" {
@@ -28,7 +28,7 @@ pub fn summarize(op: &str, rec: &AuditRecord) -> String {
     } else if rec.item.is_some() {
         item(rec)
     } else {
-        parameters(&name_values(rec.parameters))
+        parameters(&name_values(&rec.parameters))
     };
     if s.len() > MAX_LEN {
         let mut cut = MAX_LEN;
@@ -200,7 +200,7 @@ fn folder_permission(rec: &AuditRecord) -> String {
 }
 
 fn mail_items_accessed(rec: &AuditRecord) -> String {
-    let props = name_values(rec.operation_properties);
+    let props = name_values(&rec.operation_properties);
     let access = lookup(&props, "MailAccessType").unwrap_or("Access");
     let folders = &rec.folders;
     let items: usize = folders.iter().map(|f| f.items).sum();
@@ -276,7 +276,7 @@ fn sent(rec: &AuditRecord) -> String {
 }
 
 fn logon(rec: &AuditRecord) -> String {
-    let props = name_values(rec.extended_properties);
+    let props = name_values(&rec.extended_properties);
     let mut parts = Vec::new();
     if let Some(r) = lookup(&props, "RequestType") {
         parts.push(r.to_string());
