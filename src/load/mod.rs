@@ -136,9 +136,13 @@ impl Accumulator {
 }
 
 /// Everything that could be read from `paths`, and a report of what could not.
+/// One worker's output for the merger: the file's report index, its strings and its events
+/// with their dedupe keys.
+type MergeJob = (usize, Interner, Vec<(Event, u128)>);
+
 /// Merges workers' results on a thread of its own, so the next block is parsed meanwhile.
 pub struct Merger {
-    chunks: Option<std::sync::mpsc::SyncSender<(usize, Interner, Vec<(Event, u128)>)>>,
+    chunks: Option<std::sync::mpsc::SyncSender<MergeJob>>,
     thread: Option<std::thread::JoinHandle<(Accumulator, Vec<usize>)>>,
 }
 
