@@ -149,8 +149,7 @@ pub struct Merger {
 impl Merger {
     fn start() -> Merger {
         // A few chunks in flight at most: memory stays bounded if merging falls behind.
-        let (chunks, received) =
-            std::sync::mpsc::sync_channel::<(usize, Interner, Vec<(Event, u128)>)>(4);
+        let (chunks, received) = std::sync::mpsc::sync_channel::<MergeJob>(4);
         let thread = std::thread::spawn(move || {
             let mut acc = Accumulator::default();
             let mut duplicates: Vec<usize> = Vec::new();
