@@ -92,8 +92,6 @@ pub struct Progress {
     pub file_index: usize,
     pub files: usize,
     pub path: PathBuf,
-    pub bytes: u64,
-    pub events_so_far: usize,
 }
 
 #[derive(Default)]
@@ -197,8 +195,6 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, LoadReport) {
                 file_index: index,
                 files: paths.len(),
                 path: path.clone(),
-                bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
-                events_so_far: report.files.iter().map(|f| f.records).sum(),
             });
         }
         let file_no = u16::try_from(sources.len()).unwrap_or(u16::MAX);

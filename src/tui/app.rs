@@ -15,16 +15,6 @@ pub enum Pane {
     Detail,
 }
 
-impl Pane {
-    pub fn title(self) -> &'static str {
-        match self {
-            Pane::Sessions => "Sessions",
-            Pane::Timeline => "Timeline",
-            Pane::Detail => "Detail",
-        }
-    }
-}
-
 /// How the session list is ordered within each user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SessionSort {
@@ -404,16 +394,6 @@ impl App {
         let f = self.frame_mut();
         if f.timeline_cursor >= len {
             f.timeline_cursor = len.saturating_sub(1);
-        }
-    }
-
-    /// Puts the timeline cursor on the first row of `session`, if shown.
-    pub fn jump_to_session(&mut self, session: usize) {
-        let first = self.store.sessions[session].events.first().copied();
-        if let Some(first) = first
-            && let Some(pos) = self.timeline_rows().iter().position(|&e| e == first)
-        {
-            self.frame_mut().timeline_cursor = pos;
         }
     }
 
