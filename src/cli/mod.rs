@@ -429,7 +429,7 @@ fn print_sessions(
         chosen.sort_by_key(|s| std::cmp::Reverse(assessments[index(s)].risk));
     }
     let rows: Vec<_> = chosen
-        .into_iter()
+        .iter()
         .map(|s| {
             let i = store.session_index(s.id, s.user);
             facts::session_row(store, s, case, i.map(|i| &assessments[i]))
@@ -478,41 +478,41 @@ fn print_sessions(
             "{}",
             table::row(&[
                 ("SESSION", 8),
-                ("USER", 22),
+                ("RISK", 4),
+                ("USER", 20),
                 ("FIRST SEEN (UTC)", 16),
                 ("DUR", 6),
                 ("EVENTS", 6),
                 ("IPS", 3),
-                ("TOP OPERATIONS", 12)
+                ("TOP OPERATIONS", 9)
             ])
         )?;
-        for r in &rows {
+        for (s, r) in chosen.iter().zip(&rows) {
             let first = r.first_seen.replace('T', " ");
-            let ops: Vec<&str> = r.operations.keys().map(String::as_str).collect();
-            let session = store
-                .lookup(r.session_id.as_deref().unwrap_or(""))
-                .and_then(|id| store.lookup(&r.user).and_then(|u| store.session(id, u)));
-            let top: Vec<String> = session.map_or_else(
-                || ops.iter().map(|s| s.to_string()).collect(),
-                |s| {
-                    s.operations
-                        .iter()
-                        .take(3)
-                        .map(|&(op, _)| store.str(op).to_string())
-                        .collect()
-                },
-            );
+            // Most frequent first (the row's map is ordered by name).
+            let top: Vec<&str> = s
+                .operations
+                .iter()
+                .take(3)
+                .map(|&(op, _)| store.str(op))
+                .collect();
+            let risk = if s.has_id() {
+                r.risk.to_string()
+            } else {
+                "-".into()
+            };
             writeln!(
                 out,
                 "{}",
                 table::row(&[
                     (&short_id(r.session_id.as_deref()), 8),
-                    (&r.user, 22),
+                    (&risk, 4),
+                    (&r.user, 20),
                     (&first[..16.min(first.len())], 16),
                     (&short_duration(r.duration_seconds), 6),
                     (&r.events.to_string(), 6),
                     (&r.ips.len().to_string(), 3),
-                    (&top.join(","), 12),
+                    (&top.join(","), 9),
                 ])
             )?;
         }
