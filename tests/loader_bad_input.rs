@@ -168,3 +168,55 @@ fn missing_file_is_reported_not_fatal() {
             .starts_with("cannot read")
     );
 }
+
+#[test]
+fn problem_lines_are_the_same_whatever_the_block_size() {
+    use sessionscope::{LoadOptions, load};
+    for name in ["garbage-rows.csv", "invalid-utf8.jsonl", "truncated.csv"] {
+        let path = fixture(&format!("hostile/{name}"));
+        let whole = load(std::slice::from_ref(&path), &LoadOptions::default()).1;
+        for block in [64, 700, 5000] {
+            let opts = LoadOptions {
+                block_size: block,
+                ..LoadOptions::default()
+            };
+            let (store, report) = load(std::slice::from_ref(&path), &opts);
+            let locations = |r: &sessionscope::LoadReport| -> Vec<String> {
+                r.files[0]
+                    .problems
+                    .iter()
+                    .map(|p| p.location.clone())
+                    .collect()
+            };
+            assert_eq!(
+                locations(&report),
+                locations(&whole),
+                "{name} in blocks of {block}"
+            );
+            assert_eq!(
+                store.events.len(),
+                whole.files[0].records,
+                "{name} in blocks of {block}"
+            );
+        }
+    }
+}
+
+#[test]
+fn problems_in_the_second_half_of_a_block_keep_their_line() {
+    // The demo is one block, parsed in two halves on two cores; break rows in both halves.
+    let text = std::fs::read_to_string(fixture("demo/tenant.csv")).unwrap();
+    let mut rows: Vec<&str> = text.split("\r\n").collect();
+    let late = rows.len() - 10;
+    rows[late] = "broken,row";
+    rows[5] = "another broken row";
+    let (store, report) = load_files(&[write_temp("halves.csv", rows.join("\r\n").as_bytes())]);
+    let f = &report.files[0];
+    let lines: Vec<&str> = f.problems.iter().map(|p| p.location.as_str()).collect();
+    assert_eq!(lines, ["line 6".to_string(), format!("line {}", late + 1)]);
+    assert_eq!(
+        store.events.len() + 2,
+        rows.len() - 2,
+        "header and final empty line aside"
+    );
+}
