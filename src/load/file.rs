@@ -277,7 +277,8 @@ fn split_and_parse(b: &Block, opts: &LoadOptions) -> (Vec<Chunk>, usize, u32, us
     (vec![chunk], used, next, spans.len())
 }
 
-/// Loads one file into `acc`; returns its report and, when anything was read, how to re-read
+/// Loads one file, handing its events to `merger`; returns its report and, when anything was
+/// read, how to re-read
 /// its records later.
 pub fn load_file(
     path: &Path,
