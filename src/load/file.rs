@@ -278,8 +278,7 @@ fn split_and_parse(b: &Block, opts: &LoadOptions) -> (Vec<Chunk>, usize, u32, us
 }
 
 /// Loads one file, handing its events to `merger`; returns its report and, when anything was
-/// read, how to re-read
-/// its records later.
+/// read, how to re-read its records later.
 pub fn load_file(
     path: &Path,
     file_no: u16,
