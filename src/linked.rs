@@ -70,7 +70,7 @@ pub fn linked_sessions(store: &Store, sources: &[usize]) -> Vec<Link> {
         tokens.extend(session.tokens.iter().copied());
         for (facet, values) in [(Facet::Ip, &session.ips), (Facet::Client, &session.clients)] {
             for &v in values {
-                for &e in store.events_with(facet, v) {
+                for &e in store.events_with(facet, v).iter() {
                     if let Some(other) = store.session_of(&store.events[e as usize]) {
                         add(other, v, facet);
                     }

@@ -5,6 +5,7 @@ use crate::intern::{Interner, Sym};
 use crate::load::{self, SourceFile};
 use crate::model::Event;
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 
 /// What a pivot can follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -122,6 +123,9 @@ pub struct Store {
     pub sessions: Vec<Session>,
     postings: FxHashMap<FacetKey, Postings>,
     session_index: FxHashMap<(Sym, Sym), usize>,
+    /// Sessions (indices) of each user, and of each session ID.
+    by_user: FxHashMap<Sym, Vec<usize>>,
+    by_id: FxHashMap<Sym, Vec<usize>>,
     pub files: Vec<SourceFile>,
 }
 
@@ -150,9 +154,11 @@ impl Store {
                 .map(|&f| (facet_key(f), Postings::build(events_ref, |e| f.of(e))))
                 .collect()
         };
+        // Users' and sessions' events are their sessions' own lists: only the other facets
+        // need posting lists of their own.
         let (postings, sessions) = std::thread::scope(|scope| {
-            let a = scope.spawn(|| postings_of(&Facet::ALL[..3]));
-            let b = scope.spawn(|| postings_of(&Facet::ALL[3..]));
+            let a = scope.spawn(|| postings_of(&[Facet::Ip, Facet::Client]));
+            let b = scope.spawn(|| postings_of(&[Facet::Operation, Facet::Target]));
             let sessions = Self::build_sessions(events_ref);
             let mut postings: FxHashMap<FacetKey, Postings> = FxHashMap::default();
             postings.extend(a.join().expect("index worker panicked"));
@@ -164,12 +170,24 @@ impl Store {
             .enumerate()
             .map(|(i, s)| ((s.id, s.user), i))
             .collect();
+        let mut by_user: FxHashMap<Sym, Vec<usize>> = FxHashMap::default();
+        let mut by_id: FxHashMap<Sym, Vec<usize>> = FxHashMap::default();
+        for (i, s) in sessions.iter().enumerate() {
+            if !s.user.is_empty() {
+                by_user.entry(s.user).or_default().push(i);
+            }
+            if !s.id.is_empty() {
+                by_id.entry(s.id).or_default().push(i);
+            }
+        }
         Store {
             interner,
             events,
             sessions,
             postings,
             session_index,
+            by_user,
+            by_id,
             files,
         }
     }
@@ -227,10 +245,31 @@ impl Store {
     }
 
     /// Ids of the events whose `facet` equals `value`, in time order.
-    pub fn events_with(&self, facet: Facet, value: Sym) -> &[u32] {
-        self.postings
-            .get(&facet_key(facet))
-            .map_or(&[], |p| p.get(value))
+    pub fn events_with(&self, facet: Facet, value: Sym) -> Cow<'_, [u32]> {
+        let sessions = match facet {
+            Facet::User => self.by_user.get(&value),
+            Facet::Session => self.by_id.get(&value),
+            _ => {
+                return Cow::Borrowed(
+                    self.postings
+                        .get(&facet_key(facet))
+                        .map_or(&[], |p| p.get(value)),
+                );
+            }
+        };
+        match sessions.map_or(&[][..], Vec::as_slice) {
+            [] => Cow::Borrowed(&[]),
+            [one] => Cow::Borrowed(&self.sessions[*one].events),
+            many => {
+                // Ids are in time order: merging is concatenating and sorting.
+                let mut ids: Vec<u32> = many
+                    .iter()
+                    .flat_map(|&s| self.sessions[s].events.iter().copied())
+                    .collect();
+                ids.sort_unstable();
+                Cow::Owned(ids)
+            }
+        }
     }
 
     pub fn session(&self, id: Sym, user: Sym) -> Option<&Session> {
@@ -250,20 +289,14 @@ impl Store {
 
     /// Distinct users, sorted.
     pub fn users(&self) -> Vec<Sym> {
-        let mut u: Vec<Sym> = self
-            .postings
-            .get(&facet_key(Facet::User))
-            .map(|p| p.ranges.keys().copied().collect())
-            .unwrap_or_default();
+        let mut u: Vec<Sym> = self.by_user.keys().copied().collect();
         u.sort_by(|a, b| self.str(*a).cmp(self.str(*b)));
         u
     }
 
     /// Number of distinct session IDs (a session ID seen under two users counts once).
     pub fn distinct_session_ids(&self) -> usize {
-        self.postings
-            .get(&facet_key(Facet::Session))
-            .map_or(0, |p| p.ranges.len())
+        self.by_id.len()
     }
 
     pub fn events_without_session(&self) -> usize {
@@ -301,5 +334,6 @@ impl Store {
             + postings
             + sessions
             + self.session_index.capacity() * 24
+            + (self.by_user.capacity() + self.by_id.capacity()) * 32
     }
 }

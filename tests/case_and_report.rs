@@ -230,7 +230,7 @@ fn inbx_puts_inbox_rule_actions_first() {
     let scoped = searcher.search(
         &store,
         "inbx",
-        Some(store.events_with(Facet::User, alex)),
+        Some(&store.events_with(Facet::User, alex)),
         50,
     );
     assert_eq!(
