@@ -511,33 +511,27 @@ fn session_note(app: &App, event: u32) -> Option<String> {
     case.note(app.store.str(e.session)).map(str::to_string)
 }
 
-fn open_detail(app: &mut App, event: u32) {
-    let verdict = verdict_label(app, event);
+fn detail_of(app: &App, event: u32) -> detail::DetailView {
     let note = session_note(app, event);
-    app.detail = Some(detail::build(
+    detail::build(
         &app.store,
         event,
         app.zone,
-        verdict,
+        verdict_label(app, event),
         note.as_deref(),
         &app.assessments,
-    ));
+    )
+}
+
+fn open_detail(app: &mut App, event: u32) {
+    app.detail = Some(detail_of(app, event));
     app.frame_mut().focus = Pane::Detail;
 }
 
+/// After a verdict, note or zone change: the same action, the same scroll, fresh text.
 fn rebuild_detail(app: &mut App) {
-    if let Some(d) = &app.detail {
-        let (event, scroll) = (d.event, d.scroll);
-        let verdict = verdict_label(app, event);
-        let note = session_note(app, event);
-        let mut view = detail::build(
-            &app.store,
-            event,
-            app.zone,
-            verdict,
-            note.as_deref(),
-            &app.assessments,
-        );
+    if let Some((event, scroll)) = app.detail.as_ref().map(|d| (d.event, d.scroll)) {
+        let mut view = detail_of(app, event);
         view.scroll = scroll;
         app.detail = Some(view);
     }
