@@ -272,6 +272,11 @@ impl Store {
         }
     }
 
+    /// The user's sessions (indices into `sessions`), no-session group included.
+    pub fn sessions_of_user(&self, user: Sym) -> &[usize] {
+        self.by_user.get(&user).map_or(&[], Vec::as_slice)
+    }
+
     pub fn session(&self, id: Sym, user: Sym) -> Option<&Session> {
         self.session_index
             .get(&(id, user))

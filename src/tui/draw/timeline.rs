@@ -76,9 +76,10 @@ fn concurrency_line(
     const BARS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
     let store = &app.store;
     let sessions: Vec<&crate::store::Session> = store
-        .sessions
+        .sessions_of_user(user)
         .iter()
-        .filter(|s| s.user == user && s.has_id())
+        .map(|&i| &store.sessions[i])
+        .filter(|s| s.has_id())
         .collect();
     let (from, to) = sessions.iter().fold((i64::MAX, i64::MIN), |(a, b), s| {
         (a.min(s.first), b.max(s.last))
