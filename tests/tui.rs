@@ -348,3 +348,27 @@ fn paging_moves_a_screenful_and_the_view_follows_the_cursor() {
         lines.join("\n")
     );
 }
+
+#[test]
+fn y_copies_the_selected_session_id_for_osc52() {
+    let mut app = app(&["seed/first-table.csv"], (80, 24));
+    press(&mut app, &[Action::Down, Action::Copy]);
+    assert_eq!(app.clipboard.as_deref(), Some(ATTACKER_SESSION));
+    assert!(
+        app.message
+            .as_deref()
+            .unwrap()
+            .starts_with("copied 12bce6d0")
+    );
+    // From the timeline: the session of the action under the cursor.
+    app.clipboard = None;
+    press(&mut app, &[Action::NextPane, Action::Top, Action::Copy]);
+    assert_eq!(app.clipboard.as_deref(), Some(USER_SESSION));
+    assert_eq!(
+        sessionscope::tui::clipboard::osc52(USER_SESSION, false),
+        format!(
+            "\u{1b}]52;c;{}\u{7}",
+            "YmRjZWE1NzQtNWNmZC00OGIxLWFiNWItZDgyNmYxNjRkYTUz"
+        )
+    );
+}
