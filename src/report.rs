@@ -155,7 +155,7 @@ pub fn markdown(r: &Report) -> String {
     let _ = writeln!(out, "# Incident report (sessionscope)\n");
     let _ = writeln!(out, "Generated {}.", r.generated);
     if let Some(c) = &r.case_file {
-        let _ = writeln!(out, "Verdicts from case file `{}`.", md(c));
+        let _ = writeln!(out, "Verdicts from case file {}.", md(c));
     }
     if r.attacker_sessions.is_empty() {
         let _ = writeln!(out, "\nNo session is marked attacker.");
