@@ -299,8 +299,13 @@ fn investigate_over_ssh_in_tmux() {
     assert!(run(Command::new("kill").args(["-9", &ssh_pid])));
     tmux.wait_for("SSH-ENDED");
     assert_eq!(case_verdict(&case).as_deref(), Some("attacker"));
-    // No leading dashes: pgrep would read them as options.
-    let remote = format!("case {}", case.display());
+    // The remote process itself (its command line starts with the binary), not the pane's
+    // shell, whose command line holds the same words.
+    let remote = format!(
+        "^{} --case {}",
+        env!("CARGO_BIN_EXE_sessionscope"),
+        case.display()
+    );
     let started = Instant::now();
     loop {
         let out = Command::new("pgrep")

@@ -372,3 +372,22 @@ fn y_copies_the_selected_session_id_for_osc52() {
         )
     );
 }
+
+#[test]
+fn help_lists_every_key_and_scrolls_to_its_last_line() {
+    let mut app = app(&["seed/first-table.csv"], (80, 24));
+    press(&mut app, &[Action::Help, Action::Bottom]);
+    let s = screen(&app);
+    assert!(s.contains("write the incident report"), "{s}");
+    assert!(s.contains("! marks an attacker session"), "{s}");
+    // One step up from the bottom moves the view at once (no dead scrolling past the end).
+    let before = screen(&app);
+    press(&mut app, &[Action::Up]);
+    assert_ne!(screen(&app), before);
+    press(&mut app, &[Action::Top]);
+    let s = screen(&app);
+    assert!(
+        s.contains("next row") && s.contains("fuzzy search actions"),
+        "{s}"
+    );
+}

@@ -166,6 +166,51 @@ pub const BINDINGS: &[Binding] = &[
         help: "sort sessions: first seen, risk, events, IPs",
     },
     Binding {
+        keys: "/",
+        action: Action::Search,
+        help: "fuzzy search actions (Tab: this view / whole store)",
+    },
+    Binding {
+        keys: "n",
+        action: Action::NextHit,
+        help: "next search hit",
+    },
+    Binding {
+        keys: "N",
+        action: Action::PrevHit,
+        help: "previous search hit",
+    },
+    Binding {
+        keys: "A",
+        action: Action::MarkAttacker,
+        help: "mark session: attacker (saved at once)",
+    },
+    Binding {
+        keys: "U",
+        action: Action::MarkUser,
+        help: "mark session: user (saved at once)",
+    },
+    Binding {
+        keys: "X",
+        action: Action::ClearVerdict,
+        help: "clear the session's verdict",
+    },
+    Binding {
+        keys: "e",
+        action: Action::EditNote,
+        help: "edit the session's note",
+    },
+    Binding {
+        keys: "L",
+        action: Action::Linked,
+        help: "sessions linked to the attacker (shared IP/client/token)",
+    },
+    Binding {
+        keys: "R",
+        action: Action::WriteReport,
+        help: "write the incident report beside the case file",
+    },
+    Binding {
         keys: "z",
         action: Action::CycleZone,
         help: "time zone: UTC / local",
@@ -290,6 +335,34 @@ mod tests {
                 s => key(s.chars().next().unwrap()),
             };
             assert_eq!(action_for(event), Some(b.action), "{}", b.keys);
+        }
+    }
+
+    /// Help is generated from BINDINGS: every key the keymap answers must be listed there.
+    #[test]
+    fn every_key_the_keymap_answers_is_in_help() {
+        let mut keys: Vec<KeyEvent> = (' '..='~').map(key).collect();
+        for code in [
+            KeyCode::Tab,
+            KeyCode::BackTab,
+            KeyCode::Enter,
+            KeyCode::Esc,
+            KeyCode::Up,
+            KeyCode::Down,
+            KeyCode::Home,
+            KeyCode::End,
+            KeyCode::PageUp,
+            KeyCode::PageDown,
+        ] {
+            keys.push(KeyEvent::new(code, KeyModifiers::NONE));
+        }
+        for k in keys {
+            if let Some(action) = action_for(k) {
+                assert!(
+                    BINDINGS.iter().any(|b| b.action == action),
+                    "{k:?} does {action:?}, which help does not list"
+                );
+            }
         }
     }
 

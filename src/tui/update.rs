@@ -20,9 +20,9 @@ pub fn update(app: &mut App, action: Action) {
         match action {
             Action::Quit => app.quit = true,
             Action::Back | Action::Help | Action::Enter => app.show_help = false,
-            Action::Down => app.help_scroll = (app.help_scroll + 1).min(help_max()),
-            Action::PageDown => app.help_scroll = (app.help_scroll + 10).min(help_max()),
-            Action::Bottom => app.help_scroll = help_max(),
+            Action::Down => app.help_scroll = (app.help_scroll + 1).min(help_max(app)),
+            Action::PageDown => app.help_scroll = (app.help_scroll + 10).min(help_max(app)),
+            Action::Bottom => app.help_scroll = help_max(app),
             Action::Up => app.help_scroll = app.help_scroll.saturating_sub(1),
             Action::PageUp => app.help_scroll = app.help_scroll.saturating_sub(10),
             Action::Top => app.help_scroll = 0,
@@ -376,9 +376,9 @@ fn write_report(app: &mut App) {
     );
 }
 
-/// The last line help can scroll to (its bindings and three lines of notes).
-fn help_max() -> usize {
-    super::action::BINDINGS.len() + 3
+/// How far help can scroll at the current screen height.
+fn help_max(app: &App) -> usize {
+    super::draw::help::max_scroll(app.viewport.1)
 }
 
 fn page(app: &App) -> usize {

@@ -2,7 +2,7 @@
 //! costs the same over a million events as over a hundred.
 
 mod detail;
-mod help;
+pub mod help;
 pub mod layout;
 pub mod loading;
 mod search;

@@ -15,21 +15,21 @@ pub const NO_SESSION_NOTE: &str = "these actions have no session ID (legacy/basi
 
 pub fn hints() -> String {
     let k = key_of;
+    // Most useful first: at 80 columns the end of the line is cut.
     format!(
-        "{} drill  {} back  {}/{}/{}/{}/{}/{} pivot session/IP/person/client/op/mailbox  {} search  {}/{} mark  {} narrow  {} help  {} quit",
+        "{} help  {} drill  {} back  {} search  {}/{} mark  {}{}{}{}{}{} pivot  {} quit",
+        k(Action::Help),
         k(Action::Enter),
         k(Action::Back),
+        k(Action::Search),
+        k(Action::MarkAttacker),
+        k(Action::MarkUser),
         k(Action::Pivot(Facet::Session)),
         k(Action::Pivot(Facet::Ip)),
         k(Action::Pivot(Facet::User)),
         k(Action::Pivot(Facet::Client)),
         k(Action::Pivot(Facet::Operation)),
         k(Action::Pivot(Facet::Target)),
-        k(Action::Search),
-        k(Action::MarkAttacker),
-        k(Action::MarkUser),
-        k(Action::NarrowToSession),
-        k(Action::Help),
         k(Action::Quit),
     )
 }
