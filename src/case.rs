@@ -307,17 +307,39 @@ impl Case {
 /// Where the case for `first_input` lives: `<first input>.case.json` beside it when that folder
 /// is writable, else in the per-user data folder (`$XDG_DATA_HOME/sessionscope`, or
 /// `~/.local/share/sessionscope`), named after the input's full path.
+///
+/// Finding out whether the folder is writable means creating a probe file in it, so only
+/// commands that will write a case call this; readers use [`existing_path`].
 pub fn default_path(first_input: &Path) -> PathBuf {
-    let mut name = first_input.file_name().unwrap_or_default().to_os_string();
-    name.push(".case.json");
-    let beside = first_input.with_file_name(&name);
     let dir = first_input
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     if dir_is_writable(dir) {
-        return beside;
+        beside_path(first_input)
+    } else {
+        data_path(first_input)
     }
+}
+
+/// The case file of `first_input` if one was written, looked up without writing anything: a
+/// command that only reads an export never touches the folder it sits in (its modification
+/// time may be evidence).
+pub fn existing_path(first_input: &Path) -> Option<PathBuf> {
+    [beside_path(first_input), data_path(first_input)]
+        .into_iter()
+        .find(|p| p.is_file())
+}
+
+fn beside_path(first_input: &Path) -> PathBuf {
+    let mut name = first_input.file_name().unwrap_or_default().to_os_string();
+    name.push(".case.json");
+    first_input.with_file_name(name)
+}
+
+fn data_path(first_input: &Path) -> PathBuf {
+    let mut name = first_input.file_name().unwrap_or_default().to_os_string();
+    name.push(".case.json");
     let data_home = std::env::var_os("XDG_DATA_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())

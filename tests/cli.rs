@@ -195,3 +195,26 @@ fn skipped_records_are_reported_on_stderr_with_their_line() {
     assert_eq!(v["skipped"], 1);
     assert_eq!(v["files"][0]["problems"][0]["location"], "line 2");
 }
+
+#[test]
+fn reading_commands_leave_the_evidence_folder_untouched() {
+    let dir = temp_dir("evidence");
+    let input = dir.join("export.csv");
+    std::fs::copy(fixture("seed/first-table.csv"), &input).unwrap();
+    let before = std::fs::metadata(&dir).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    for cmd in ["stats", "sessions", "timeline", "report"] {
+        assert!(
+            run(&[cmd, input.to_str().unwrap(), "--json"][..if cmd == "report" { 2 } else { 3 }])
+                .status
+                .success()
+        );
+    }
+    let entries: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(entries, ["export.csv"]);
+    assert_eq!(std::fs::metadata(&dir).unwrap().modified().unwrap(), before);
+}

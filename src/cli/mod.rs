@@ -130,10 +130,17 @@ struct Input {
 }
 
 /// The case for these inputs: `--case`, or the default path of the first input.
-pub fn open_case(explicit: Option<&Path>, files: &[PathBuf]) -> Option<Case> {
-    let path = explicit
-        .map(Path::to_path_buf)
-        .or_else(|| files.first().map(|f| crate::case::default_path(f)))?;
+/// Commands that only read look for an existing case (`writes` false) and never create files
+/// beside the export; `mark` finds or makes its place.
+pub fn open_case(explicit: Option<&Path>, files: &[PathBuf], writes: bool) -> Option<Case> {
+    let path = explicit.map(Path::to_path_buf).or_else(|| {
+        let first = files.first()?;
+        if writes {
+            Some(crate::case::default_path(first))
+        } else {
+            crate::case::existing_path(first)
+        }
+    })?;
     match Case::open(&path) {
         Ok(case) => {
             if let Some(w) = &case.warning {
@@ -190,7 +197,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         | Command::Mark { input, .. } => input,
     };
     let files = &input.files;
-    let case = open_case(input.case.as_deref(), files);
+    let writes = matches!(command, Command::Mark { .. });
+    let case = open_case(input.case.as_deref(), files, writes);
     let (store, report) = load(files, &LoadOptions::default());
     if std::env::var_os("SESSIONSCOPE_TIMINGS").is_some() {
         for (what, secs) in &report.timings {
