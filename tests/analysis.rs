@@ -185,10 +185,7 @@ fn concurrency_counts_overlapping_sessions() {
     ));
     let text: Vec<String> = records.iter().map(|v| v.to_string()).collect();
     let path = write_temp("overlap.jsonl", text.join("\n").as_bytes());
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_sessionscope"))
-        .args(["stats", path.to_str().unwrap(), "--json"])
-        .output()
-        .unwrap();
+    let o = sessionscope(&["stats", path.to_str().unwrap(), "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let pat = &v["per_user"][0];
     assert_eq!(pat["user"], "pat@contoso.com");
@@ -216,21 +213,14 @@ fn activity_without_a_session_is_counted_per_user() {
 
 #[test]
 fn sessions_sort_by_risk_puts_attackers_first() {
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_sessionscope"))
-        .args([
-            "sessions",
-            fixture("demo/tenant.csv").to_str().unwrap(),
-            "--json",
-            "--sort",
-            "risk",
-        ])
-        .output()
-        .unwrap();
-    let rows: Vec<serde_json::Value> = String::from_utf8(o.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let demo = fixture("demo/tenant.csv");
+    let rows = json_rows(&sessionscope(&[
+        "sessions",
+        demo.to_str().unwrap(),
+        "--json",
+        "--sort",
+        "risk",
+    ]));
     let top: Vec<&str> = rows[..3]
         .iter()
         .map(|r| r["session_id"].as_str().unwrap())

@@ -49,24 +49,15 @@ fn verdicts_survive_a_restart_and_reach_sessions_json() {
     // A fresh App over the same export shows them again.
     let (store, _) = load_files(std::slice::from_ref(&input));
     let app = App::new(Arc::new(store)).with_case(case);
-    let attacker = app
-        .store
-        .sessions
-        .iter()
-        .position(|s| app.store.str(s.id) == ATTACKER_SESSION)
-        .unwrap();
+    let attacker = session_named(&app.store, ATTACKER_SESSION);
     assert_eq!(app.verdict(attacker), Some(Verdict::Attacker));
 
     // The batch commands read the same default case file.
-    let o = bin()
-        .args(["sessions", input.to_str().unwrap(), "--json"])
-        .output()
-        .unwrap();
-    let rows: Vec<serde_json::Value> = String::from_utf8(o.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = json_rows(&sessionscope(&[
+        "sessions",
+        input.to_str().unwrap(),
+        "--json",
+    ]));
     assert_eq!(rows[0]["verdict"], "user");
     assert!(rows[0]["note"].is_null());
     assert_eq!(rows[1]["verdict"], "attacker");
@@ -291,12 +282,7 @@ fn linked_view_finds_the_other_account_the_attacker_used() {
             .contains("mark a session attacker first")
     );
 
-    let attacker = app
-        .store
-        .sessions
-        .iter()
-        .position(|s| app.store.str(s.id) == ATTACKER_SESSION)
-        .unwrap();
+    let attacker = session_named(&app.store, ATTACKER_SESSION);
     let row = app
         .frame()
         .session_rows
@@ -306,12 +292,7 @@ fn linked_view_finds_the_other_account_the_attacker_used() {
     app.select_session_row(row);
     update(&mut app, Action::MarkAttacker);
     update(&mut app, Action::Linked);
-    let hopper = app
-        .store
-        .sessions
-        .iter()
-        .position(|s| app.store.str(s.id) == "7c3e9a51-2f84-4d6b-b0c1-5e9d8a4f2b17")
-        .unwrap();
+    let hopper = session_named(&app.store, "7c3e9a51-2f84-4d6b-b0c1-5e9d8a4f2b17");
     let note = app
         .frame()
         .notes
@@ -319,7 +300,7 @@ fn linked_view_finds_the_other_account_the_attacker_used() {
         .expect("megan's attacker session is linked");
     assert!(note.contains("client Client=OWA"), "{note}");
     assert!(note.contains("Firefox"), "{note}");
-    // Enter opens that session; A marks it in place.
+    // It can be marked in place, and Enter opens it.
     let row = app
         .frame()
         .session_rows
@@ -329,6 +310,18 @@ fn linked_view_finds_the_other_account_the_attacker_used() {
     app.select_session_row(row);
     update(&mut app, Action::MarkAttacker);
     assert_eq!(app.verdict(hopper), Some(Verdict::Attacker));
+    assert!(app.breadcrumb().starts_with("linked to attacker"));
+    update(&mut app, Action::Enter);
+    assert!(
+        app.breadcrumb()
+            .starts_with("session 7c3e9a51 < linked to attacker"),
+        "{}",
+        app.breadcrumb()
+    );
+    assert_eq!(
+        app.timeline_rows().len(),
+        app.store.sessions[hopper].events.len()
+    );
 }
 
 #[test]

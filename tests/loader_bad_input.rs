@@ -56,21 +56,11 @@ fn a_broken_json_line_is_skipped_and_named() {
 
 #[test]
 fn invalid_utf8_costs_only_its_line() {
-    let lines = good_lines();
-    let mut bytes = Vec::new();
-    for (i, l) in lines.iter().enumerate() {
-        if i == 1 {
-            bytes.extend_from_slice(&l.as_bytes()[..40]);
-            bytes.extend_from_slice(b"\xff\xfe\xc3");
-            bytes.extend_from_slice(&l.as_bytes()[40..]);
-        } else {
-            bytes.extend_from_slice(l.as_bytes());
-        }
-        bytes.push(b'\n');
-    }
-    let (store, report) = load_files(&[write_temp("utf8.jsonl", &bytes)]);
+    let (store, report) = load_fixture("hostile/invalid-utf8.jsonl");
     assert_eq!(store.events.len(), 5);
-    assert_eq!(report.files[0].problems[0].location, "line 2");
+    let p = &report.files[0].problems[0];
+    assert_eq!(p.location, "line 3");
+    assert!(p.reason.contains("UTF-8"), "{}", p.reason);
 }
 
 #[test]

@@ -64,3 +64,29 @@ pub fn write_temp(name: &str, bytes: &[u8]) -> PathBuf {
     std::fs::write(&path, bytes).unwrap();
     path
 }
+
+/// Runs the sessionscope binary.
+pub fn sessionscope(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_sessionscope"))
+        .args(args)
+        .output()
+        .expect("run sessionscope")
+}
+
+/// The JSON Lines a command printed.
+pub fn json_rows(o: &std::process::Output) -> Vec<serde_json::Value> {
+    String::from_utf8(o.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Index in `store.sessions` of the session with this ID (its first user's).
+pub fn session_named(store: &Store, id: &str) -> usize {
+    store
+        .sessions
+        .iter()
+        .position(|s| store.str(s.id) == id)
+        .unwrap_or_else(|| panic!("no session {id}"))
+}
