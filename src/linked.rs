@@ -12,11 +12,14 @@ pub struct Link {
     pub tokens: Vec<Sym>,
     pub ips: Vec<Sym>,
     pub clients: Vec<Sym>,
+    /// Shared values that most accounts use (a VPN egress, a stock client string), with how
+    /// many accounts use each: weak evidence, so they do not count towards strength.
+    pub common: Vec<(Sym, usize)>,
 }
 
 impl Link {
     /// Shared token IDs weigh most (the same token means the same stolen credential), then IPs,
-    /// then clients (common client strings are shared by many honest sessions).
+    /// then clients; values common to most accounts do not count.
     pub fn strength(&self) -> usize {
         self.tokens.len() * 100 + self.ips.len() * 10 + self.clients.len()
     }
@@ -37,6 +40,17 @@ impl Link {
         list("token", &self.tokens);
         list("IP", &self.ips);
         list("client", &self.clients);
+        if let Some((v, accounts)) = self.common.first() {
+            let more = if self.common.len() > 1 {
+                format!(" +{}", self.common.len() - 1)
+            } else {
+                String::new()
+            };
+            parts.push(format!(
+                "only common values: {} (used by {accounts} accounts){more}",
+                store.str(*v)
+            ));
+        }
         parts.join(", ")
     }
 }
@@ -46,8 +60,10 @@ impl Link {
 /// an attacker's IP used over legacy auth is exactly what to find.
 pub fn linked_sessions(store: &Store, sources: &[usize]) -> Vec<Link> {
     let source_set: FxHashSet<usize> = sources.iter().copied().collect();
+    // A value used by this many accounts says little about who used it.
+    let common_at = (store.users().len() / 2).max(3);
     let mut links: FxHashMap<usize, Link> = FxHashMap::default();
-    let mut add = |session: usize, what: Sym, kind: Facet| {
+    let mut add = |session: usize, what: Sym, kind: Facet, accounts: usize| {
         if source_set.contains(&session) {
             return;
         }
@@ -55,6 +71,12 @@ pub fn linked_sessions(store: &Store, sources: &[usize]) -> Vec<Link> {
             session,
             ..Link::default()
         });
+        if accounts >= common_at && kind != Facet::Session {
+            if !link.common.iter().any(|(v, _)| *v == what) {
+                link.common.push((what, accounts));
+            }
+            return;
+        }
         let list = match kind {
             Facet::Ip => &mut link.ips,
             Facet::Client => &mut link.clients,
@@ -70,9 +92,15 @@ pub fn linked_sessions(store: &Store, sources: &[usize]) -> Vec<Link> {
         tokens.extend(session.tokens.iter().copied());
         for (facet, values) in [(Facet::Ip, &session.ips), (Facet::Client, &session.clients)] {
             for &v in values {
-                for &e in store.events_with(facet, v).iter() {
+                let events = store.events_with(facet, v);
+                let accounts = events
+                    .iter()
+                    .map(|&e| store.events[e as usize].user)
+                    .collect::<FxHashSet<_>>()
+                    .len();
+                for &e in events.iter() {
                     if let Some(other) = store.session_of(&store.events[e as usize]) {
-                        add(other, v, facet);
+                        add(other, v, facet, accounts);
                     }
                 }
             }
@@ -84,7 +112,7 @@ pub fn linked_sessions(store: &Store, sources: &[usize]) -> Vec<Link> {
                 && tokens.contains(&e.token)
                 && let Some(other) = store.session_of(e)
             {
-                add(other, e.token, Facet::Session);
+                add(other, e.token, Facet::Session, 0);
             }
         }
     }

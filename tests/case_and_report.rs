@@ -413,3 +413,30 @@ fn report_csv_neutralises_formula_cells() {
     }
     assert!(saw_rule);
 }
+
+#[test]
+fn links_through_values_every_account_uses_come_last_and_say_so() {
+    let (store, _) = load_fixture("demo/tenant.csv");
+    // The corporate-VPN attacker: its IP is the VPN egress that most employees use too.
+    let attacker = session_named(&store, "9a7e3b10-4c2d-4f8e-a1b3-6d5c4e3f2a10");
+    let links = sessionscope::linked::linked_sessions(&store, &[attacker]);
+    assert!(links.len() > 50, "{}", links.len());
+    let weak: Vec<_> = links.iter().filter(|l| l.strength() == 0).collect();
+    assert!(!weak.is_empty());
+    let first_weak = links.iter().position(|l| l.strength() == 0).unwrap();
+    assert!(
+        links[first_weak..].iter().all(|l| l.strength() == 0),
+        "weak links last"
+    );
+    let text = weak[0].describe(&store);
+    assert!(
+        text.contains("only common values: 203.0.113.10 (used by"),
+        "{text}"
+    );
+
+    // The seed attacker's browser string is shared with one other account: a strong link.
+    let alex = session_named(&store, ATTACKER_SESSION);
+    let links = sessionscope::linked::linked_sessions(&store, &[alex]);
+    let hopper = session_named(&store, "7c3e9a51-2f84-4d6b-b0c1-5e9d8a4f2b17");
+    assert_eq!(links[0].session, hopper, "{:?}", links[0].describe(&store));
+}

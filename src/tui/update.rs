@@ -345,9 +345,11 @@ fn linked(app: &mut App) {
     app.stack.push(frame);
     app.refresh_timeline();
     app.select_session_row(0);
+    let weak = links.iter().filter(|l| l.strength() == 0).count();
     app.message = Some(format!(
-        "{} session(s) share an IP, client or token with {} attacker session(s)",
-        links.len(),
+        "{} session(s) share an IP, client or token with {} attacker session(s); \
+         {weak} more share only values most accounts use (listed last)",
+        links.len() - weak,
         attackers.len()
     ));
 }
