@@ -70,6 +70,9 @@ pub struct Case {
     pub data: CaseData,
     /// What went wrong reading it, if anything (a corrupt file kept aside, a newer schema).
     pub warning: Option<String>,
+    /// Where the case goes instead if the first save at `path` fails (an export on a
+    /// read-only share): decided on saving, so opening a case writes nothing anywhere.
+    fallback: Option<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -212,7 +215,24 @@ impl Case {
             path: path.to_path_buf(),
             data,
             warning,
+            fallback: None,
         })
+    }
+
+    /// The case of an export: its existing case file if there is one, otherwise a new one
+    /// beside the export, moving to the per-user data folder if it cannot be written there.
+    pub fn for_input(first_input: &Path) -> Result<Case, CaseError> {
+        match existing_path(first_input) {
+            Some(path) => Case::open(&path),
+            None => Case::open_placed(&beside_path(first_input), Some(data_path(first_input))),
+        }
+    }
+
+    /// Opens the case at `path`, to be saved at `fallback` instead if saving at `path` fails.
+    pub fn open_placed(path: &Path, fallback: Option<PathBuf>) -> Result<Case, CaseError> {
+        let mut case = Case::open(path)?;
+        case.fallback = fallback;
+        Ok(case)
     }
 
     pub fn entry(&self, session_id: &str) -> Option<&Entry> {
@@ -267,6 +287,28 @@ impl Case {
     /// Merges one changed entry into the file on disk, under the lock, and takes back what
     /// other processes wrote meanwhile.
     fn save_entry(&mut self, id: String, entry: Entry) -> Result<(), CaseError> {
+        match self.save_entry_here(id.clone(), entry.clone()) {
+            Err(e) => match self.fallback.take() {
+                Some(elsewhere) => {
+                    let here = std::mem::replace(&mut self.path, elsewhere);
+                    self.save_entry_here(id, entry).map(|()| {
+                        self.warning = Some(format!(
+                            "cannot write beside the export ({e}); case file is {} (was to be {})",
+                            self.path.display(),
+                            here.display()
+                        ));
+                    })
+                }
+                None => Err(e),
+            },
+            ok => {
+                self.fallback = None;
+                ok
+            }
+        }
+    }
+
+    fn save_entry_here(&mut self, id: String, entry: Entry) -> Result<(), CaseError> {
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| CaseError::Io(dir.to_path_buf(), e))?;
         }
@@ -304,24 +346,6 @@ impl Case {
     }
 }
 
-/// Where the case for `first_input` lives: `<first input>.case.json` beside it when that folder
-/// is writable, else in the per-user data folder (`$XDG_DATA_HOME/sessionscope`, or
-/// `~/.local/share/sessionscope`), named after the input's full path.
-///
-/// Finding out whether the folder is writable means creating a probe file in it, so only
-/// commands that will write a case call this; readers use [`existing_path`].
-pub fn default_path(first_input: &Path) -> PathBuf {
-    let dir = first_input
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if dir_is_writable(dir) {
-        beside_path(first_input)
-    } else {
-        data_path(first_input)
-    }
-}
-
 /// The case file of `first_input` if one was written, looked up without writing anything: a
 /// command that only reads an export never touches the folder it sits in (its modification
 /// time may be evidence).
@@ -331,12 +355,16 @@ pub fn existing_path(first_input: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn beside_path(first_input: &Path) -> PathBuf {
+/// `<first input>.case.json`, beside the export: where a new case goes first.
+pub fn beside_path(first_input: &Path) -> PathBuf {
     let mut name = first_input.file_name().unwrap_or_default().to_os_string();
     name.push(".case.json");
     first_input.with_file_name(name)
 }
 
+/// Where a case goes when it cannot be written beside its export: the per-user data folder
+/// (`$XDG_DATA_HOME/sessionscope`, or `~/.local/share/sessionscope`), named after the export's
+/// full path so two exports of the same name do not share a case.
 fn data_path(first_input: &Path) -> PathBuf {
     let mut name = first_input.file_name().unwrap_or_default().to_os_string();
     name.push(".case.json");
@@ -362,15 +390,4 @@ pub fn report_path(case_path: &Path) -> PathBuf {
     let name = case_path.file_name().unwrap_or_default().to_string_lossy();
     let stem = name.strip_suffix(".case.json").unwrap_or(&name);
     case_path.with_file_name(format!("{stem}.report.md"))
-}
-
-fn dir_is_writable(dir: &Path) -> bool {
-    let probe = dir.join(format!(".sessionscope-probe-{}", std::process::id()));
-    match OpenOptions::new().write(true).create_new(true).open(&probe) {
-        Ok(_) => {
-            let _ = std::fs::remove_file(&probe);
-            true
-        }
-        Err(_) => false,
-    }
 }

@@ -24,11 +24,13 @@ fn seed_copy(name: &str) -> std::path::PathBuf {
 #[test]
 fn verdicts_survive_a_restart_and_reach_sessions_json() {
     let input = seed_copy("restart");
-    let case_path = sessionscope::case::default_path(&input);
-    assert_eq!(case_path, input.with_file_name("first-table.csv.case.json"));
+    let case_path = input.with_file_name("first-table.csv.case.json");
     {
         let (store, _) = load_files(std::slice::from_ref(&input));
-        let mut app = App::new(Arc::new(store)).with_case(Case::open(&case_path).unwrap());
+        let case = Case::for_input(&input).unwrap();
+        assert_eq!(case.path, case_path);
+        assert!(!case_path.exists(), "opening a case writes nothing");
+        let mut app = App::new(Arc::new(store)).with_case(case);
         update(&mut app, Action::Down); // the attacker session
         update(&mut app, Action::MarkAttacker);
         assert!(app.message.as_deref().unwrap().contains("marked attacker"));
@@ -104,7 +106,7 @@ fn two_writers_on_one_case_file_keep_each_others_verdicts() {
 #[test]
 fn a_killed_writer_leaves_the_previous_case_file_intact() {
     let input = seed_copy("killed");
-    let case_path = sessionscope::case::default_path(&input);
+    let case_path = sessionscope::case::beside_path(&input);
     let status = bin()
         .args([
             "mark",
@@ -182,14 +184,32 @@ fn a_corrupt_case_file_is_kept_aside_not_overwritten() {
 }
 
 #[test]
-fn case_file_falls_back_to_the_user_data_folder() {
-    let p = std::path::Path::new("/nonexistent-dir-for-test/export.csv");
-    let path = sessionscope::case::default_path(p);
+fn a_case_that_cannot_be_written_beside_the_export_moves_to_its_fallback() {
+    let dir = temp_dir("fallback");
+    // A "folder" that is a file: nothing can be written inside it, even as root.
+    std::fs::write(dir.join("readonly-share"), b"").unwrap();
+    let blocked = dir.join("readonly-share").join("export.csv.case.json");
+    let elsewhere = dir.join("data").join("export.csv.case.json-1234");
+    let mut case = Case::open_placed(&blocked, Some(elsewhere.clone())).unwrap();
+    case.set_verdict(ATTACKER_SESSION, "alex", Some(Verdict::Attacker))
+        .unwrap();
+    assert_eq!(case.path, elsewhere);
     assert!(
-        path.to_string_lossy()
-            .contains("sessionscope/export.csv.case.json-"),
-        "{}",
-        path.display()
+        case.warning
+            .as_deref()
+            .unwrap()
+            .contains("cannot write beside the export")
+    );
+    assert_eq!(
+        Case::open(&elsewhere).unwrap().verdict(ATTACKER_SESSION),
+        Some(Verdict::Attacker)
+    );
+    // Without a fallback the error is the caller's to report.
+    let mut stuck = Case::open(&blocked).unwrap();
+    assert!(
+        stuck
+            .set_verdict(USER_SESSION, "alex", Some(Verdict::User))
+            .is_err()
     );
 }
 
@@ -272,7 +292,7 @@ fn linked_view_finds_the_other_account_the_attacker_used() {
     let input = temp_dir("linked").join("tenant.csv");
     std::fs::copy(fixture("demo/tenant.csv"), &input).unwrap();
     let (store, _) = load_files(std::slice::from_ref(&input));
-    let case = Case::open(&sessionscope::case::default_path(&input)).unwrap();
+    let case = Case::for_input(&input).unwrap();
     let mut app = App::new(Arc::new(store)).with_case(case);
     update(&mut app, Action::Linked);
     assert!(

@@ -129,19 +129,16 @@ struct Input {
     case: Option<PathBuf>,
 }
 
-/// The case for these inputs: `--case`, or the default path of the first input.
-/// Commands that only read look for an existing case (`writes` false) and never create files
-/// beside the export; `mark` finds or makes its place.
+/// The case for these inputs: `--case`, or the case of the first input. Commands that only
+/// read (`writes` false) open an existing case or none; `mark` may start one.
 pub fn open_case(explicit: Option<&Path>, files: &[PathBuf], writes: bool) -> Option<Case> {
-    let path = explicit.map(Path::to_path_buf).or_else(|| {
-        let first = files.first()?;
-        if writes {
-            Some(crate::case::default_path(first))
-        } else {
-            crate::case::existing_path(first)
-        }
-    })?;
-    match Case::open(&path) {
+    let opened = match (explicit, files.first()) {
+        (Some(path), _) => Case::open(path),
+        (None, Some(first)) if writes => Case::for_input(first),
+        (None, Some(first)) => Case::open(&crate::case::existing_path(first)?),
+        (None, None) => return None,
+    };
+    match opened {
         Ok(case) => {
             if let Some(w) = &case.warning {
                 eprintln!("sessionscope: warning: {}", for_terminal(w));

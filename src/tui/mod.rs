@@ -102,12 +102,14 @@ fn run_loaded(
         return Ok((ExitCode::from(2), Some(report)));
     }
     let mut app = App::new(Arc::new(store));
-    let path = case_path
-        .map(std::path::Path::to_path_buf)
-        .or_else(|| files.first().map(|f| crate::case::default_path(f)));
+    let opened = match (case_path, files.first()) {
+        (Some(path), _) => Some(crate::case::Case::open(path)),
+        (None, Some(first)) => Some(crate::case::Case::for_input(first)),
+        (None, None) => None,
+    };
     let mut case_warning = None;
-    if let Some(path) = path {
-        match crate::case::Case::open(&path) {
+    if let Some(opened) = opened {
+        match opened {
             Ok(case) => {
                 let marked = case
                     .data
