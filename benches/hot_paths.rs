@@ -5,6 +5,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sessionscope::intern::Interner;
 use sessionscope::load::csv::rows_in_block;
+use sessionscope::load::format::CsvLayout;
 use sessionscope::load::normalise::normalise_json;
 use sessionscope::model::SourceRef;
 use sessionscope::synth::{tenant, write};
@@ -57,6 +58,19 @@ fn main() {
 
     bench("csv: split rows (per row)", rows, || {
         black_box(rows_in_block(black_box(&csv), 1, true));
+    });
+
+    let (spans, _, _) = rows_in_block(&csv, 1, true);
+    let header: Vec<String> = sessionscope::load::csv::fields(&csv[spans[0].start..spans[0].end])
+        .into_iter()
+        .map(sessionscope::load::csv::text)
+        .collect();
+    let layout = CsvLayout::from_header(&header).unwrap();
+    let mut r = 1;
+    bench("csv: AuditData cell of a row, unquoted", 1, || {
+        let s = spans[1 + r % (spans.len() - 1)];
+        r += 1;
+        black_box(layout.record_json(&csv[s.start..s.end]).unwrap());
     });
 
     let jsons: Vec<String> = records.iter().map(|r| r.to_string()).collect();

@@ -9,7 +9,7 @@ use super::parse::{BlockCtx, Chunk, parse_chunk, parse_parallel};
 use super::{FileReport, LoadOptions, Merger, Problem, RawSource, SourceFile, decode, split};
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
-use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
+use std::io::{BufReader, Cursor, Read};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -95,18 +95,59 @@ impl Prefetch {
 
 /// The decoded input of a file, ready to stream.
 struct Input {
-    reader: Box<dyn Read + Send>,
+    body: Body,
     encoding: decode::Encoding,
     gzip: bool,
     raw: RawSource,
 }
 
+enum Body {
+    /// A plain UTF-8 file, memory-mapped: blocks are windows onto the page cache, never copied.
+    /// The text starts after the BOM, at `skip`.
+    Mapped { map: memmap2::Mmap, skip: usize },
+    /// Anything else (gzip, UTF-16, pipes, files that cannot be mapped): read block by block.
+    Stream(Box<dyn Read + Send>),
+}
+
+/// Maps a regular file for reading. A file truncated by another process while mapped would
+/// fault, so only regular files are mapped; a failed map falls back to reading.
+fn map(file: &File) -> Option<memmap2::Mmap> {
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() || meta.len() == 0 {
+        return None;
+    }
+    // SAFETY: the map is read-only and private to this process; exports are not rewritten
+    // while an investigation reads them (the same trade ripgrep makes for large files).
+    let map = unsafe { memmap2::Mmap::map(file) }.ok()?;
+    let _ = map.advise(memmap2::Advice::Sequential);
+    Some(map)
+}
+
 fn open(path: &Path) -> std::io::Result<Input> {
     let mut file = File::open(path)?;
-    let mut head = [0u8; 2];
-    let n = file.read(&mut head)?;
-    let gzip = n == 2 && head == [0x1f, 0x8b];
-    file.seek(SeekFrom::Start(0))?;
+    let mut head = Vec::with_capacity(2);
+    (&mut file).take(2).read_to_end(&mut head)?;
+    let gzip = head == [0x1f, 0x8b];
+    if !gzip && let Some(map) = map(&file) {
+        let utf16 = map.starts_with(&[0xff, 0xfe])
+            || decode::looks_like_utf16le(&map[..map.len().min(4096)]);
+        if !utf16 {
+            let bom = map.starts_with(&[0xef, 0xbb, 0xbf]);
+            let skip = if bom { 3 } else { 0 };
+            return Ok(Input {
+                body: Body::Mapped { map, skip },
+                encoding: if bom {
+                    decode::Encoding::Utf8Bom
+                } else {
+                    decode::Encoding::Utf8
+                },
+                gzip,
+                raw: RawSource::Disk { base: skip as u64 },
+            });
+        }
+    }
+    // A pipe cannot seek back: the bytes already read go in front of the rest.
+    let file = Cursor::new(head).chain(file);
     let mut reader: Box<dyn Read + Send> = if gzip {
         Box::new(MultiGzDecoder::new(BufReader::with_capacity(1 << 20, file)))
     } else {
@@ -121,7 +162,7 @@ fn open(path: &Path) -> std::io::Result<Input> {
         let body = if utf16 { &start[2..] } else { &start[..] };
         let text: Arc<[u8]> = decode::utf16le(body).into();
         return Ok(Input {
-            reader: Box::new(Cursor::new(Arc::clone(&text))),
+            body: Body::Stream(Box::new(Cursor::new(Arc::clone(&text)))),
             encoding: if utf16 {
                 decode::Encoding::Utf16Le
             } else {
@@ -140,7 +181,7 @@ fn open(path: &Path) -> std::io::Result<Input> {
     };
     start.drain(..skip);
     Ok(Input {
-        reader: Box::new(Cursor::new(start).chain(reader)),
+        body: Body::Stream(Box::new(Cursor::new(start).chain(reader))),
         encoding: if bom {
             decode::Encoding::Utf8Bom
         } else {
@@ -210,6 +251,152 @@ fn sniff(text: &[u8]) -> Result<(Shape, usize, u32), String> {
                 .map_or(text.len(), |i| header.end + i + 1);
             Ok((Shape::Csv(layout), header_end, header.line + 1))
         }
+    }
+}
+
+/// A file's text as a sliding window: what is not parsed yet plus the next block. A mapped file
+/// slides over the map; a streamed one reads ahead on another thread into a buffer.
+struct Feed<'m> {
+    source: FeedSource<'m>,
+    block: usize,
+    eof: bool,
+}
+
+enum FeedSource<'m> {
+    Mapped {
+        map: &'m memmap2::Mmap,
+        skip: usize,
+        start: usize,
+        end: usize,
+        /// Pages of the map before this are handed back (see `release`).
+        released: usize,
+    },
+    Stream {
+        buf: Vec<u8>,
+        reader: Option<Box<dyn Read + Send>>,
+        prefetch: Option<Prefetch>,
+    },
+}
+
+impl<'m> Feed<'m> {
+    /// The first block of `body`.
+    fn open(body: &'m mut Body, block: usize) -> std::io::Result<Feed<'m>> {
+        Ok(match body {
+            Body::Mapped { map, skip } => {
+                let end = (map.len() - *skip).min(block);
+                Feed {
+                    source: FeedSource::Mapped {
+                        map,
+                        skip: *skip,
+                        start: 0,
+                        end,
+                        released: 0,
+                    },
+                    block,
+                    eof: end == map.len() - *skip,
+                }
+            }
+            Body::Stream(reader) => {
+                let mut reader = std::mem::replace(reader, Box::new(std::io::empty()));
+                let mut buf = Vec::new();
+                let eof = fill(&mut *reader, &mut buf, block)?;
+                Feed {
+                    source: FeedSource::Stream {
+                        buf,
+                        reader: Some(reader),
+                        prefetch: None,
+                    },
+                    block,
+                    eof,
+                }
+            }
+        })
+    }
+
+    fn window(&self) -> &[u8] {
+        match &self.source {
+            FeedSource::Mapped {
+                map,
+                skip,
+                start,
+                end,
+                ..
+            } => &map[skip + start..skip + end],
+            FeedSource::Stream { buf, .. } => buf,
+        }
+    }
+
+    /// Drops the first `used` bytes of the window.
+    fn consume(&mut self, used: usize) {
+        match &mut self.source {
+            FeedSource::Mapped { start, .. } => *start += used,
+            FeedSource::Stream { buf, .. } => {
+                buf.drain(..used);
+            }
+        }
+    }
+
+    /// Adds the next block to the window.
+    fn advance(&mut self) -> std::io::Result<()> {
+        match &mut self.source {
+            FeedSource::Mapped {
+                map,
+                skip,
+                start,
+                end,
+                released,
+            } => {
+                release(map, released, *skip + *start);
+                *end = (*end + self.block).min(map.len() - *skip);
+                self.eof = *end == map.len() - *skip;
+            }
+            FeedSource::Stream {
+                buf,
+                reader,
+                prefetch,
+            } => {
+                if let Some(r) = reader.take() {
+                    *prefetch = Some(Prefetch::start(r, self.block));
+                }
+                if let Some(p) = prefetch {
+                    self.eof = p.fill(buf)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The whole rest of the input in the window (JSON documents are parsed whole).
+    fn read_all(&mut self) -> std::io::Result<()> {
+        match &mut self.source {
+            FeedSource::Mapped { map, skip, end, .. } => *end = map.len() - *skip,
+            FeedSource::Stream { buf, reader, .. } => {
+                if let Some(r) = reader {
+                    r.read_to_end(buf)?;
+                }
+            }
+        }
+        self.eof = true;
+        Ok(())
+    }
+}
+
+/// Hands the pages of `map` before `upto` back to the page cache, so a mapped file's resident
+/// size stays about one block rather than growing to the whole file.
+fn release(map: &memmap2::Mmap, released: &mut usize, upto: usize) {
+    const PAGE: usize = 4096;
+    let upto = upto / PAGE * PAGE;
+    if upto > *released {
+        // SAFETY: the map is read-only and backed by an unchanged file, so dropped pages read
+        // back the same bytes if touched again; no slice of these pages is in use anyway.
+        let _ = unsafe {
+            map.unchecked_advise_range(
+                memmap2::UncheckedAdvice::DontNeed,
+                *released,
+                upto - *released,
+            )
+        };
+        *released = upto;
     }
 }
 
@@ -301,19 +488,18 @@ pub fn load_file(
     } else {
         opts.block_size
     };
-    let mut buf = Vec::new();
-    let mut eof = match fill(&mut *input.reader, &mut buf, block_size.max(4096)) {
-        Ok(eof) => eof,
+    let mut feed = match Feed::open(&mut input.body, block_size.max(4096)) {
+        Ok(feed) => feed,
         Err(e) => {
             report.error = Some(format!("cannot read: {e}"));
             return (report, None);
         }
     };
-    if let Some(why) = not_text(&buf) {
+    if let Some(why) = not_text(feed.window()) {
         report.error = Some(why);
         return (report, None);
     }
-    let (shape, header_end, first_line) = match sniff(&buf) {
+    let (shape, header_end, first_line) = match sniff(feed.window()) {
         Ok(s) => s,
         Err(e) => {
             report.error = Some(e);
@@ -346,17 +532,18 @@ pub fn load_file(
     };
 
     if format == Format::Json {
-        if let Err(e) = input.reader.read_to_end(&mut buf) {
+        if let Err(e) = feed.read_all() {
             report.error = Some(format!("cannot read: {e}"));
             return (report, None);
         }
-        let (spans, problem) = split::json_elements(&buf);
+        let buf = feed.window();
+        let (spans, problem) = split::json_elements(buf);
         if let Some(p) = problem {
             report.skipped += 1;
             report.problems.push(p);
         }
         let ctx = BlockCtx {
-            text: &buf,
+            text: buf,
             base: 0,
             numbered: true,
             layout: None,
@@ -369,14 +556,15 @@ pub fn load_file(
             b.fetch_add(buf.len() as u64, std::sync::atomic::Ordering::Relaxed);
         }
     } else {
-        let prefetch = Prefetch::start(input.reader, block_size);
         let mut base = header_end as u64;
-        buf.drain(..header_end);
+        feed.consume(header_end);
         let mut line = first_line;
         let mut rows = 0usize;
         loop {
+            let buf = feed.window();
+            let eof = feed.eof;
             let block = Block {
-                text: &buf,
+                text: buf,
                 base,
                 line,
                 eof,
@@ -390,7 +578,7 @@ pub fn load_file(
             let mut next_line = next_line;
             if used == 0 && buf.len() >= MAX_RECORD && !eof {
                 // One record larger than any real one: skip it up to the next line break.
-                let cut = memchr::memchr(b'\n', &buf).map_or(buf.len(), |i| i + 1);
+                let cut = memchr::memchr(b'\n', buf).map_or(buf.len(), |i| i + 1);
                 report.skipped += 1;
                 report.problems.push(Problem {
                     location: format!("line {line}"),
@@ -399,7 +587,7 @@ pub fn load_file(
                 used = cut;
                 next_line = line + 1;
             }
-            buf.drain(..used);
+            feed.consume(used);
             base += used as u64;
             if let Some(b) = opts.bytes_read {
                 b.fetch_add(used as u64, std::sync::atomic::Ordering::Relaxed);
@@ -408,8 +596,8 @@ pub fn load_file(
             if eof {
                 break;
             }
-            match prefetch.fill(&mut buf) {
-                Ok(e) => eof = e,
+            match feed.advance() {
+                Ok(()) => {}
                 Err(e) => {
                     report.problems.push(Problem {
                         location: format!("line {line}"),
