@@ -5,7 +5,7 @@
 
 use super::csv::{self, Span};
 use super::format::{CsvLayout, Format};
-use super::parse::{BlockCtx, Chunk, parse_chunk, parse_parallel};
+use super::parse::{BlockCtx, Chunk, parse_into, parse_parallel};
 use super::{FileReport, LoadOptions, Merger, Problem, RawSource, SourceFile, decode, split};
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
@@ -423,19 +423,41 @@ fn split(text: &[u8], layout: Option<&CsvLayout>, line: u32, eof: bool) -> (Vec<
 /// the first half checks the bet (a CSV cell can hold line breaks), and a lost bet redoes the
 /// block on one core. Returns the chunks, the bytes used, the next line and the record count.
 fn split_and_parse(b: &Block, opts: &LoadOptions) -> (Vec<Chunk>, usize, u32, usize) {
-    let ctx = |text, base| BlockCtx {
-        text,
-        base,
-        numbered: false,
-        layout: b.layout,
-        file_no: b.file_no,
-        records_read: opts.records_read,
-    };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = if opts.threads == 0 {
         cores
     } else {
         opts.threads
+    };
+    // Splits and parses a window at a time, so each record is parsed while splitting has
+    // just brought it into cache rather than after a pass over megabytes.
+    let split_parse = |text: &[u8], base: u64, line: u32, eof: bool| {
+        const WINDOW: usize = 256 << 10;
+        let mut chunk = Chunk::new(false);
+        let (mut pos, mut line, mut records, mut window) = (0, line, 0, WINDOW);
+        loop {
+            let end = (pos + window).min(text.len());
+            let last = end == text.len();
+            let (spans, used, next) = split(&text[pos..end], b.layout, line, eof && last);
+            let ctx = BlockCtx {
+                text: &text[pos..end],
+                base: base + pos as u64,
+                numbered: false,
+                layout: b.layout,
+                file_no: b.file_no,
+                records_read: opts.records_read,
+            };
+            parse_into(&mut chunk, &ctx, &spans, 0);
+            records += spans.len();
+            pos += used;
+            line = next;
+            if last {
+                break;
+            }
+            // A record longer than the window: widen it until the record fits.
+            window = if used == 0 { window * 2 } else { WINDOW };
+        }
+        (chunk, pos, line, records)
     };
     let mid = b.text.len() / 2;
     let cut = memchr::memchr(b'\n', &b.text[mid..]).map(|p| mid + p + 1);
@@ -443,25 +465,19 @@ fn split_and_parse(b: &Block, opts: &LoadOptions) -> (Vec<Chunk>, usize, u32, us
         let (first, second) = b.text.split_at(cut);
         let second_base = b.base + cut as u64;
         let outcome = std::thread::scope(|scope| {
-            let worker = scope.spawn(|| {
-                let (spans, used, next) = split(second, b.layout, 0, b.eof);
-                let chunk = parse_chunk(&ctx(second, second_base), &spans, 0);
-                (chunk, used, next, spans.len())
-            });
-            let (spans, used, next) = split(first, b.layout, b.line, false);
+            let worker = scope.spawn(|| split_parse(second, second_base, 0, b.eof));
+            let (mine, used, next, n1) = split_parse(first, b.base, b.line, false);
             let won = used == first.len();
-            let mine = won.then(|| parse_chunk(&ctx(first, b.base), &spans, 0));
             let theirs = worker.join().expect("loader worker panicked");
-            mine.map(|c| (c, spans.len(), next, theirs))
+            won.then_some((mine, n1, next, theirs))
         });
         if let Some((mine, n1, next1, (mut theirs, used2, next2, n2))) = outcome {
             theirs.line_offset = next1;
             return (vec![mine, theirs], cut + used2, next1 + next2, n1 + n2);
         }
     }
-    let (spans, used, next) = split(b.text, b.layout, b.line, b.eof);
-    let chunk = parse_chunk(&ctx(b.text, b.base), &spans, 0);
-    (vec![chunk], used, next, spans.len())
+    let (chunk, used, next, n) = split_parse(b.text, b.base, b.line, b.eof);
+    (vec![chunk], used, next, n)
 }
 
 /// Loads one file, handing its events to `merger`; returns its report and, when anything was

@@ -77,14 +77,27 @@ pub fn parse_parallel(ctx: &BlockCtx, spans: &[Span], threads: usize) -> Vec<Chu
 }
 
 pub fn parse_chunk(ctx: &BlockCtx, spans: &[Span], first_index: usize) -> Chunk {
-    let mut chunk = Chunk {
-        interner: Interner::default(),
-        events: Vec::with_capacity(spans.len()),
-        problems: Vec::new(),
-        skipped: 0,
-        line_offset: 0,
-        numbered: ctx.numbered,
-    };
+    let mut chunk = Chunk::new(ctx.numbered);
+    parse_into(&mut chunk, ctx, spans, first_index);
+    chunk
+}
+
+impl Chunk {
+    pub fn new(numbered: bool) -> Chunk {
+        Chunk {
+            interner: Interner::default(),
+            events: Vec::new(),
+            problems: Vec::new(),
+            skipped: 0,
+            line_offset: 0,
+            numbered,
+        }
+    }
+}
+
+/// Parses the records at `spans` of `ctx.text` into `chunk`.
+pub fn parse_into(chunk: &mut Chunk, ctx: &BlockCtx, spans: &[Span], first_index: usize) {
+    chunk.events.reserve(spans.len());
     for (i, span) in spans.iter().enumerate() {
         if i % 4096 == 4095
             && let Some(c) = ctx.records_read
@@ -120,7 +133,6 @@ pub fn parse_chunk(ctx: &BlockCtx, spans: &[Span], first_index: usize) -> Chunk 
             }
         }
     }
-    chunk
 }
 
 fn parse_one(
