@@ -152,6 +152,50 @@ pub fn unquote(cell: &[u8]) -> Cow<'_, [u8]> {
     Cow::Owned(undouble(inner))
 }
 
+/// The JSON text of a quoted cell that holds JSON (AuditData), cheaper than [`unquote`]: the
+/// doubled quotes are not removed but one of each pair becomes a space, on the side where JSON
+/// allows whitespace (`""Id"":""x""` reads ` "Id" : "x" `). Same length, so no bytes move;
+/// only the quotes are visited. Falls back to [`unquote`] where blanking cannot work: a quote
+/// that is not doubled, or a doubled quote escaped inside a JSON string (`\""`).
+pub fn unquote_json(cell: &[u8]) -> Cow<'_, [u8]> {
+    let trimmed = cell.strip_suffix(b"\r").unwrap_or(cell);
+    let Some(inner) = trimmed.strip_prefix(b"\"") else {
+        return Cow::Borrowed(trimmed);
+    };
+    let inner = inner.strip_suffix(b"\"").unwrap_or(inner);
+    match blank_doubled_quotes(inner) {
+        Some(json) => Cow::Owned(json),
+        None => Cow::Owned(undouble(inner)),
+    }
+}
+
+fn blank_doubled_quotes(inner: &[u8]) -> Option<Vec<u8>> {
+    let mut out = inner.to_vec();
+    // The first quote of a possible pair, and whether the next pair closes a string.
+    let mut open: Option<usize> = None;
+    let mut in_string = false;
+    for (c, chunk) in inner.chunks(64).enumerate() {
+        let mut quotes = quote_mask(chunk);
+        while quotes != 0 {
+            let p = c * 64 + quotes.trailing_zeros() as usize;
+            quotes &= quotes - 1;
+            match open {
+                Some(first) if first + 1 == p => {
+                    if first > 0 && inner[first - 1] == b'\\' {
+                        return None;
+                    }
+                    out[if in_string { p } else { first }] = b' ';
+                    in_string = !in_string;
+                    open = None;
+                }
+                Some(_) => return None,
+                None => open = Some(p),
+            }
+        }
+    }
+    open.is_none().then_some(out)
+}
+
 /// Undoes doubled quotes. AuditData has one every few bytes, so a byte loop, or memchr and a
 /// copy per quote, spends its time per byte or per call. Instead each 64-byte chunk's quotes
 /// become a bit mask (vector compares), the loop visits only the quotes, and the runs between
@@ -324,6 +368,47 @@ mod tests {
         assert_eq!(cell_range(b"a,\",x\"", 1, 3), None);
         assert_eq!(cell_range(b"a,\"", 1, 3), None);
         assert_eq!(&*unquote(b"\"a\"\"\"\"b\""), b"a\"\"b");
+    }
+
+    /// Blanking one quote of each pair must read as the same JSON as removing it, and must
+    /// give up (falling back to removal) wherever it cannot be the same.
+    #[test]
+    fn blanked_json_reads_like_undoubled_json() {
+        let cases: [&[u8]; 8] = [
+            br#"{""Id"":""x"",""N"":1,""E"":"""",""L"":[""a"",""b""],""O"":{""k"":""v""}}"#,
+            br#"{""S"":""say \""hi\"""",""T"":""t""}"#,
+            br#"{""S"":""back\\"",""T"":""t""}"#,
+            br#"{""Id"":""x"""#,
+            br#"{""Id"":"x""}"#,
+            b"{}",
+            br#""""#,
+            r#"{""A"":""é ü"",""B"":""a,b""}"#.as_bytes(),
+        ];
+        for inner in cases {
+            let cell = [&b"\""[..], inner, b"\""].concat();
+            let blanked = unquote_json(&cell);
+            let removed = unquote(&cell);
+            let a = serde_json::from_slice::<serde_json::Value>(&blanked).ok();
+            let b = serde_json::from_slice::<serde_json::Value>(&removed).ok();
+            assert_eq!(a, b, "{}", String::from_utf8_lossy(inner));
+            // Long cells cross the 64-byte chunks at every offset.
+            let long = [
+                &br#"{""pad"":"""#[..],
+                &b"x".repeat(61),
+                br#"""," "#,
+                &inner[1..],
+            ]
+            .concat();
+            if inner.first() == Some(&b'{') && inner.len() > 2 {
+                let cell = [&b"\""[..], &long, b"\""].concat();
+                let a = serde_json::from_slice::<serde_json::Value>(&unquote_json(&cell)).ok();
+                let b = serde_json::from_slice::<serde_json::Value>(&unquote(&cell)).ok();
+                assert_eq!(a, b, "{}", String::from_utf8_lossy(&long));
+            }
+        }
+        // The escaped and the lone quote take the removal path.
+        assert!(blank_doubled_quotes(br#"{""S"":""a\""b""}"#).is_none());
+        assert!(blank_doubled_quotes(br#"{""S"":"a""}"#).is_none());
     }
 
     /// The word-at-a-time undoubling against the obvious byte loop, on quotes at every

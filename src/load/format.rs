@@ -124,7 +124,7 @@ impl CsvLayout {
                 (cell, self.wrapper_id.and_then(|i| cells.get(i).copied()))
             }
         };
-        let json = csv::unquote(cell);
+        let json = csv::unquote_json(cell);
         if json.iter().all(u8::is_ascii_whitespace) {
             return Err("AuditData cell is empty".into());
         }
