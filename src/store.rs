@@ -168,6 +168,8 @@ fn distinct(mut v: Vec<Sym>) -> Vec<Sym> {
     v.retain(|s| !s.is_empty());
     v.sort_unstable();
     v.dedup();
+    // Built one entry per event, kept with a handful: give the rest back.
+    v.shrink_to_fit();
     v
 }
 
@@ -187,15 +189,15 @@ impl Store {
                 })
                 .collect()
         };
-        // Users' and sessions' events are their sessions' own lists: only the other facets
-        // need posting lists of their own.
+        // Users' and sessions' events are their sessions' own lists. Operations and clients
+        // take a handful of values each, so a posting list would be a reordering of nearly
+        // every event (4 bytes each) for a pivot a scan answers as fast: only IPs and targets,
+        // which pick few events out of many, get posting lists.
         let (postings, sessions) = std::thread::scope(|scope| {
-            let a = scope.spawn(|| postings_of(&[Facet::Ip, Facet::Client]));
-            let b = scope.spawn(|| postings_of(&[Facet::Operation, Facet::Target]));
+            let a = scope.spawn(|| postings_of(&[Facet::Ip, Facet::Target]));
             let sessions = Self::build_sessions(events_ref);
             let mut postings: FxHashMap<FacetKey, Postings> = FxHashMap::default();
             postings.extend(a.join().expect("index worker panicked"));
-            postings.extend(b.join().expect("index worker panicked"));
             (postings, sessions)
         });
         let session_index = sessions
@@ -295,11 +297,15 @@ impl Store {
             Facet::User => self.by_user.get(&value),
             Facet::Session => self.by_id.get(&value),
             _ => {
-                return Cow::Borrowed(
-                    self.postings
-                        .get(&facet_key(facet))
-                        .map_or(&[], |p| p.get(value)),
-                );
+                return match self.postings.get(&facet_key(facet)) {
+                    Some(p) => Cow::Borrowed(p.get(value)),
+                    None if value.is_empty() => Cow::Borrowed(&[]),
+                    None => Cow::Owned(
+                        (0..self.events.len() as u32)
+                            .filter(|&i| facet.of(&self.events[i as usize]) == value)
+                            .collect(),
+                    ),
+                };
             }
         };
         match sessions.map_or(&[][..], Vec::as_slice) {
