@@ -76,11 +76,7 @@ fn main() {
     });
 
     let jsons: Vec<String> = records.iter().map(|r| r.to_string()).collect();
-    let source = SourceRef {
-        file: 0,
-        offset: 0,
-        len: 0,
-    };
+    let source = SourceRef::new(0, 0, 0);
     let mut interner = Interner::default();
     let mut i = 0;
     bench("record: parse + normalise + summary", 1, || {

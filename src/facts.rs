@@ -160,10 +160,10 @@ pub struct TimelineRow {
 }
 
 pub fn record_id(store: &Store, e: &Event) -> Option<String> {
-    match e.record_id {
-        RecordId::Guid(b) => Some(uuid::Uuid::from_bytes(b).hyphenated().to_string()),
-        RecordId::Other(s) if !s.is_empty() => Some(store.str(s).to_string()),
-        RecordId::Other(_) => None,
+    match (e.record_id, e.record_id.other_sym()) {
+        (RecordId::Guid(b), _) => Some(uuid::Uuid::from_bytes(b).hyphenated().to_string()),
+        (_, Some(s)) if !s.is_empty() => Some(store.str(s).to_string()),
+        _ => None,
     }
 }
 

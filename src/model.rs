@@ -3,21 +3,53 @@
 use crate::intern::Sym;
 
 /// Where the raw record of an event lives, so the detail view can re-read it instead of the
-/// store keeping a second copy of every record in memory.
+/// store keeping a second copy of every record in memory. Packed into 12 bytes (offsets up to
+/// 256 TiB) because every event carries one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SourceRef {
     pub file: u16,
-    /// Byte range of the record (CSV row, JSON line or JSON element) in the decoded file.
-    pub offset: u64,
+    offset_high: u16,
+    offset_low: u32,
     pub len: u32,
 }
 
+impl SourceRef {
+    /// The record at `offset..offset + len` of the decoded text of file `file`.
+    pub fn new(file: u16, offset: u64, len: u32) -> SourceRef {
+        SourceRef {
+            file,
+            offset_high: (offset >> 32) as u16,
+            offset_low: offset as u32,
+            len,
+        }
+    }
+
+    pub fn offset(self) -> u64 {
+        u64::from(self.offset_high) << 32 | u64::from(self.offset_low)
+    }
+}
+
 /// The audit record's `Id`. GUIDs (the normal case) are stored as 16 bytes; anything else
-/// (anonymised ids) is interned.
+/// (anonymised ids) is interned, its handle kept as bytes so the id stays 17 bytes with no
+/// padding in the event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RecordId {
     Guid([u8; 16]),
-    Other(Sym),
+    Other([u8; 4]),
+}
+
+impl RecordId {
+    pub fn other(sym: Sym) -> RecordId {
+        RecordId::Other(sym.0.to_le_bytes())
+    }
+
+    /// The interned text of a non-GUID id.
+    pub fn other_sym(self) -> Option<Sym> {
+        match self {
+            RecordId::Other(b) => Some(Sym(u32::from_le_bytes(b))),
+            RecordId::Guid(_) => None,
+        }
+    }
 }
 
 /// One audit record, normalised. Strings are interned handles into the store's interner;
@@ -157,6 +189,15 @@ pub fn is_absent_id(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn events_stay_small() {
+        // 1M events are held in memory: a field that adds padding costs megabytes.
+        assert!(std::mem::size_of::<Event>() <= 88);
+        let at = SourceRef::new(3, (1 << 40) + 12345, 99);
+        assert_eq!((at.file, at.offset(), at.len), (3, (1 << 40) + 12345, 99));
+        assert_eq!(RecordId::other(Sym(70_000)).other_sym(), Some(Sym(70_000)));
+    }
 
     #[test]
     fn record_types_both_ways() {

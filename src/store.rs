@@ -417,11 +417,7 @@ mod tests {
             record_id: RecordId::Guid([0; 16]),
             record_type: 0,
             logon_type: LogonType::Unknown,
-            source: SourceRef {
-                file: 0,
-                offset,
-                len: 0,
-            },
+            source: SourceRef::new(0, offset, 0),
         }
     }
 
@@ -442,7 +438,7 @@ mod tests {
             let mut expected = events;
             expected.sort_by_key(|e| e.time);
             let key = |v: &[Event]| -> Vec<(i64, u64)> {
-                v.iter().map(|e| (e.time, e.source.offset)).collect()
+                v.iter().map(|e| (e.time, e.source.offset())).collect()
             };
             assert_eq!(key(&sorted), key(&expected), "spread {spread}");
         }

@@ -108,7 +108,7 @@ proptest! {
         let record = line.lines().nth(3).unwrap().as_bytes().to_vec();
         let bytes = apply(record, &edits);
         let mut interner = Interner::default();
-        let source = SourceRef { file: 0, offset: 0, len: bytes.len() as u32 };
+        let source = SourceRef::new(0, 0, bytes.len() as u32);
         let _ = normalise_json(&bytes, None, source, &mut interner);
     }
 }

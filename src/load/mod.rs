@@ -243,8 +243,8 @@ fn remap(e: &mut Event, map: &[Sym]) {
     ] {
         m(s);
     }
-    if let RecordId::Other(s) = &mut e.record_id {
-        m(s);
+    if let Some(s) = e.record_id.other_sym() {
+        e.record_id = RecordId::other(map[s.0 as usize]);
     }
 }
 
@@ -252,7 +252,7 @@ fn remap(e: &mut Event, map: &[Sym]) {
 pub fn reread(source: &SourceFile, at: SourceRef) -> Result<serde_json::Value, String> {
     let bytes: Cow<[u8]> = match &source.raw {
         RawSource::Memory(buf) => {
-            let start = at.offset as usize;
+            let start = at.offset() as usize;
             Cow::Borrowed(
                 buf.get(start..start + at.len as usize)
                     .ok_or("record is outside its file")?,
@@ -263,8 +263,11 @@ pub fn reread(source: &SourceFile, at: SourceRef) -> Result<serde_json::Value, S
             let f = std::fs::File::open(&source.path)
                 .map_err(|e| format!("cannot re-read {}: {e}", source.path.display()))?;
             let mut gz = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(f));
-            std::io::copy(&mut (&mut gz).take(skip + at.offset), &mut std::io::sink())
-                .map_err(|e| e.to_string())?;
+            std::io::copy(
+                &mut (&mut gz).take(skip + at.offset()),
+                &mut std::io::sink(),
+            )
+            .map_err(|e| e.to_string())?;
             let mut buf = vec![0; at.len as usize];
             gz.read_exact(&mut buf)
                 .map_err(|e| format!("cannot re-read {}: {e}", source.path.display()))?;
@@ -274,7 +277,7 @@ pub fn reread(source: &SourceFile, at: SourceRef) -> Result<serde_json::Value, S
             use std::io::{Read, Seek, SeekFrom};
             let mut f = std::fs::File::open(&source.path)
                 .map_err(|e| format!("cannot re-read {}: {e}", source.path.display()))?;
-            f.seek(SeekFrom::Start(base + at.offset))
+            f.seek(SeekFrom::Start(base + at.offset()))
                 .map_err(|e| e.to_string())?;
             let mut buf = vec![0; at.len as usize];
             f.read_exact(&mut buf)

@@ -145,7 +145,7 @@ fn record_key(id: Option<&str>, json: &[u8], interner: &mut Interner) -> (Record
     }
     // Anonymised or missing ids ("ANONYMIZED", "8e2cdebf") are not unique: only a record
     // identical to the byte is a duplicate.
-    let rid = RecordId::Other(interner.intern(id.unwrap_or("")));
+    let rid = RecordId::other(interner.intern(id.unwrap_or("")));
     (rid, content_hash(json))
 }
 

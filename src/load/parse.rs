@@ -140,11 +140,11 @@ fn parse_one(
     span: &Span,
     interner: &mut Interner,
 ) -> Result<normalise::Normalised, String> {
-    let source = SourceRef {
-        file: ctx.file_no,
-        offset: ctx.base + span.start as u64,
-        len: (span.end - span.start) as u32,
-    };
+    let source = SourceRef::new(
+        ctx.file_no,
+        ctx.base + span.start as u64,
+        (span.end - span.start) as u32,
+    );
     let bytes = &ctx.text[span.start..span.end];
     record_json(ctx.layout, bytes)
         .and_then(|r| normalise::normalise_json(&r.json, r.wrapper_id.as_deref(), source, interner))
