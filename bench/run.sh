@@ -23,10 +23,15 @@ for ext in csv jsonl; do
   size=$(du -h "$file" | cut -f1)
   floor=$( { /usr/bin/time -f %e cat "$file" > /dev/null; } 2>&1 )
   echo "== $file ($size; cat to /dev/null: ${floor} s)"
-  for run in 1 2 3; do
+  for run in 1 2 3 4 5; do
     /usr/bin/time -f "stats run $run: %e s wall, %M KB peak RSS, %U s user, %S s sys" \
       ./target/release/sessionscope stats "$file" > /dev/null
   done
+  if python3 -c "import duckdb" 2>/dev/null; then
+    /usr/bin/time -f "duckdb: %e s wall, %M KB peak RSS" python3 bench/duckdb_baseline.py "$file"
+  else
+    echo "(DuckDB baseline skipped: pip install duckdb to run it)"
+  fi
 done
 echo "== TUI on $data/tenant-$events.jsonl"
 /usr/bin/time -f "peak RSS %M KB" ./target/release/bench "$data/tenant-$events.jsonl"
