@@ -1,7 +1,8 @@
-//! One file, streamed: decoded block by block (gzip, BOM, UTF-16), its format recognised from
-//! the first block, its records split and parsed a block at a time so memory stays bounded by
-//! the block size, not the file size. JSON documents (arrays, pretty-printed objects) need the
-//! whole text to find their elements and are read whole.
+//! One file, streamed: memory-mapped when it is a plain file, otherwise decoded block by block
+//! (gzip, BOM, UTF-16); its format recognised from the first block, its records split and
+//! parsed a block at a time so memory stays bounded by the block size, not the file size.
+//! JSON documents (arrays, pretty-printed objects) need the whole text to find their elements:
+//! a mapped one is walked whole, a streamed one is read whole.
 
 use super::csv::{self, Span};
 use super::format::{CsvLayout, Format};
