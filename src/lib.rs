@@ -6,6 +6,7 @@ pub mod analysis;
 pub mod case;
 pub mod cli;
 pub mod facts;
+pub mod fault;
 pub mod intern;
 pub mod ip;
 pub mod linked;

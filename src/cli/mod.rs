@@ -165,6 +165,7 @@ struct Output {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    crate::fault::install();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {

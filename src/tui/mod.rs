@@ -67,9 +67,11 @@ pub fn run(files: &[PathBuf], case_path: Option<&std::path::Path>) -> anyhow::Re
     spawn_watchdog(Arc::clone(&signal), Arc::clone(&done));
     // ratatui::try_init enters raw mode and the alternate screen, and installs a panic hook
     // that restores the terminal before the panic message is printed.
+    crate::fault::screen_entered();
     let mut terminal = ratatui::try_init()?;
     let outcome = run_loaded(&mut terminal, files, case_path, &signal);
     ratatui::restore();
+    crate::fault::screen_left();
     done.store(true, Ordering::Relaxed);
     let (code, report) = outcome?;
     let sig = signal.load(Ordering::Relaxed);

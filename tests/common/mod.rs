@@ -1,5 +1,7 @@
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use sessionscope::facts::{self, TimelineFilter, TimelineRow};
 use sessionscope::{LoadOptions, LoadReport, Store, load};
 use std::path::{Path, PathBuf};

@@ -1,0 +1,87 @@
+//! Inputs are memory-mapped; a mapped file that another program truncates while it is read
+//! faults with SIGBUS. The real truncation's timing cannot be pinned down in a test, so the
+//! signal is sent by hand: the process must say what happened, exit with status 3, and in the
+//! full-screen view put the terminal back first.
+
+mod common;
+use common::tmux::{Tmux, run};
+use common::*;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn bus_fault(pid: u32) {
+    assert!(run(Command::new("kill").args(["-BUS", &pid.to_string()])));
+}
+
+#[test]
+fn a_bus_fault_while_reading_exits_3_with_a_message() {
+    let dir = temp_dir("sigbus");
+    let fifo = dir.join("export.jsonl");
+    assert!(run(Command::new("mkfifo").arg(&fifo)));
+    // Opening the pipe blocks until a writer comes: the process sits in its load.
+    let child = Command::new(env!("CARGO_BIN_EXE_sessionscope"))
+        .arg("stats")
+        .arg(&fifo)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sessionscope");
+    std::thread::sleep(Duration::from_millis(300));
+    bus_fault(child.id());
+    let out = child.wait_with_output().expect("wait for sessionscope");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("shrank while it was being read"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_bus_fault_in_the_full_screen_view_puts_the_terminal_back() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let input = fixture("demo/tenant.csv");
+    let case = temp_dir("sigbus-tui").join("case.json");
+    let tmux = Tmux::start(
+        &format!("sessionscope-sigbus-{}", std::process::id()),
+        &format!(
+            "{} --case {} {}; echo EXITED-$?; sleep 60",
+            env!("CARGO_BIN_EXE_sessionscope"),
+            case.display(),
+            input.display()
+        ),
+    );
+    tmux.wait_for("Sessions (");
+    assert_eq!(tmux.format("#{alternate_on}"), "1");
+    let shell = tmux.format("#{pane_pid}");
+    let started = Instant::now();
+    let pid = loop {
+        let out = Command::new("pgrep")
+            .args(["-P", &shell])
+            .output()
+            .expect("pgrep runs");
+        if let Some(pid) = String::from_utf8_lossy(&out.stdout).lines().next() {
+            break pid.trim().parse::<u32>().expect("a pid");
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no sessionscope process"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    bus_fault(pid);
+    let screen = tmux.wait_for("EXITED-3");
+    assert!(
+        screen.contains("shrank while it was being read"),
+        "{screen}"
+    );
+    assert_eq!(
+        tmux.format("#{alternate_on}"),
+        "0",
+        "still in the alternate screen"
+    );
+    assert_eq!(tmux.format("#{cursor_flag}"), "1", "cursor still hidden");
+}
