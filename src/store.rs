@@ -140,7 +140,7 @@ fn facet_key(f: Facet) -> FacetKey {
 }
 
 /// Events in time order; equal times keep their load order (a stable sort). Sorting packed
-/// (time, index) integers and then gathering the events is 2x faster than moving 96-byte
+/// (time, index) integers and then moving each event once is 2x faster than moving 88-byte
 /// events through a comparison sort; events already in order are left alone.
 fn sort_by_time(mut events: Vec<Event>) -> Vec<Event> {
     if events.is_sorted_by_key(|e| e.time) {

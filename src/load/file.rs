@@ -110,8 +110,9 @@ enum Body {
     Stream(Box<dyn Read + Send>),
 }
 
-/// Maps a regular file for reading. A file truncated by another process while mapped would
-/// fault, so only regular files are mapped; a failed map falls back to reading.
+/// Maps a regular file for reading; anything else, or a failed map, is read instead. (A mapped
+/// file that another program truncates faults on the next read past its new end: the
+/// `fault` module turns that into a message and a restored terminal.)
 fn map(file: &File) -> Option<memmap2::Mmap> {
     let meta = file.metadata().ok()?;
     if !meta.is_file() || meta.len() == 0 {
