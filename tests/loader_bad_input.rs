@@ -162,7 +162,12 @@ fn missing_file_is_reported_not_fatal() {
 #[test]
 fn problem_lines_are_the_same_whatever_the_block_size() {
     use sessionscope::{LoadOptions, load};
-    for name in ["garbage-rows.csv", "invalid-utf8.jsonl", "truncated.csv"] {
+    for name in [
+        "garbage-rows.csv",
+        "invalid-utf8.jsonl",
+        "truncated.csv",
+        "cut-record.json",
+    ] {
         let path = fixture(&format!("hostile/{name}"));
         let whole = load(std::slice::from_ref(&path), &LoadOptions::default()).1;
         for block in [64, 700, 5000] {
@@ -209,4 +214,72 @@ fn problems_in_the_second_half_of_a_block_keep_their_line() {
         rows.len() - 2,
         "header and final empty line aside"
     );
+}
+
+/// JSON documents are read a window at a time: characters and records cut by a window's end
+/// must read the same as in one piece, and an invalid byte must stop the reading at the same
+/// record whatever the window size.
+#[test]
+fn json_documents_read_the_same_in_any_window() {
+    use sessionscope::{LoadOptions, load};
+    let records: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(fixture("formats/api-json.json")).unwrap())
+            .unwrap();
+    let mut text = String::from("[\n");
+    for (i, r) in records.iter().enumerate() {
+        let mut r = r.clone();
+        r["Subject"] = format!("é€😀 {i} ünïcödé").into();
+        text.push_str(&serde_json::to_string_pretty(&r).unwrap());
+        text.push_str(if i + 1 < records.len() {
+            ",\n"
+        } else {
+            "\n]\n"
+        });
+    }
+    let mut bytes = text.into_bytes();
+    let clean = write_temp("multibyte.json", &bytes);
+    // An invalid byte inside the fifth record's subject.
+    let fifth = bytes
+        .windows(6)
+        .position(|w| w == "😀 4".as_bytes())
+        .expect("the fifth subject");
+    bytes[fifth] = 0xff;
+    let broken = write_temp("invalid-byte.json", &bytes);
+    for (path, expect_events) in [(clean, records.len()), (broken, 4)] {
+        let whole = load(std::slice::from_ref(&path), &LoadOptions::default());
+        assert_eq!(whole.0.events.len(), expect_events, "{}", path.display());
+        let problems = &whole.1.files[0].problems;
+        if expect_events < records.len() {
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert!(
+                problems[0].location.starts_with("record 5 (line "),
+                "{problems:?}"
+            );
+            assert!(problems[0].reason.contains("UTF-8"), "{problems:?}");
+        } else {
+            assert!(problems.is_empty(), "{problems:?}");
+        }
+        for block in [37, 64, 700, 5000] {
+            let opts = LoadOptions {
+                block_size: block,
+                ..LoadOptions::default()
+            };
+            let (store, report) = load(std::slice::from_ref(&path), &opts);
+            assert_eq!(
+                store.events.len(),
+                expect_events,
+                "{} in blocks of {block}: {:?}",
+                path.display(),
+                report.files[0].problems
+            );
+            let where_ = |r: &sessionscope::LoadReport| -> Vec<(String, String)> {
+                r.files[0]
+                    .problems
+                    .iter()
+                    .map(|p| (p.location.clone(), p.reason.clone()))
+                    .collect()
+            };
+            assert_eq!(where_(&report), where_(&whole.1), "blocks of {block}");
+        }
+    }
 }

@@ -168,6 +168,10 @@ fn streaming_in_small_blocks_reads_the_same_events() {
         "formats/sentinel-csv.csv",
         "formats/json-lines.jsonl.gz",
         "formats/cmdlet-csv.csv",
+        "formats/api-json.json",
+        "formats/graph-json.json",
+        "formats/extractor-json.json",
+        "formats/extractor-json-utf16.json",
     ] {
         let paths = [fixture(file)];
         let (whole, _) = load(&paths, &LoadOptions::default());

@@ -1,8 +1,6 @@
 //! One file, streamed: memory-mapped when it is a plain file, otherwise decoded block by block
 //! (gzip, BOM, UTF-16); its format recognised from the first block, its records split and
 //! parsed a block at a time so memory stays bounded by the block size, not the file size.
-//! JSON documents (arrays, pretty-printed objects) need the whole text to find their elements:
-//! a mapped one is walked whole, a streamed one is read whole.
 
 use super::csv::{self, Span};
 use super::format::{CsvLayout, Format};
@@ -367,20 +365,6 @@ impl<'m> Feed<'m> {
         }
         Ok(())
     }
-
-    /// The whole rest of the input in the window (JSON documents are parsed whole).
-    fn read_all(&mut self) -> std::io::Result<()> {
-        match &mut self.source {
-            FeedSource::Mapped { map, skip, end, .. } => *end = map.len() - *skip,
-            FeedSource::Stream { buf, reader, .. } => {
-                if let Some(r) = reader {
-                    r.read_to_end(buf)?;
-                }
-            }
-        }
-        self.eof = true;
-        Ok(())
-    }
 }
 
 /// Hands the pages of `map` before `upto` back to the page cache, so a mapped file's resident
@@ -550,28 +534,59 @@ pub fn load_file(
     };
 
     if format == Format::Json {
-        if let Err(e) = feed.read_all() {
-            report.error = Some(format!("cannot read: {e}"));
-            return (report, None);
-        }
-        let buf = feed.window();
-        let (spans, problem) = split::json_elements(buf);
-        if let Some(p) = problem {
-            report.skipped += 1;
-            report.problems.push(p);
-        }
-        let ctx = BlockCtx {
-            text: buf,
-            base: 0,
-            numbered: true,
-            layout: None,
-            file_no,
-            records_read: opts.records_read,
-        };
-        let chunks = parse_parallel(&ctx, &spans, opts.threads);
-        absorb(&mut report, chunks);
-        if let Some(b) = opts.bytes_read {
-            b.fetch_add(buf.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        // A window at a time, like the other formats: memory stays about one block, and each
+        // window's records are parsed on every core while they are still in cache.
+        let mut state = split::DocState::default();
+        let mut base = 0u64;
+        loop {
+            let buf = feed.window();
+            let eof = feed.eof;
+            let (spans, used, problem) = split::json_elements_in(buf, &mut state, eof);
+            if let Some(p) = problem {
+                report.skipped += 1;
+                report.problems.push(p);
+            }
+            let ctx = BlockCtx {
+                text: buf,
+                base,
+                numbered: true,
+                layout: None,
+                file_no,
+                records_read: opts.records_read,
+            };
+            let first_record = state.records - spans.len();
+            absorb(
+                &mut report,
+                parse_parallel(&ctx, &spans, opts.threads, first_record),
+            );
+            if used == 0 && buf.len() >= MAX_RECORD && !eof && !state.stopped {
+                // One value larger than any real record: what follows cannot be found
+                // without reading it whole.
+                report.skipped += 1;
+                report.problems.push(Problem {
+                    location: format!("record {} (line {})", state.records + 1, state.line),
+                    reason: format!(
+                        "record larger than {} MB; the rest of the file was not read",
+                        MAX_RECORD >> 20
+                    ),
+                });
+                break;
+            }
+            feed.consume(used);
+            base += used as u64;
+            if let Some(b) = opts.bytes_read {
+                b.fetch_add(used as u64, std::sync::atomic::Ordering::Relaxed);
+            }
+            if eof || state.stopped {
+                break;
+            }
+            if let Err(e) = feed.advance() {
+                report.problems.push(Problem {
+                    location: format!("record {} (line {})", state.records + 1, state.line),
+                    reason: format!("read error, the rest of the file was not read: {e}"),
+                });
+                break;
+            }
         }
     } else {
         let mut base = header_end as u64;

@@ -51,12 +51,18 @@ pub struct BlockCtx<'a> {
     pub records_read: Option<&'a AtomicUsize>,
 }
 
-pub fn parse_parallel(ctx: &BlockCtx, spans: &[Span], threads: usize) -> Vec<Chunk> {
+/// Parses `spans` on `threads` workers (0: one per core); `first_record` numbers the first.
+pub fn parse_parallel(
+    ctx: &BlockCtx,
+    spans: &[Span],
+    threads: usize,
+    first_record: usize,
+) -> Vec<Chunk> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = if threads == 0 { cores } else { threads };
     let threads = threads.clamp(1, spans.len() / 2000 + 1);
     if threads == 1 {
-        return vec![parse_chunk(ctx, spans, 0)];
+        return vec![parse_chunk(ctx, spans, first_record)];
     }
     let per = spans.len().div_ceil(threads);
     std::thread::scope(|scope| {
@@ -64,9 +70,9 @@ pub fn parse_parallel(ctx: &BlockCtx, spans: &[Span], threads: usize) -> Vec<Chu
         // The calling thread takes the first share itself.
         let (_, first) = parts.next().unwrap_or((0, &[]));
         let handles: Vec<_> = parts
-            .map(|(i, part)| scope.spawn(move || parse_chunk(ctx, part, i * per)))
+            .map(|(i, part)| scope.spawn(move || parse_chunk(ctx, part, first_record + i * per)))
             .collect();
-        let mut out = vec![parse_chunk(ctx, first, 0)];
+        let mut out = vec![parse_chunk(ctx, first, first_record)];
         out.extend(
             handles
                 .into_iter()

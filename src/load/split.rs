@@ -57,16 +57,47 @@ fn line_at(text: &[u8], pos: usize) -> usize {
     memchr::memchr_iter(b'\n', &text[..pos]).count() + 1
 }
 
+/// Where a JSON document's reading stands between windows of its text.
+#[derive(Debug, Clone, Copy)]
+pub struct DocState {
+    /// Inside a top-level array (between its elements).
+    pub in_array: bool,
+    /// Records found so far, for numbering.
+    pub records: usize,
+    /// The line the next window starts on.
+    pub line: u32,
+    /// A problem ended the reading: the rest of the file is not read.
+    pub stopped: bool,
+}
+
+impl Default for DocState {
+    fn default() -> Self {
+        DocState {
+            in_array: false,
+            records: 0,
+            line: 1,
+            stopped: false,
+        }
+    }
+}
+
 /// Top-level JSON values, and the elements of top-level arrays, read one at a time so that a
 /// broken or cut record costs only itself and what follows it. A Graph page (`{"value": [...]}`)
-/// is opened into its records.
-pub fn json_elements(text: &[u8]) -> (Vec<Span>, Option<Problem>) {
+/// is opened into its records. Works a window at a time: unless `eof`, a value cut by the end
+/// of `text` is left for the next window. Returns the records, how many bytes were used, and
+/// the problem that stopped the reading, if one did.
+pub fn json_elements_in(
+    text: &[u8],
+    state: &mut DocState,
+    eof: bool,
+) -> (Vec<Span>, usize, Option<Problem>) {
     let (text_str, utf8_error) = match std::str::from_utf8(text) {
         Ok(s) => (s, None),
         // Keep what precedes the first invalid byte; JSON cannot be resynchronised after it.
+        // A character cut by the end of the window is not an error: it is read with the next.
         Err(e) => (
             std::str::from_utf8(&text[..e.valid_up_to()]).unwrap_or(""),
-            Some(e.valid_up_to()),
+            (e.error_len().is_some() || eof).then_some(e.valid_up_to()),
         ),
     };
     let text = text_str.as_bytes();
@@ -81,29 +112,36 @@ pub fn json_elements(text: &[u8]) -> (Vec<Span>, Option<Problem>) {
             line: 0,
         });
     };
-    let fail = |record: usize, pos: usize, what: String| Problem {
-        location: format!("record {record} (line {})", line_at(text, pos)),
+    let first_record = state.records + 1;
+    let fail = |found: usize, pos: usize, what: String| Problem {
+        location: format!(
+            "record {} (line {})",
+            first_record + found,
+            state.line as usize + line_at(text, pos) - 1
+        ),
         reason: format!("{what}; the rest of the file was not read"),
     };
     let mut error = None;
-    let mut in_array = false;
     let mut pos = skip_ws(text, 0);
+    let mut used = pos;
     while pos < text.len() {
         match text[pos] {
-            b'[' if !in_array => {
-                in_array = true;
+            b'[' if !state.in_array => {
+                state.in_array = true;
                 pos = skip_ws(text, pos + 1);
+                used = pos;
                 continue;
             }
-            b']' if in_array => {
-                in_array = false;
+            b']' if state.in_array => {
+                state.in_array = false;
                 pos = skip_ws(text, pos + 1);
+                used = pos;
                 continue;
             }
             b'{' => {}
             _ => {
                 error = Some(fail(
-                    out.len() + 1,
+                    out.len(),
                     pos,
                     "expected a JSON object or array".into(),
                 ));
@@ -113,16 +151,28 @@ pub fn json_elements(text: &[u8]) -> (Vec<Span>, Option<Problem>) {
         let mut one = serde_json::Deserializer::from_str(&text_str[pos..]).into_iter::<&RawValue>();
         match one.next() {
             Some(Ok(v)) => {
-                match serde_json::from_str::<GraphPage>(v.get()) {
-                    Ok(GraphPage { value: Some(items) }) if !in_array && !items.is_empty() => {
+                // Only a top-level object can be a Graph page: array elements are records.
+                let page = (!state.in_array)
+                    .then(|| serde_json::from_str::<GraphPage>(v.get()).ok())
+                    .flatten();
+                match page {
+                    Some(GraphPage { value: Some(items) }) if !items.is_empty() => {
                         items.into_iter().for_each(|i| push(&mut out, i))
                     }
                     _ => push(&mut out, v),
                 }
                 pos = skip_ws(text, pos + one.byte_offset());
+                used = pos;
+            }
+            // Cut by the end of the window: read it with the next one.
+            Some(Err(e)) if e.is_eof() && !eof && utf8_error.is_none() => break,
+            // Cut where the text stops being UTF-8: that, not the cut, is the problem.
+            Some(Err(e)) if e.is_eof() && utf8_error.is_some() => {
+                error = Some(fail(out.len(), pos, "invalid UTF-8".into()));
+                break;
             }
             Some(Err(e)) => {
-                error = Some(fail(out.len() + 1, pos, normalise::json_error(&e)));
+                error = Some(fail(out.len(), pos, normalise::json_error(&e)));
                 break;
             }
             None => break,
@@ -131,17 +181,23 @@ pub fn json_elements(text: &[u8]) -> (Vec<Span>, Option<Problem>) {
     if error.is_none()
         && let Some(at) = utf8_error
     {
-        error = Some(fail(out.len() + 1, at, "invalid UTF-8".into()));
+        error = Some(fail(out.len(), at, "invalid UTF-8".into()));
     }
-    // Line numbers, counted once across the file.
-    let mut line = 1u32;
+    if error.is_some() {
+        state.stopped = true;
+        used = text.len();
+    }
+    // Line numbers, counted once across the window.
+    let mut line = state.line;
     let mut at = 0;
     for s in &mut out {
         line += memchr::memchr_iter(b'\n', &text[at..s.start]).count() as u32;
         at = s.start;
         s.line = line;
     }
-    (out, error)
+    state.line = line + memchr::memchr_iter(b'\n', &text[at..used.min(text.len())]).count() as u32;
+    state.records += out.len();
+    (out, used, error)
 }
 
 #[cfg(test)]
