@@ -251,3 +251,67 @@ fn a_pipe_streams_the_same_events_as_a_mapped_file() {
             .all(|(x, y)| (&x.record_id, &x.summary) == (&y.record_id, &y.summary))
     );
 }
+
+/// A JSON array over a megabyte is cut in two where an element probably starts and split on
+/// two cores: it must read exactly what one splitter reads, problems and their places included.
+#[test]
+fn a_large_json_array_reads_the_same_split_on_two_cores() {
+    use sessionscope::synth::{tenant, write};
+    use sessionscope::{LoadOptions, load};
+    let records: Vec<serde_json::Value> = tenant::scale_tenant(4000, 7).collect();
+    let mut array = Vec::new();
+    write::write("api-json", records.clone(), &mut array).unwrap();
+    let mut lines = Vec::new();
+    write::write("json-lines", records, &mut lines).unwrap();
+    assert!(array.len() > 3 << 20, "{} bytes", array.len());
+    // Three quarters in, one record's closing brace goes missing: the reading stops there.
+    let mut broken = array.clone();
+    let at = broken.len() * 3 / 4;
+    let brace = at + broken[at..].windows(3).position(|w| w == b"},{").unwrap();
+    broken.remove(brace);
+    let files = [
+        write_temp("array.json", &array),
+        write_temp("lines.jsonl", &lines),
+        write_temp("broken.json", &broken),
+    ];
+    let read = |path: &std::path::PathBuf, threads: usize| {
+        let opts = LoadOptions {
+            threads,
+            block_size: 2 << 20,
+            ..LoadOptions::default()
+        };
+        load(std::slice::from_ref(path), &opts)
+    };
+    let (lines_store, _) = read(&files[1], 1);
+    for file in [&files[0], &files[2]] {
+        let (one, one_report) = read(file, 1);
+        let (two, two_report) = read(file, 2);
+        assert_eq!(two.events.len(), one.events.len(), "{}", file.display());
+        assert_eq!(
+            two_report.files[0]
+                .problems
+                .iter()
+                .map(|p| (&p.location, &p.reason))
+                .collect::<Vec<_>>(),
+            one_report.files[0]
+                .problems
+                .iter()
+                .map(|p| (&p.location, &p.reason))
+                .collect::<Vec<_>>(),
+            "{}",
+            file.display()
+        );
+        let a = timeline(&one, &TimelineFilter::default());
+        let b = timeline(&two, &TimelineFilter::default());
+        assert!(
+            a.iter()
+                .zip(&b)
+                .all(|(x, y)| (&x.record_id, &x.summary) == (&y.record_id, &y.summary))
+        );
+    }
+    assert_eq!(read(&files[0], 2).0.events.len(), lines_store.events.len());
+    let (broken_store, broken_report) = read(&files[2], 2);
+    assert!(broken_store.events.len() < lines_store.events.len());
+    assert!(broken_store.events.len() > lines_store.events.len() / 2);
+    assert_eq!(broken_report.files[0].problems.len(), 1);
+}

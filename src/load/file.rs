@@ -4,7 +4,7 @@
 
 use super::csv::{self, Span};
 use super::format::{CsvLayout, Format};
-use super::parse::{BlockCtx, Chunk, parse_into, parse_parallel};
+use super::parse::{BlockCtx, Chunk, parse_chunk, parse_into, parse_parallel};
 use super::{FileReport, LoadOptions, Merger, Problem, RawSource, SourceFile, decode, split};
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
@@ -466,6 +466,83 @@ fn split_and_parse(b: &Block, opts: &LoadOptions) -> (Vec<Chunk>, usize, u32, us
     (vec![chunk], used, next, n)
 }
 
+/// The records of a window of a JSON document, split and parsed. Like [`split_and_parse`], the
+/// window is cut in two where an array element probably starts, the halves split and parsed on
+/// two cores, and the first half's split checks the guess; a wrong guess, or a problem in the
+/// second half (whose record numbers are not known yet), redoes the window on one splitter.
+fn split_and_parse_doc(
+    text: &[u8],
+    base: u64,
+    state: &mut split::DocState,
+    eof: bool,
+    file_no: u16,
+    opts: &LoadOptions,
+) -> (Vec<Chunk>, usize, Option<Problem>) {
+    let ctx = |text, base| BlockCtx {
+        text,
+        base,
+        numbered: true,
+        layout: None,
+        file_no,
+        records_read: opts.records_read,
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = if opts.threads == 0 {
+        cores
+    } else {
+        opts.threads
+    };
+    // At the start of the file the array is opened by the first half's split.
+    let opens_array = text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    let cut = (threads > 1 && (state.in_array || opens_array) && text.len() >= 1 << 20)
+        .then(|| split::record_start_after(text, text.len() / 2))
+        .flatten();
+    if let Some(cut) = cut {
+        let (first, second) = text.split_at(cut);
+        let outcome = std::thread::scope(|scope| {
+            let worker = scope.spawn(|| {
+                let mut theirs = split::DocState {
+                    in_array: true,
+                    ..split::DocState::default()
+                };
+                let (spans, used, problem) = split::json_elements_in(second, &mut theirs, eof);
+                let chunk = problem
+                    .is_none()
+                    .then(|| parse_chunk(&ctx(second, base + cut as u64), &spans, 0));
+                (chunk, used, theirs)
+            });
+            let mut mine = *state;
+            let (spans, used, problem) = split::json_elements_in(first, &mut mine, false);
+            let won = used == first.len() && problem.is_none() && mine.in_array;
+            let first_record = mine.records - spans.len();
+            let chunk = won.then(|| parse_chunk(&ctx(first, base), &spans, first_record));
+            let (theirs_chunk, theirs_used, theirs) =
+                worker.join().expect("loader worker panicked");
+            match (chunk, theirs_chunk) {
+                (Some(a), Some(mut b)) => {
+                    b.line_offset = mine.line - 1;
+                    b.record_offset = mine.records;
+                    Some((a, b, mine, theirs, theirs_used))
+                }
+                _ => None,
+            }
+        });
+        if let Some((a, b, mine, theirs, theirs_used)) = outcome {
+            *state = split::DocState {
+                in_array: theirs.in_array,
+                records: mine.records + theirs.records,
+                line: mine.line + theirs.line - 1,
+                stopped: theirs.stopped,
+            };
+            return (vec![a, b], cut + theirs_used, None);
+        }
+    }
+    let (spans, used, problem) = split::json_elements_in(text, state, eof);
+    let first_record = state.records - spans.len();
+    let chunks = parse_parallel(&ctx(text, base), &spans, opts.threads, first_record);
+    (chunks, used, problem)
+}
+
 /// Loads one file, handing its events to `merger`; returns its report and, when anything was
 /// read, how to re-read its records later.
 pub fn load_file(
@@ -541,24 +618,13 @@ pub fn load_file(
         loop {
             let buf = feed.window();
             let eof = feed.eof;
-            let (spans, used, problem) = split::json_elements_in(buf, &mut state, eof);
+            let (chunks, used, problem) =
+                split_and_parse_doc(buf, base, &mut state, eof, file_no, opts);
             if let Some(p) = problem {
                 report.skipped += 1;
                 report.problems.push(p);
             }
-            let ctx = BlockCtx {
-                text: buf,
-                base,
-                numbered: true,
-                layout: None,
-                file_no,
-                records_read: opts.records_read,
-            };
-            let first_record = state.records - spans.len();
-            absorb(
-                &mut report,
-                parse_parallel(&ctx, &spans, opts.threads, first_record),
-            );
+            absorb(&mut report, chunks);
             if used == 0 && buf.len() >= MAX_RECORD && !eof && !state.stopped {
                 // One value larger than any real record: what follows cannot be found
                 // without reading it whole.

@@ -16,9 +16,11 @@ pub struct Chunk {
     /// (line, record number, reason); lines are relative until `line_offset` is known.
     problems: Vec<(u32, usize, String)>,
     pub skipped: usize,
-    /// Added to the lines of problems: a worker that split the second half of a block learns
-    /// where its lines start only after the first half is split.
+    /// Added to the lines and record numbers of problems: a worker that split the second
+    /// half of a block learns where its lines and records start only after the first half is
+    /// split.
     pub line_offset: u32,
+    pub record_offset: usize,
     numbered: bool,
 }
 
@@ -27,7 +29,7 @@ impl Chunk {
         self.problems.iter().map(|(line, index, reason)| {
             let line = line + self.line_offset;
             let location = if self.numbered {
-                format!("record {} (line {line})", index + 1)
+                format!("record {} (line {line})", index + self.record_offset + 1)
             } else {
                 format!("line {line}")
             };
@@ -96,6 +98,7 @@ impl Chunk {
             problems: Vec::new(),
             skipped: 0,
             line_offset: 0,
+            record_offset: 0,
             numbered,
         }
     }

@@ -57,6 +57,39 @@ fn line_at(text: &[u8], pos: usize) -> usize {
     memchr::memchr_iter(b'\n', &text[..pos]).count() + 1
 }
 
+/// A place at or after `from` where a top-level array element probably starts: an object after
+/// a comma that reads as an audit record (it has `CreationTime`) or a wrapper around one,
+/// which the objects nested inside records never are. Only a guess, for splitting a window in
+/// two: whoever splits the text before it checks that it is an element boundary.
+pub fn record_start_after(text: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    for _ in 0..64 {
+        let comma = at + memchr::memchr(b',', text.get(at..)?)?;
+        at = comma + 1;
+        let start = skip_ws(text, at);
+        if text.get(start) != Some(&b'{') || !ends_object(&text[..comma]) {
+            continue;
+        }
+        let Ok(rest) = std::str::from_utf8(&text[start..(start + (1 << 20)).min(text.len())])
+        else {
+            continue;
+        };
+        let mut values = serde_json::Deserializer::from_str(rest).into_iter::<&RawValue>();
+        if let Some(Ok(v)) = values.next()
+            && let Ok(rec) = serde_json::from_str::<super::record::AuditRecord>(v.get())
+            && (rec.creation_time.is_some() || rec.inner().is_some())
+        {
+            return Some(start);
+        }
+    }
+    None
+}
+
+/// True when `text` ends with `}` (before any whitespace).
+fn ends_object(text: &[u8]) -> bool {
+    text.iter().rev().find(|b| !b.is_ascii_whitespace()) == Some(&b'}')
+}
+
 /// Where a JSON document's reading stands between windows of its text.
 #[derive(Debug, Clone, Copy)]
 pub struct DocState {
