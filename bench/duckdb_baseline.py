@@ -15,9 +15,10 @@ if path.endswith(".csv"):
         FROM read_csv('{path}', header = true, max_line_size = 67108864)
         GROUP BY session"""
 else:
+    layout = "array" if path.endswith(".json") else "newline_delimited"
     query = f"""
         SELECT SessionId AS session, count(*)
-        FROM read_json('{path}', format = 'newline_delimited')
+        FROM read_json('{path}', format = '{layout}')
         GROUP BY session"""
 started = time.perf_counter()
 groups = con.execute(query).fetchall()

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The benchmark: generates a synthetic tenant once (bench-data/, git-ignored), then measures
-# `sessionscope stats` wall time and peak RSS on its Purview CSV and JSON Lines forms, and the
-# TUI's load, memory per event and frame time. Usage: bench/run.sh [EVENTS]  (default 1000000)
+# `sessionscope stats` wall time and peak RSS on its Purview CSV, JSON Lines and JSON array
+# (Management API) forms, and the TUI's load, memory per event and frame time.
+# Usage: bench/run.sh [EVENTS]  (default 1000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 events="${1:-1000000}"
 data=bench-data
 mkdir -p "$data"
 cargo build --release --quiet --bins
-for format in purview-csv json-lines; do
-  ext=csv; [ "$format" = json-lines ] && ext=jsonl
+for format in purview-csv json-lines api-json; do
+  case "$format" in purview-csv) ext=csv ;; json-lines) ext=jsonl ;; api-json) ext=json ;; esac
   file="$data/tenant-$events.$ext"
   if [ ! -s "$file" ]; then
     echo "generating $file ..."
@@ -17,7 +18,7 @@ for format in purview-csv json-lines; do
   fi
 done
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr)"
-for ext in csv jsonl; do
+for ext in csv jsonl json; do
   file="$data/tenant-$events.$ext"
   cat "$file" > /dev/null # warm cache
   size=$(du -h "$file" | cut -f1)
