@@ -102,6 +102,35 @@ proptest! {
         }
     }
 
+    /// Files are read a window at a time: however a file is damaged, small windows must read
+    /// the same records and report the same problems at the same places as one big window.
+    #[test]
+    fn damaged_files_read_the_same_in_small_windows(
+        edits in prop::collection::vec(edit(), 1..6),
+        block in 16usize..600,
+    ) {
+        use sessionscope::{LoadOptions, load};
+        for name in [
+            "formats/api-json.json",
+            "formats/graph-json.json",
+            "formats/purview-csv.csv",
+            "formats/json-lines.jsonl",
+        ] {
+            let bytes = apply(fixture_bytes(name), &edits);
+            let path = write_temp(name.rsplit('/').next().unwrap(), &bytes);
+            let files = std::slice::from_ref(&path);
+            let (whole, whole_report) = load(files, &LoadOptions::default());
+            let opts = LoadOptions { block_size: block, ..LoadOptions::default() };
+            let (small, small_report) = load(files, &opts);
+            let _ = std::fs::remove_dir_all(path.parent().unwrap());
+            let problems = |r: &sessionscope::LoadReport| -> Vec<(String, String)> {
+                r.files[0].problems.iter().map(|p| (p.location.clone(), p.reason.clone())).collect()
+            };
+            prop_assert_eq!(small.events.len(), whole.events.len(), "{} in windows of {}", name, block);
+            prop_assert_eq!(problems(&small_report), problems(&whole_report), "{} in windows of {}", name, block);
+        }
+    }
+
     #[test]
     fn the_record_parser_accepts_or_refuses_but_never_panics(edits in prop::collection::vec(edit(), 1..4)) {
         let line = String::from_utf8(fixture_bytes("formats/json-lines.jsonl")).unwrap();

@@ -283,3 +283,21 @@ fn json_documents_read_the_same_in_any_window() {
         }
     }
 }
+
+/// The header is one line: a stray quote in it used to open a "cell" that swallowed the rows
+/// below into the header, so those records vanished without a word.
+#[test]
+fn a_stray_quote_in_the_header_loses_no_row_silently() {
+    let text = std::fs::read_to_string(fixture("formats/purview-csv.csv")).unwrap();
+    let damaged = text.replacen("AuditData,", "AuditData,\",", 1);
+    assert_ne!(damaged, text);
+    let (store, report) = load_files(&[write_temp("stray-quote-header.csv", damaged.as_bytes())]);
+    let f = &report.files[0];
+    assert_eq!(
+        store.events.len() + f.skipped,
+        6,
+        "every row is loaded or reported: {:?}",
+        f.problems
+    );
+    assert!(f.problems.iter().all(|p| p.location.starts_with("line ")));
+}

@@ -232,11 +232,26 @@ fn sniff(text: &[u8]) -> Result<(Shape, usize, u32), String> {
             }
         }
         _ => {
-            let (rows, _, _) = csv::rows_in_block(text, 1, false);
-            let mut rows = rows
-                .into_iter()
-                .filter(|r| !text[r.start..r.end].starts_with(b"#TYPE"));
-            let Some(header) = rows.next() else {
+            // The header is one line: a stray quote in it must not swallow the rows below
+            // (nor make the header depend on how much of the file the first block holds).
+            let mut lines = text
+                .split(|&b| b == b'\n')
+                .scan(0usize, |start, line| {
+                    let span = Span {
+                        start: *start,
+                        end: *start + line.strip_suffix(b"\r").unwrap_or(line).len(),
+                        line: 0,
+                    };
+                    *start += line.len() + 1;
+                    Some(span)
+                })
+                .zip(1u32..)
+                .map(|(span, line)| Span { line, ..span })
+                .filter(|r| {
+                    let line = &text[r.start..r.end];
+                    !line.starts_with(b"#TYPE") && !line.iter().all(u8::is_ascii_whitespace)
+                });
+            let Some(header) = lines.next() else {
                 return Err("neither JSON nor a CSV with a header row: not an audit export".into());
             };
             let cells: Vec<String> = csv::fields(&text[header.start..header.end])
@@ -620,11 +635,12 @@ pub fn load_file(
             let eof = feed.eof;
             let (chunks, used, problem) =
                 split_and_parse_doc(buf, base, &mut state, eof, file_no, opts);
+            // The records before the problem that stopped the reading come first.
+            absorb(&mut report, chunks);
             if let Some(p) = problem {
                 report.skipped += 1;
                 report.problems.push(p);
             }
-            absorb(&mut report, chunks);
             if used == 0 && buf.len() >= MAX_RECORD && !eof && !state.stopped {
                 // One value larger than any real record: what follows cannot be found
                 // without reading it whole.
