@@ -21,6 +21,13 @@ macro_rules! scalars_give {
         fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
             Ok($value)
         }
+        non_string_scalars_give!($value);
+    };
+}
+
+/// [`scalars_give`] for visitors that read strings themselves.
+macro_rules! non_string_scalars_give {
+    ($value:expr) => {
         fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
             Ok($value)
         }
@@ -42,52 +49,76 @@ macro_rules! scalars_give {
 /// Any scalar as text (`true` becomes `True`, as Exchange writes booleans); objects, arrays and
 /// null become `None`.
 pub fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Str<'de>, D::Error> {
-    struct V;
-    impl<'de> Visitor<'de> for V {
-        type Value = Str<'de>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("any JSON value")
-        }
-        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Borrowed(v)))
-        }
-        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Owned(v.to_owned())))
-        }
-        fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Owned(v)))
-        }
-        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Owned(v.to_string())))
-        }
-        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Owned(v.to_string())))
-        }
-        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Owned(v.to_string())))
-        }
-        fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Borrowed(if v { "True" } else { "False" })))
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(self)
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok(None)
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-            Ok(None)
-        }
+    d.deserialize_any(Lenient)
+}
+
+/// The visitor of [`lenient`].
+struct Lenient;
+
+impl<'de> Visitor<'de> for Lenient {
+    type Value = Str<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
     }
-    d.deserialize_any(V)
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(if v { "True" } else { "False" })))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        drain_seq(seq).map(|()| None)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        drain_map(map).map(|()| None)
+    }
+}
+
+/// Reads past a list's elements.
+fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+    while seq.next_element::<IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+/// Reads past an object's entries.
+fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+/// A seed that reads whatever value comes with visitor `V`, for lists and entries read with
+/// a visitor of their own.
+struct AnyWith<V>(V);
+
+impl<'de, V: Visitor<'de>> serde::de::DeserializeSeed<'de> for AnyWith<V> {
+    type Value = V::Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
+        d.deserialize_any(self.0)
+    }
 }
 
 type Raw<'a> = Option<&'a RawValue>;
@@ -275,18 +306,10 @@ fn lenient_name_values<'de, D: Deserializer<'de>>(d: D) -> Result<NameValues<'de
         fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
             NameValue::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Some)
         }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok(None)
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            drain_seq(seq).map(|()| None)
         }
         scalars_give!(None);
-    }
-    struct EntrySeed;
-    impl<'de> serde::de::DeserializeSeed<'de> for EntrySeed {
-        type Value = Option<NameValue<'de>>;
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(Entry)
-        }
     }
     impl<'de> Visitor<'de> for List {
         type Value = NameValues<'de>;
@@ -295,7 +318,7 @@ fn lenient_name_values<'de, D: Deserializer<'de>>(d: D) -> Result<NameValues<'de
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
             let mut list = Vec::new();
-            while let Some(e) = seq.next_element_seed(EntrySeed)? {
+            while let Some(e) = seq.next_element_seed(AnyWith(Entry))? {
                 list.extend(e);
             }
             Ok(NameValues {
@@ -318,25 +341,10 @@ fn lenient_name_values<'de, D: Deserializer<'de>>(d: D) -> Result<NameValues<'de
                 present: true,
             })
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-            Ok(NameValues::default())
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            drain_map(map).map(|()| NameValues::default())
         }
-        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(NameValues::default())
-        }
-        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(NameValues::default())
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(NameValues::default())
-        }
-        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(NameValues::default())
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(NameValues::default())
-        }
+        non_string_scalars_give!(NameValues::default());
     }
     d.deserialize_any(List)
 }
@@ -415,25 +423,10 @@ fn lenient_folders<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<FolderAccess<'
             }
             Ok(n)
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
-            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-            Ok(0)
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<usize, A::Error> {
+            drain_map(map).map(|()| 0)
         }
         scalars_give!(0);
-    }
-    struct CountSeed;
-    impl<'de> serde::de::DeserializeSeed<'de> for CountSeed {
-        type Value = usize;
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
-            d.deserialize_any(Count)
-        }
-    }
-    struct PathSeed;
-    impl<'de> serde::de::DeserializeSeed<'de> for PathSeed {
-        type Value = Str<'de>;
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Str<'de>, D::Error> {
-            lenient(d)
-        }
     }
     impl<'de> Visitor<'de> for Folder {
         type Value = Option<FolderAccess<'de>>;
@@ -444,8 +437,8 @@ fn lenient_folders<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<FolderAccess<'
             let mut folder = FolderAccess::default();
             while let Some(key) = map.next_key::<Cow<'de, str>>()? {
                 match &*key {
-                    "Path" => folder.path = map.next_value_seed(PathSeed)?,
-                    "FolderItems" => folder.items = map.next_value_seed(CountSeed)?,
+                    "Path" => folder.path = map.next_value_seed(AnyWith(Lenient))?,
+                    "FolderItems" => folder.items = map.next_value_seed(AnyWith(Count))?,
                     _ => {
                         map.next_value::<IgnoredAny>()?;
                     }
@@ -453,18 +446,10 @@ fn lenient_folders<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<FolderAccess<'
             }
             Ok(Some(folder))
         }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok(None)
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            drain_seq(seq).map(|()| None)
         }
         scalars_give!(None);
-    }
-    struct FolderSeed;
-    impl<'de> serde::de::DeserializeSeed<'de> for FolderSeed {
-        type Value = Option<FolderAccess<'de>>;
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(Folder)
-        }
     }
     impl<'de> Visitor<'de> for Folders {
         type Value = Vec<FolderAccess<'de>>;
@@ -473,14 +458,13 @@ fn lenient_folders<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<FolderAccess<'
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
             let mut out = Vec::new();
-            while let Some(f) = seq.next_element_seed(FolderSeed)? {
+            while let Some(f) = seq.next_element_seed(AnyWith(Folder))? {
                 out.extend(f);
             }
             Ok(out)
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-            Ok(Vec::new())
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            drain_map(map).map(|()| Vec::new())
         }
         scalars_give!(Vec::new());
     }
