@@ -396,11 +396,7 @@ fn report_lists_the_attackers_inbox_rule_and_folder_permissions() {
 
 #[test]
 fn report_csv_neutralises_formula_cells() {
-    let text = std::fs::read_to_string(fixture("formats/json-lines.jsonl")).unwrap();
-    let evil = text.replace(
-        "\"Value\":\".\"",
-        "\"Value\":\"=HYPERLINK(\\\"http://x.example\\\",\\\"open\\\")\"",
-    );
+    let evil = json_lines_with_rule_name(r#"=HYPERLINK(\"http://x.example\",\"open\")"#);
     let input = temp_dir("report-csv").join("evil.jsonl");
     std::fs::write(&input, evil).unwrap();
     let path = input.to_str().unwrap();

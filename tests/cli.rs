@@ -133,12 +133,7 @@ fn timeline_csv_neutralises_formula_cells() {
 
 #[test]
 fn tables_fit_80_columns_and_escape_control_characters() {
-    let text = std::fs::read_to_string(fixture("formats/json-lines.jsonl")).unwrap();
-    let evil = text.replace(
-        "\"Name\",\"Value\":\".\"",
-        "\"Name\",\"Value\":\"\\u001b]0;owned\\u0007\\u202e\"",
-    );
-    assert_ne!(evil, text);
+    let evil = json_lines_with_rule_name(r"\u001b]0;owned\u0007\u202e");
     let path = write_temp("evil.jsonl", evil.as_bytes());
     let demo = fixture("demo/tenant.csv").display().to_string();
     for args in [

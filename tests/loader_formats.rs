@@ -264,6 +264,10 @@ fn a_large_json_array_reads_the_same_split_on_two_cores() {
     let mut lines = Vec::new();
     write::write("json-lines", records, &mut lines).unwrap();
     assert!(array.len() > 3 << 20, "{} bytes", array.len());
+    // The windows below (2 MiB) have a place to cut, so two splitters do run.
+    for window in array.chunks(2 << 20).take(2) {
+        assert!(sessionscope::load::split::record_start_after(window, window.len() / 2).is_some());
+    }
     // Three quarters in, one record's closing brace goes missing: the reading stops there.
     let mut broken = array.clone();
     let at = broken.len() * 3 / 4;

@@ -297,11 +297,7 @@ fn no_session_group_is_labelled_as_such() {
 
 #[test]
 fn hostile_text_never_reaches_the_screen_raw() {
-    let text = std::fs::read_to_string(fixture("formats/json-lines.jsonl")).unwrap();
-    let evil = text.replace(
-        "\"Value\":\".\"",
-        "\"Value\":\"\\u001b]52;c;ZXZpbA==\\u0007\\u202eevil\"",
-    );
+    let evil = json_lines_with_rule_name(r"\u001b]52;c;ZXZpbA==\u0007\u202eevil");
     let path = write_temp("evil.jsonl", evil.as_bytes());
     let (store, _) = load_files(&[path]);
     let mut app = App::new(Arc::new(store));

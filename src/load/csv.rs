@@ -374,36 +374,52 @@ mod tests {
     /// give up (falling back to removal) wherever it cannot be the same.
     #[test]
     fn blanked_json_reads_like_undoubled_json() {
-        let cases: [&[u8]; 8] = [
-            br#"{""Id"":""x"",""N"":1,""E"":"""",""L"":[""a"",""b""],""O"":{""k"":""v""}}"#,
-            br#"{""S"":""say \""hi\"""",""T"":""t""}"#,
-            br#"{""S"":""back\\"",""T"":""t""}"#,
-            br#"{""Id"":""x"""#,
-            br#"{""Id"":"x""}"#,
-            b"{}",
-            br#""""#,
-            r#"{""A"":""é ü"",""B"":""a,b""}"#.as_bytes(),
+        // (cell content, whether it is well-formed JSON once undoubled)
+        let cases: [(&[u8], bool); 8] = [
+            (
+                br#"{""Id"":""x"",""N"":1,""E"":"""",""L"":[""a"",""b""],""O"":{""k"":""v""}}"#,
+                true,
+            ),
+            (br#"{""S"":""say \""hi\"""",""T"":""t""}"#, true),
+            (br#"{""S"":""back\\"",""T"":""t""}"#, true),
+            (br#"{""Id"":""x"""#, false),
+            (br#"{""Id"":"x""}"#, true),
+            (b"{}", true),
+            (br#""""#, false),
+            (r#"{""A"":""é ü"",""B"":""a,b""}"#.as_bytes(), true),
         ];
-        for inner in cases {
+        let read = |inner: &[u8]| {
             let cell = [&b"\""[..], inner, b"\""].concat();
-            let blanked = unquote_json(&cell);
-            let removed = unquote(&cell);
-            let a = serde_json::from_slice::<serde_json::Value>(&blanked).ok();
-            let b = serde_json::from_slice::<serde_json::Value>(&removed).ok();
-            assert_eq!(a, b, "{}", String::from_utf8_lossy(inner));
-            // Long cells cross the 64-byte chunks at every offset.
-            let long = [
-                &br#"{""pad"":"""#[..],
-                &b"x".repeat(61),
-                br#"""," "#,
-                &inner[1..],
-            ]
-            .concat();
+            let blanked = serde_json::from_slice::<serde_json::Value>(&unquote_json(&cell)).ok();
+            let removed = serde_json::from_slice::<serde_json::Value>(&unquote(&cell)).ok();
+            assert_eq!(blanked, removed, "{}", String::from_utf8_lossy(inner));
+            blanked
+        };
+        for (inner, well_formed) in cases {
+            assert_eq!(
+                read(inner).is_some(),
+                well_formed,
+                "{}",
+                String::from_utf8_lossy(inner)
+            );
+            // Behind a padding field of every length across a chunk, the pairs fall on every
+            // offset of a 64-byte chunk, and a pair may straddle two chunks.
             if inner.first() == Some(&b'{') && inner.len() > 2 {
-                let cell = [&b"\""[..], &long, b"\""].concat();
-                let a = serde_json::from_slice::<serde_json::Value>(&unquote_json(&cell)).ok();
-                let b = serde_json::from_slice::<serde_json::Value>(&unquote(&cell)).ok();
-                assert_eq!(a, b, "{}", String::from_utf8_lossy(&long));
+                for pad in 40..110 {
+                    let long = [
+                        &br#"{""pad"":"""#[..],
+                        &b"x".repeat(pad),
+                        b"\"\", ",
+                        &inner[1..],
+                    ]
+                    .concat();
+                    assert_eq!(
+                        read(&long).is_some(),
+                        well_formed,
+                        "{}",
+                        String::from_utf8_lossy(&long)
+                    );
+                }
             }
         }
         // The escaped and the lone quote take the removal path.
@@ -411,8 +427,8 @@ mod tests {
         assert!(blank_doubled_quotes(br#"{""S"":"a""}"#).is_none());
     }
 
-    /// The word-at-a-time undoubling against the obvious byte loop, on quotes at every
-    /// position of a word, lone quotes, runs of quotes and non-ASCII bytes.
+    /// The quote-mask undoubling against the obvious byte loop, on pairs across 64-byte
+    /// chunks, lone quotes, runs of quotes and non-ASCII bytes.
     #[test]
     fn undouble_matches_a_byte_loop() {
         fn slow(inner: &[u8]) -> Vec<u8> {

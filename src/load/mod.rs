@@ -9,7 +9,7 @@ pub mod format;
 pub mod normalise;
 mod parse;
 pub mod record;
-mod split;
+pub mod split;
 pub mod summary;
 
 use crate::intern::{Interner, Sym};

@@ -237,6 +237,28 @@ pub fn json_elements_in(
 mod tests {
     use super::*;
 
+    /// The guess skips objects nested in a record (`},{` inside DeviceProperties, Folders)
+    /// and finds where the next record starts, whitespace and wrappers included.
+    #[test]
+    fn a_record_start_is_found_past_nested_objects() {
+        let first = r#"{"CreationTime":"2024-03-12T03:42:00","DeviceProperties":[{"Name":"OS","Value":"Windows"},{"Name":"SessionId","Value":"x"}],"Operation":"UserLoggedIn"}"#;
+        let second = r#"{"CreationTime":"2024-03-12T03:43:00","Operation":"Send"}"#;
+        for separator in [",", ",\n  ", " ,\r\n"] {
+            let text = format!("[{first}{separator}{second}]");
+            let nested = text.find("},{").unwrap();
+            let found = record_start_after(text.as_bytes(), nested).expect("a record start");
+            assert_eq!(&text[found..found + second.len()], second, "{separator:?}");
+        }
+        // A cmdlet wrapper counts as a record; a list of nested objects alone does not.
+        let wrappers = r#"[{"AuditData":"{}","Identity":"a"},{"AuditData":"{}","Identity":"b"}]"#;
+        assert_eq!(
+            record_start_after(wrappers.as_bytes(), 1),
+            Some(wrappers.find("},{").unwrap() + 2)
+        );
+        let nested_only = r#"[{"Name":"OS","Value":"W"},{"Name":"Id","Value":"x"}]"#;
+        assert_eq!(record_start_after(nested_only.as_bytes(), 1), None);
+    }
+
     #[test]
     fn json_lines_leave_the_partial_last_line_for_the_next_block() {
         let text = b"{\"a\":1}\r\n\n{\"b\":2}\n{\"c\"";

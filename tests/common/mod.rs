@@ -92,3 +92,13 @@ pub fn session_named(store: &Store, id: &str) -> usize {
         .position(|s| store.str(s.id) == id)
         .unwrap_or_else(|| panic!("no session {id}"))
 }
+
+/// The JSON Lines fixture with its inbox rule's name (the one `"Value":"."`) replaced by
+/// `escaped`, the body of a JSON string: attacker text where screens and exports show it.
+/// Fails if the fixture no longer has that value, so no test goes on without its attack.
+pub fn json_lines_with_rule_name(escaped: &str) -> String {
+    let text = std::fs::read_to_string(fixture("formats/json-lines.jsonl")).unwrap();
+    let evil = text.replace("\"Value\":\".\"", &format!("\"Value\":\"{escaped}\""));
+    assert_ne!(evil, text, "the fixture has no rule name to replace");
+    evil
+}
