@@ -83,10 +83,11 @@ pub enum Scope {
     Linked,
 }
 
-/// A row of the session list: a user heading, or one of that user's sessions.
+/// A row of the session list: a user heading (with how many of the user's sessions follow
+/// it), or one of that user's sessions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionRow {
-    User(Sym),
+    User(Sym, usize),
     Session(usize),
 }
 
@@ -98,6 +99,8 @@ pub struct Frame {
     pub events: Vec<u32>,
     /// Sessions with at least one event in this frame (all of them at the root).
     pub session_rows: Vec<SessionRow>,
+    /// How many of `session_rows` are sessions (the rest are user headings).
+    pub session_count: usize,
     pub session_cursor: usize,
     pub session_offset: usize,
     /// `f`: the timeline shows only this session's rows.
@@ -229,13 +232,21 @@ impl App {
                 })
                 .then(a.cmp(&b))
         });
-        let mut rows = Vec::with_capacity(sessions.len() + 16);
-        let mut last_user = None;
+        let session_count = sessions.len();
+        let mut rows = Vec::with_capacity(session_count + 16);
+        // Index of the current user's heading, whose count grows with each of its sessions.
+        let mut heading = None;
         for s in sessions {
             let user = store.sessions[s].user;
-            if last_user != Some(user) {
-                rows.push(SessionRow::User(user));
-                last_user = Some(user);
+            match heading {
+                Some(h) if matches!(rows[h], SessionRow::User(u, _) if u == user) => {}
+                _ => {
+                    heading = Some(rows.len());
+                    rows.push(SessionRow::User(user, 0));
+                }
+            }
+            if let Some(SessionRow::User(_, n)) = heading.map(|h| &mut rows[h]) {
+                *n += 1;
             }
             rows.push(SessionRow::Session(s));
         }
@@ -243,6 +254,7 @@ impl App {
             scope,
             events,
             session_rows: rows,
+            session_count,
             session_cursor: 0,
             session_offset: 0,
             narrowed_to: None,
@@ -262,7 +274,7 @@ impl App {
         let f = self.frame();
         match f.session_rows.get(f.session_cursor)? {
             SessionRow::Session(s) => Some(*s),
-            SessionRow::User(_) => None,
+            SessionRow::User(..) => None,
         }
     }
 
@@ -271,7 +283,7 @@ impl App {
         let f = self.frame();
         match f.session_rows.get(f.session_cursor)? {
             SessionRow::Session(s) => Some(self.store.sessions[*s].user),
-            SessionRow::User(u) => Some(*u),
+            SessionRow::User(u, _) => Some(*u),
         }
     }
 

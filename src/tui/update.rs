@@ -337,6 +337,7 @@ fn linked(app: &mut App) {
         .iter()
         .map(|l| SessionRow::Session(l.session))
         .collect();
+    frame.session_count = links.len();
     frame.notes = links
         .iter()
         .map(|l| (l.session, format!("shares {}", l.describe(&store))))
@@ -435,7 +436,7 @@ fn move_cursor(app: &mut App, delta: isize) {
             let mut row = clamp_step(f.session_cursor, delta, f.session_rows.len());
             // Skip user headings when stepping one row, so j/k land on sessions.
             if delta.abs() == 1
-                && matches!(f.session_rows.get(row), Some(SessionRow::User(_)))
+                && matches!(f.session_rows.get(row), Some(SessionRow::User(..)))
                 && row != f.session_cursor
             {
                 let beyond = clamp_step(row, delta, f.session_rows.len());
@@ -583,7 +584,7 @@ fn pivot_value(app: &App, facet: Facet) -> (Sym, Option<u32>) {
         Pane::Sessions => {
             let f = app.frame();
             match f.session_rows.get(f.session_cursor) {
-                Some(SessionRow::User(u)) if facet == Facet::User => (*u, None),
+                Some(SessionRow::User(u, _)) if facet == Facet::User => (*u, None),
                 Some(SessionRow::Session(s)) => {
                     let session = &store.sessions[*s];
                     match facet {

@@ -33,14 +33,7 @@ fn columns(width: usize) -> Columns {
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: bool) {
     let f = app.frame();
-    let title = format!(
-        "Sessions ({}, S: by {})",
-        f.session_rows
-            .iter()
-            .filter(|r| matches!(r, SessionRow::Session(_)))
-            .count(),
-        app.sort.label()
-    );
+    let title = format!("Sessions ({}, S: by {})", f.session_count, app.sort.label());
     let block = pane_block(title, app, theme, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -78,11 +71,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
     {
         let selected = i == f.session_cursor;
         let line = match *row {
-            SessionRow::User(u) => {
-                let n = f.session_rows[i + 1..]
-                    .iter()
-                    .take_while(|r| matches!(r, SessionRow::Session(_)))
-                    .count();
+            SessionRow::User(u, n) => {
                 let text = format!(
                     "▸ {} ({n} session{})",
                     store.str(u),
