@@ -192,7 +192,7 @@ fn facts_of(store: &Store, s: &Session) -> SessionFacts {
         let e: &Event = &store.events[i as usize];
         let op = store.str(e.operation);
         let summary = store.str(e.summary);
-        f.hours.insert(e.time.rem_euclid(86_400) / 3600);
+        f.hours.insert(i64::from(e.time).rem_euclid(86_400) / 3600);
         if !e.client.is_empty() {
             f.protocols.insert(protocol(store.str(e.client)));
         }

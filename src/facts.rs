@@ -33,8 +33,8 @@ pub fn stats(store: &Store, report: &LoadReport) -> Stats {
         users: store.users().len(),
         sessions: store.distinct_session_ids(),
         events_without_session: store.events_without_session(),
-        first_event: store.events.first().map(|e| rfc3339(e.time)),
-        last_event: store.events.last().map(|e| rfc3339(e.time)),
+        first_event: store.events.first().map(|e| rfc3339(i64::from(e.time))),
+        last_event: store.events.last().map(|e| rfc3339(i64::from(e.time))),
         files: report.files.clone(),
         per_user: user_stats(store),
     }
@@ -170,7 +170,7 @@ pub fn record_id(store: &Store, e: &Event) -> Option<String> {
 pub fn timeline_row(store: &Store, e: &Event) -> TimelineRow {
     let opt = |s: crate::intern::Sym| (!s.is_empty()).then(|| store.str(s).to_string());
     TimelineRow {
-        time: rfc3339(e.time),
+        time: rfc3339(i64::from(e.time)),
         user: store.str(e.user).to_string(),
         session_id: opt(e.session),
         operation: store.str(e.operation).to_string(),

@@ -56,10 +56,9 @@ impl RecordId {
 /// `Sym::EMPTY` means absent.
 #[derive(Debug, Clone, Copy)]
 pub struct Event {
-    /// Unix seconds, UTC, from AuditData `CreationTime`.
-    pub time: i64,
-    /// Token issue time (`AppAccessContext.IssuedAtTime`), Unix seconds; 0 when absent.
-    pub issued_at: u32,
+    /// Unix seconds, UTC, from AuditData `CreationTime`. 32 bits (1970 to 2106) keep the event
+    /// at 80 bytes; the loader reports records dated outside that range.
+    pub time: u32,
     pub user: Sym,
     pub operation: Sym,
     pub session: Sym,
@@ -193,7 +192,7 @@ mod tests {
     #[test]
     fn events_stay_small() {
         // 1M events are held in memory: a field that adds padding costs megabytes.
-        assert!(std::mem::size_of::<Event>() <= 88);
+        assert!(std::mem::size_of::<Event>() <= 80);
         let at = SourceRef::new(3, (1 << 40) + 12345, 99);
         assert_eq!((at.file, at.offset(), at.len), (3, (1 << 40) + 12345, 99));
         assert_eq!(RecordId::other(Sym(70_000)).other_sym(), Some(Sym(70_000)));

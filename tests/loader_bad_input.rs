@@ -55,6 +55,32 @@ fn a_broken_json_line_is_skipped_and_named() {
 }
 
 #[test]
+fn a_record_dated_outside_1970_to_2106_is_skipped_and_named() {
+    let mut lines = good_lines();
+    let dated = |line: &str, when: &str| {
+        let at = line.find("\"CreationTime\":\"").expect("CreationTime") + 16;
+        format!("{}{when}{}", &line[..at], &line[at + 19..])
+    };
+    lines[1] = dated(&lines[1], "1969-12-31T23:59:59");
+    lines[3] = dated(&lines[3], "2106-02-07T06:28:16");
+    lines[4] = dated(&lines[4], "2106-02-07T06:28:15"); // the last second that fits
+    let (store, report) = load_files(&[write_temp("dates.jsonl", lines.join("\n").as_bytes())]);
+    let f = &report.files[0];
+    assert_eq!((store.events.len(), f.skipped), (4, 2), "{:?}", f.problems);
+    assert_eq!(f.problems[0].location, "line 2");
+    assert_eq!(
+        f.problems[0].reason,
+        "CreationTime \"1969-12-31T23:59:59\" is outside 1970-2106"
+    );
+    assert_eq!(f.problems[1].location, "line 4");
+    assert_eq!(
+        store.events.iter().map(|e| e.time).max(),
+        Some(u32::MAX),
+        "2106-02-07T06:28:15 is u32::MAX seconds"
+    );
+}
+
+#[test]
 fn invalid_utf8_costs_only_its_line() {
     let (store, report) = load_fixture("hostile/invalid-utf8.jsonl");
     assert_eq!(store.events.len(), 5);

@@ -207,6 +207,11 @@ fn detail_of_the_inbox_rule_shows_forward_address_and_keyword() {
         "{text}"
     );
     assert!(text.contains("invoice;payment"), "{text}");
+    // Not kept in the event: read back from the record.
+    assert!(
+        text.contains("\"token issued\", \"2024-03-12T04:33:00Z\""),
+        "{text}"
+    );
     assert!(
         text.contains("\"ForwardTo\", \"billing-archive@proton-mail.example\""),
         "{text}"

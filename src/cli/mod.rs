@@ -594,7 +594,7 @@ fn print_timeline(
         writeln!(out, "{}", table::row(&header))?;
         for &i in &ids {
             let e = &store.events[i as usize];
-            let time = rfc3339(e.time).replace('T', " ");
+            let time = rfc3339(i64::from(e.time)).replace('T', " ");
             let session = short_id((!e.session.is_empty()).then(|| store.str(e.session)));
             let cells: Vec<(&str, usize)> = [
                 (&time[..16], 16),

@@ -174,6 +174,9 @@ fn build(
     let Some(time) = time::parse_iso(created) else {
         return Err(format!("CreationTime {created:?} is not a timestamp"));
     };
+    let Ok(time) = u32::try_from(time) else {
+        return Err(format!("CreationTime {created:?} is outside 1970-2106"));
+    };
     let operation = present(&rec.operation).unwrap_or("");
     let ctx: AppAccessContext = nested(rec.app_access_context).unwrap_or_default();
 
@@ -189,16 +192,11 @@ fn build(
 
     let (record_id, dedupe_key) = record_key(present(&rec.id).or(wrapper_id), json, interner);
     let summary = summarize(operation, rec);
-    let issued_at = present(&ctx.issued_at_time)
-        .and_then(time::parse_iso)
-        .and_then(|t| u32::try_from(t).ok())
-        .unwrap_or(0);
     let token = present(&ctx.unique_token_id).filter(|t| !is_absent_id(t));
 
     let mut sym = |s: Option<&str>| s.map_or(Sym::EMPTY, |s| interner.intern(s));
     let event = Event {
         time,
-        issued_at,
         user: sym(present(&rec.user_id).map(lower).as_deref()),
         operation: sym(Some(operation)),
         session: sym(session_id(rec, &ctx).as_deref()),

@@ -373,8 +373,6 @@ pub struct AppAccessContext<'a> {
     pub aad_session_id: Str<'a>,
     #[serde(rename = "UniqueTokenId", borrow, deserialize_with = "lenient")]
     pub unique_token_id: Str<'a>,
-    #[serde(rename = "IssuedAtTime", borrow, deserialize_with = "lenient")]
-    pub issued_at_time: Str<'a>,
 }
 
 #[derive(Deserialize, Default)]

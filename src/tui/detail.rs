@@ -119,7 +119,7 @@ pub fn build(
         "time",
         format!(
             "{} {}",
-            zone.format(e.time, "%Y-%m-%d %H:%M:%S"),
+            zone.format(i64::from(e.time), "%Y-%m-%d %H:%M:%S"),
             zone.label()
         ),
     );
@@ -157,8 +157,15 @@ pub fn build(
         "token id",
         row.token_id.clone().unwrap_or_default(),
     );
-    if e.issued_at != 0 {
-        field(&mut lines, "token issued", rfc3339(i64::from(e.issued_at)));
+    // Kept out of the event (shown only here): read from the record itself.
+    let raw = store.raw_record(e);
+    if let Some(issued) = raw
+        .as_ref()
+        .ok()
+        .and_then(|r| r["AppAccessContext"]["IssuedAtTime"].as_str())
+        .and_then(crate::time::parse_iso)
+    {
+        field(&mut lines, "token issued", rfc3339(issued));
     }
     field(
         &mut lines,
@@ -187,7 +194,7 @@ pub fn build(
     } else {
         row.summary.clone()
     }));
-    match store.raw_record(e) {
+    match raw {
         Ok(raw) => {
             payload(&mut lines, &raw);
             lines.push(DetailLine::Heading("Raw record".into()));

@@ -55,7 +55,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         let e = &store.events[hit.event as usize];
         let prefix = format!(
             "{} {:<18} ",
-            app.zone.format(e.time, "%m-%d %H:%M:%S"),
+            app.zone.format(i64::from(e.time), "%m-%d %H:%M:%S"),
             fit(store.str(e.operation), 18)
         );
         // The field that matched, with its matched characters highlighted.

@@ -167,7 +167,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
             store.str(e.session).chars().take(8).collect()
         };
         let mut cells = vec![
-            fit(&app.zone.format(e.time, "%m-%d %H:%M:%S"), 14),
+            fit(&app.zone.format(i64::from(e.time), "%m-%d %H:%M:%S"), 14),
             fit(&tag, 2),
             fit(&id, 8),
         ];
