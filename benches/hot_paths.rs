@@ -8,6 +8,8 @@ use sessionscope::load::csv::rows_in_block;
 use sessionscope::load::format::CsvLayout;
 use sessionscope::load::normalise::normalise_json;
 use sessionscope::load::record::AuditRecord;
+use sessionscope::load::record_scan::read_record;
+use sessionscope::load::scan;
 use sessionscope::model::SourceRef;
 use sessionscope::synth::{tenant, write};
 use sessionscope::tui::{Action, App, draw, update};
@@ -86,10 +88,23 @@ fn main() {
     // 64 records from across the tenant, in cache as they are right after the split.
     let hot: Vec<&String> = jsons.iter().step_by(jsons.len() / 64).collect();
     let mut i = 0;
+    let mut tokens = Vec::new();
+    bench("record: token index", 1, || {
+        let j = hot[i % hot.len()];
+        i += 1;
+        black_box(scan::index(j.as_bytes(), &mut tokens));
+    });
+    let mut i = 0;
     bench("record: fields by serde", 1, || {
         let j = hot[i % hot.len()];
         i += 1;
         black_box(serde_json::from_str::<AuditRecord>(j).unwrap());
+    });
+    let mut i = 0;
+    bench("record: fields by token reader", 1, || {
+        let j = hot[i % hot.len()];
+        i += 1;
+        black_box(read_record(j).unwrap());
     });
     let source = SourceRef::new(0, 0, 0);
     let mut interner = Interner::default();

@@ -9,6 +9,8 @@ pub mod format;
 pub mod normalise;
 mod parse;
 pub mod record;
+pub mod record_scan;
+pub mod scan;
 pub mod split;
 pub mod summary;
 

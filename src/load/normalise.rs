@@ -1,12 +1,12 @@
 //! From one AuditData record (possibly inside wrappers) to one [`Event`].
 
-use super::record::{AppAccessContext, AuditRecord, lookup, name_values, nested};
+use super::record::{AppAccessContext, AuditRecord, RawJson, lookup, name_values, nested};
+use super::record_scan::read_record;
 use super::summary::summarize;
 use crate::intern::{Interner, Sym};
 use crate::ip;
 use crate::model::{Event, LogonType, RecordId, SourceRef, is_absent_id, record_type_number};
 use crate::time;
-use serde_json::value::RawValue;
 use std::borrow::Cow;
 
 /// How deep wrappers may nest (SIEM test wrapper > message string > Defender envelope >
@@ -44,7 +44,10 @@ fn visit(
     // checking every string it borrows; that is faster than its per-string checks.
     let text = simdutf8::compat::from_utf8(json)
         .map_err(|e| format!("invalid UTF-8 at byte {} of the record", e.valid_up_to()))?;
-    let rec: AuditRecord = serde_json::from_str(text).map_err(|e| json_error(&e))?;
+    let rec: AuditRecord = match read_record(text) {
+        Some(rec) => rec,
+        None => serde_json::from_str(text).map_err(|e| json_error(&e))?,
+    };
     if let Some(inner) = rec.inner() {
         let outer_id = rec.wrapper_record_id().or(wrapper_id);
         return visit_raw(inner, depth + 1, outer_id, source, interner);
@@ -53,7 +56,7 @@ fn visit(
 }
 
 fn visit_raw(
-    raw: &RawValue,
+    raw: RawJson,
     depth: usize,
     wrapper_id: Option<&str>,
     source: SourceRef,

@@ -121,11 +121,27 @@ impl<'de, V: Visitor<'de>> serde::de::DeserializeSeed<'de> for AnyWith<V> {
     }
 }
 
-type Raw<'a> = Option<&'a RawValue>;
+/// A JSON value kept as its text, parsed only when asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawJson<'a>(pub(super) &'a str);
+
+impl<'a> RawJson<'a> {
+    pub fn get(self) -> &'a str {
+        self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawJson<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'de RawValue>::deserialize(d).map(|raw| RawJson(raw.get()))
+    }
+}
+
+pub type Raw<'a> = Option<RawJson<'a>>;
 
 /// One AuditData record, or one of the wrappers around it (cmdlet output, Graph
 /// `auditLogRecord`, SIEM `message`, Defender `properties.RawEventData`).
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Debug)]
 #[serde(default)]
 pub struct AuditRecord<'a> {
     #[serde(rename = "Id", borrow, deserialize_with = "lenient")]
@@ -233,7 +249,7 @@ pub struct AuditRecord<'a> {
 
 impl<'a> AuditRecord<'a> {
     /// The first wrapped record found, if this object is a wrapper.
-    pub fn inner(&self) -> Option<&'a RawValue> {
+    pub fn inner(&self) -> Raw<'a> {
         self.wrapped_audit_data
             .or(self.wrapped_graph_audit_data)
             .or(self.wrapped_raw_event_data)
@@ -272,9 +288,9 @@ impl NameValue<'_> {
 /// string is kept and read only when asked for.
 #[derive(Default, Debug)]
 pub struct NameValues<'a> {
-    list: Vec<NameValue<'a>>,
-    stringly: Option<Cow<'a, str>>,
-    present: bool,
+    pub(super) list: Vec<NameValue<'a>>,
+    pub(super) stringly: Option<Cow<'a, str>>,
+    pub(super) present: bool,
 }
 
 impl NameValues<'_> {

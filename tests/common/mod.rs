@@ -102,3 +102,12 @@ pub fn json_lines_with_rule_name(escaped: &str) -> String {
     assert_ne!(evil, text, "the fixture has no rule name to replace");
     evil
 }
+
+/// Cases per property test: `default`, or `PROPTEST_CASES` to fuzz longer (proptest itself
+/// ignores that variable once a test sets its own count).
+pub fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}

@@ -1,0 +1,683 @@
+//! [`AuditRecord`] read from the token positions [`super::scan`] finds, for speed: serde steps
+//! through the ~1.5 KB record byte by byte, this reader steps from one bracket, quote, colon or
+//! comma to the next (about 250 per record) and reads only the fields sessionscope uses.
+//!
+//! It accepts exactly what serde would and fills the same record; whatever it is not sure of
+//! (a repeated field, a number serde would reformat, an escaped surrogate, deep nesting, any
+//! malformation) it declines, and the caller parses with serde, which then gives the same
+//! record or the error to report. The equivalence is property-tested against serde.
+
+use super::record::{AuditRecord, FolderAccess, NameValue, NameValues, RawJson, Str};
+use super::scan;
+use std::borrow::Cow;
+use std::cell::RefCell;
+
+/// serde_json stops at 128 levels; this reader declines well before.
+const MAX_DEPTH: usize = 100;
+
+/// `text` read as serde would read it into an [`AuditRecord`], or `None` to let serde decide.
+pub fn read_record(text: &str) -> Option<AuditRecord<'_>> {
+    thread_local! {
+        static TOKENS: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+    }
+    if u32::try_from(text.len()).is_err() {
+        return None;
+    }
+    TOKENS.with_borrow_mut(|tokens| {
+        let n = scan::index(text.as_bytes(), tokens)?;
+        read_indexed(text, &tokens[..n])
+    })
+}
+
+fn read_indexed<'a>(text: &'a str, tokens: &[u32]) -> Option<AuditRecord<'a>> {
+    let mut r = Reader {
+        text,
+        bytes: text.as_bytes(),
+        tokens,
+        i: 0,
+        pos: 0,
+    };
+    let (_, open) = r.token()?;
+    if open != b'{' {
+        return None;
+    }
+    let mut rec = AuditRecord::default();
+    let mut seen = 0u64;
+    r.object(1, |r, key| {
+        let Some(field) = field_index(&r.key_text(key)?) else {
+            return r.skip_value(1);
+        };
+        if seen & (1 << field) != 0 {
+            return None; // serde reports a duplicate field
+        }
+        seen |= 1 << field;
+        r.field(&mut rec, field)
+    })?;
+    let rest = r.bytes.get(r.pos..)?;
+    (rest.iter().all(|&b| is_ws(b)) && r.peek_token().is_none()).then_some(rec)
+}
+
+/// Where a string's content lies: between its quotes, and whether it holds escapes.
+/// (Offsets are 32-bit so that this and [`Start`] come back from calls in registers.)
+#[derive(Clone, Copy)]
+struct StrSpan {
+    start: u32,
+    end: u32,
+    escaped: bool,
+}
+
+/// How a value begins. Strings and scalars are read whole; containers only opened.
+enum Start {
+    Str(StrSpan),
+    /// A number, `true`, `false` or `null`, already checked against JSON's grammar.
+    Scalar(u32, u32),
+    Object(u32),
+    Array(u32),
+}
+
+struct Reader<'a, 'i> {
+    text: &'a str,
+    bytes: &'a [u8],
+    /// Token positions ([`scan::index`]) and the next one to read.
+    tokens: &'i [u32],
+    i: usize,
+    /// Just past the last token or scalar read; up to the next token is whitespace or a scalar.
+    pos: usize,
+}
+
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\n' | b'\t' | b'\r')
+}
+
+impl<'a> Reader<'a, '_> {
+    #[inline(always)]
+    fn peek_token(&self) -> Option<usize> {
+        self.tokens.get(self.i).map(|&p| p as usize)
+    }
+
+    #[inline(always)]
+    fn next_token(&mut self) -> Option<usize> {
+        let p = self.peek_token()?;
+        self.i += 1;
+        Some(p)
+    }
+
+    /// The next token, after nothing but whitespace.
+    #[inline(always)]
+    fn token(&mut self) -> Option<(usize, u8)> {
+        let p = self.next_token()?;
+        if !self.gap_is_blank(p) {
+            return None;
+        }
+        self.pos = p + 1;
+        Some((p, self.bytes[p]))
+    }
+
+    /// The rest of a string whose opening quote was just read.
+    #[inline(always)]
+    fn string_rest(&mut self) -> Option<StrSpan> {
+        let start = self.pos;
+        let mut escaped = false;
+        loop {
+            let p = self.next_token()?;
+            match self.bytes[p] {
+                b'"' => {
+                    self.pos = p + 1;
+                    return Some(StrSpan {
+                        start: start as u32,
+                        end: p as u32,
+                        escaped,
+                    });
+                }
+                b'\\' => {
+                    self.check_escape(p)?;
+                    escaped = true;
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// An escape serde accepts in any string; escaped surrogates are left to serde, which
+    /// treats them differently in keys, values and skipped text.
+    fn check_escape(&self, backslash: usize) -> Option<()> {
+        match *self.bytes.get(backslash + 1)? {
+            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Some(()),
+            b'u' => {
+                let hex =
+                    std::str::from_utf8(self.bytes.get(backslash + 2..backslash + 6)?).ok()?;
+                if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return None;
+                }
+                let unit = u16::from_str_radix(hex, 16).ok()?;
+                (!(0xD800..=0xDFFF).contains(&unit)).then_some(())
+            }
+            _ => None,
+        }
+    }
+
+    #[inline(always)]
+    fn value_start(&mut self) -> Option<Start> {
+        let p = self.peek_token()?;
+        if p == self.pos {
+            self.i += 1;
+            self.pos = p + 1;
+            return match self.bytes[p] {
+                b'"' => self.string_rest().map(Start::Str),
+                b'{' => Some(Start::Object(p as u32)),
+                b'[' => Some(Start::Array(p as u32)),
+                _ => None,
+            };
+        }
+        let gap = &self.bytes[self.pos..p];
+        let Some(lead) = gap.iter().position(|&b| !is_ws(b)) else {
+            self.i += 1;
+            self.pos = p + 1;
+            return match self.bytes[p] {
+                b'"' => self.string_rest().map(Start::Str),
+                b'{' => Some(Start::Object(p as u32)),
+                b'[' => Some(Start::Array(p as u32)),
+                _ => None,
+            };
+        };
+        let start = self.pos + lead;
+        let end = p - gap.iter().rev().position(|&b| !is_ws(b))?;
+        if !is_scalar(&self.bytes[start..end]) {
+            return None;
+        }
+        self.pos = end;
+        Some(Start::Scalar(start as u32, end as u32))
+    }
+
+    /// Reads an object's entries after its `{`, handing each key to `entry`, which must read
+    /// the value.
+    fn object(
+        &mut self,
+        depth: usize,
+        mut entry: impl FnMut(&mut Self, StrSpan) -> Option<()>,
+    ) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let (_, mut b) = self.token()?;
+        if b == b'}' {
+            return Some(());
+        }
+        loop {
+            if b != b'"' {
+                return None;
+            }
+            let key = self.string_rest()?;
+            if self.token()?.1 != b':' {
+                return None;
+            }
+            entry(self, key)?;
+            match self.token()?.1 {
+                b',' => b = self.token()?.1,
+                b'}' => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+
+    /// Reads an array's elements after its `[`, `element` reading each one.
+    fn array(
+        &mut self,
+        depth: usize,
+        mut element: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let p = self.peek_token()?;
+        if self.bytes[p] == b']' && self.bytes[self.pos..p].iter().all(|&b| is_ws(b)) {
+            self.i += 1;
+            self.pos = p + 1;
+            return Some(());
+        }
+        loop {
+            element(self)?;
+            match self.token()?.1 {
+                b',' => {}
+                b']' => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+
+    /// Reads past a value, checking it is well-formed, as serde does for fields it ignores.
+    fn skip_value(&mut self, depth: usize) -> Option<()> {
+        match self.value_start()? {
+            Start::Object(_) => self.skip_rest(true, depth + 1),
+            Start::Array(_) => self.skip_rest(false, depth + 1),
+            Start::Str(_) | Start::Scalar(..) => Some(()),
+        }
+    }
+
+    /// Reads past the rest of an object or array whose opening bracket was just read, checking
+    /// its grammar. One loop with a stack of bits (set: object) rather than recursion: this is
+    /// where most of a record's tokens go by.
+    fn skip_rest(&mut self, is_object: bool, depth: usize) -> Option<()> {
+        let room = MAX_DEPTH.checked_sub(depth)?;
+        let mut objects: u128 = u128::from(is_object);
+        let mut level = 1;
+        if !self.opened(is_object)? {
+            return Some(());
+        }
+        'value: loop {
+            let container = match self.value_start()? {
+                Start::Object(_) => Some(true),
+                Start::Array(_) => Some(false),
+                Start::Str(_) | Start::Scalar(..) => None,
+            };
+            if let Some(is_object) = container {
+                if level > room {
+                    return None;
+                }
+                let bit = 1u128 << level;
+                objects = if is_object {
+                    objects | bit
+                } else {
+                    objects & !bit
+                };
+                level += 1;
+                if self.opened(is_object)? {
+                    continue 'value;
+                }
+                level -= 1;
+            }
+            // After a value: close containers until one continues with a comma.
+            loop {
+                let in_object = objects >> (level - 1) & 1 == 1;
+                match self.token()?.1 {
+                    b',' => {
+                        if in_object {
+                            self.key()?;
+                        }
+                        continue 'value;
+                    }
+                    b'}' if in_object => {}
+                    b']' if !in_object => {}
+                    _ => return None,
+                }
+                level -= 1;
+                if level == 0 {
+                    return Some(());
+                }
+            }
+        }
+    }
+
+    /// After an opening bracket: `false` if the container closes at once, else `true` with
+    /// a value to read next (an object's first key and its colon read).
+    #[inline(always)]
+    fn opened(&mut self, is_object: bool) -> Option<bool> {
+        if is_object {
+            match self.token()?.1 {
+                b'}' => Some(false),
+                b'"' => {
+                    self.string_rest()?;
+                    self.colon()?;
+                    Some(true)
+                }
+                _ => None,
+            }
+        } else {
+            let p = self.peek_token()?;
+            if self.bytes[p] == b']' && self.gap_is_blank(p) {
+                self.i += 1;
+                self.pos = p + 1;
+                Some(false)
+            } else {
+                Some(true)
+            }
+        }
+    }
+
+    /// A key and its colon, after a comma in an object.
+    #[inline(always)]
+    fn key(&mut self) -> Option<StrSpan> {
+        if self.token()?.1 != b'"' {
+            return None;
+        }
+        let key = self.string_rest()?;
+        self.colon()?;
+        Some(key)
+    }
+
+    #[inline(always)]
+    fn colon(&mut self) -> Option<()> {
+        (self.token()?.1 == b':').then_some(())
+    }
+
+    /// Whether only whitespace lies between the last token read and position `p`.
+    #[inline(always)]
+    fn gap_is_blank(&self, p: usize) -> bool {
+        p == self.pos || self.bytes[self.pos..p].iter().all(|&b| is_ws(b))
+    }
+
+    /// Reads past a value and gives its text (for strings, with the quotes).
+    fn value_span(&mut self, depth: usize) -> Option<(usize, usize)> {
+        match self.value_start()? {
+            Start::Str(s) => Some((s.start as usize - 1, s.end as usize + 1)),
+            Start::Scalar(start, end) => Some((start as usize, end as usize)),
+            Start::Object(open) => {
+                self.skip_rest(true, depth + 1)?;
+                Some((open as usize, self.pos))
+            }
+            Start::Array(open) => {
+                self.skip_rest(false, depth + 1)?;
+                Some((open as usize, self.pos))
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn str_text(&self, s: StrSpan) -> Option<Cow<'a, str>> {
+        let (start, end) = (s.start as usize, s.end as usize);
+        if s.escaped {
+            serde_json::from_str::<String>(self.text.get(start - 1..end + 1)?)
+                .ok()
+                .map(Cow::Owned)
+        } else {
+            self.text.get(start..end).map(Cow::Borrowed)
+        }
+    }
+
+    fn scalar(&self, start: u32, end: u32) -> &'a [u8] {
+        &self.bytes[start as usize..end as usize]
+    }
+
+    fn key_text(&self, key: StrSpan) -> Option<Cow<'a, str>> {
+        self.str_text(key)
+    }
+
+    /// A field read as [`super::record::lenient`] reads it: any scalar as text, containers and
+    /// null as nothing.
+    fn lenient(&mut self, depth: usize) -> Option<Str<'a>> {
+        match self.value_start()? {
+            Start::Str(s) => self.str_text(s).map(Some),
+            Start::Scalar(start, end) => {
+                let literal = self.text.get(start as usize..end as usize)?;
+                match literal {
+                    "null" => Some(None),
+                    "true" => Some(Some(Cow::Borrowed("True"))),
+                    "false" => Some(Some(Cow::Borrowed("False"))),
+                    // serde re-prints numbers; a plain integer prints as written.
+                    _ => plain_scalar(literal.as_bytes()).then_some(Some(Cow::Borrowed(literal))),
+                }
+            }
+            Start::Object(_) => self.skip_rest(true, depth + 1).map(|()| None),
+            Start::Array(_) => self.skip_rest(false, depth + 1).map(|()| None),
+        }
+    }
+
+    /// A field kept as raw JSON text; `null` is no value.
+    fn raw(&mut self, depth: usize) -> Option<Option<RawJson<'a>>> {
+        let (start, end) = self.value_span(depth)?;
+        let text = self.text.get(start..end)?;
+        Some((text != "null").then_some(RawJson(text)))
+    }
+
+    /// A `[{Name, Value}]` list, or the JSON string holding one.
+    fn name_values(&mut self, depth: usize) -> Option<NameValues<'a>> {
+        match self.value_start()? {
+            Start::Str(s) => Some(NameValues {
+                list: Vec::new(),
+                stringly: Some(self.str_text(s)?),
+                present: true,
+            }),
+            Start::Scalar(start, end) => {
+                plain_scalar(self.scalar(start, end)).then(NameValues::default)
+            }
+            Start::Object(_) => self
+                .skip_rest(true, depth + 1)
+                .map(|()| NameValues::default()),
+            Start::Array(_) => {
+                let mut list = Vec::new();
+                self.array(depth + 1, |r| match r.value_start()? {
+                    Start::Object(_) => {
+                        list.push(r.name_value(depth + 2)?);
+                        Some(())
+                    }
+                    Start::Array(_) => r.skip_rest(false, depth + 2),
+                    Start::Scalar(start, end) => plain_scalar(r.scalar(start, end)).then_some(()),
+                    Start::Str(_) => Some(()),
+                })?;
+                Some(NameValues {
+                    list,
+                    stringly: None,
+                    present: true,
+                })
+            }
+        }
+    }
+
+    fn name_value(&mut self, depth: usize) -> Option<NameValue<'a>> {
+        let mut nv = NameValue::default();
+        let (mut has_name, mut has_value) = (false, false);
+        self.object(depth, |r, key| match &*r.key_text(key)? {
+            "Name" if !has_name => {
+                has_name = true;
+                nv.name = r.lenient(depth)?;
+                Some(())
+            }
+            "Value" if !has_value => {
+                has_value = true;
+                nv.value = r.lenient(depth)?;
+                Some(())
+            }
+            "Name" | "Value" => None,
+            _ => r.skip_value(depth),
+        })?;
+        Some(nv)
+    }
+
+    /// `Folders` of a MailItemsAccessed record: each folder's path and item count.
+    fn folders(&mut self, depth: usize) -> Option<Vec<FolderAccess<'a>>> {
+        match self.value_start()? {
+            Start::Array(_) => {
+                let mut out = Vec::new();
+                self.array(depth + 1, |r| match r.value_start()? {
+                    Start::Object(_) => {
+                        let mut folder = FolderAccess::default();
+                        r.object(depth + 2, |r, key| match &*r.key_text(key)? {
+                            "Path" => {
+                                folder.path = r.lenient(depth + 2)?;
+                                Some(())
+                            }
+                            "FolderItems" => {
+                                folder.items = r.count(depth + 2)?;
+                                Some(())
+                            }
+                            _ => r.skip_value(depth + 2),
+                        })?;
+                        out.push(folder);
+                        Some(())
+                    }
+                    Start::Array(_) => r.skip_rest(false, depth + 2),
+                    Start::Scalar(start, end) => plain_scalar(r.scalar(start, end)).then_some(()),
+                    Start::Str(_) => Some(()),
+                })?;
+                Some(out)
+            }
+            Start::Object(_) => self.skip_rest(true, depth + 1).map(|()| Vec::new()),
+            Start::Scalar(start, end) => plain_scalar(self.scalar(start, end)).then(Vec::new),
+            Start::Str(_) => Some(Vec::new()),
+        }
+    }
+
+    /// How many elements a list has; anything else counts none.
+    fn count(&mut self, depth: usize) -> Option<usize> {
+        match self.value_start()? {
+            Start::Array(_) => {
+                let mut n = 0;
+                self.array(depth + 1, |r| {
+                    n += 1;
+                    r.skip_value(depth + 1)
+                })?;
+                Some(n)
+            }
+            Start::Object(_) => self.skip_rest(true, depth + 1).map(|()| 0),
+            Start::Scalar(start, end) => plain_scalar(self.scalar(start, end)).then_some(0),
+            Start::Str(_) => Some(0),
+        }
+    }
+
+    fn field(&mut self, rec: &mut AuditRecord<'a>, field: u32) -> Option<()> {
+        let d = 1;
+        let text = |r: &mut Self, slot: &mut Str<'a>| {
+            *slot = r.lenient(d)?;
+            Some(())
+        };
+        let raw = |r: &mut Self, slot: &mut Option<RawJson<'a>>| {
+            *slot = r.raw(d)?;
+            Some(())
+        };
+        let list = |r: &mut Self, slot: &mut NameValues<'a>| {
+            *slot = r.name_values(d)?;
+            Some(())
+        };
+        match field {
+            0 => text(self, &mut rec.id),
+            1 => text(self, &mut rec.creation_time),
+            2 => text(self, &mut rec.operation),
+            3 => text(self, &mut rec.record_type),
+            4 => text(self, &mut rec.user_id),
+            5 => text(self, &mut rec.workload),
+            6 => text(self, &mut rec.result_status),
+            7 => text(self, &mut rec.client_ip),
+            8 => text(self, &mut rec.client_ip_address),
+            9 => text(self, &mut rec.actor_ip_address),
+            10 => text(self, &mut rec.session_id),
+            11 => text(self, &mut rec.client_info_string),
+            12 => text(self, &mut rec.user_agent),
+            13 => text(self, &mut rec.mailbox_owner_upn),
+            14 => text(self, &mut rec.object_id),
+            15 => text(self, &mut rec.logon_type),
+            16 => text(self, &mut rec.operation_count),
+            17 => text(self, &mut rec.send_as_user_smtp),
+            18 => text(self, &mut rec.send_on_behalf_of_user_smtp),
+            19 => text(self, &mut rec.logon_error),
+            20 => raw(self, &mut rec.app_access_context),
+            21 => list(self, &mut rec.device_properties),
+            22 => list(self, &mut rec.extended_properties),
+            23 => list(self, &mut rec.parameters),
+            24 => list(self, &mut rec.operation_properties),
+            25 => raw(self, &mut rec.item),
+            26 => raw(self, &mut rec.folder),
+            27 => raw(self, &mut rec.dest_folder),
+            28 => raw(self, &mut rec.affected_items),
+            29 => {
+                rec.folders = self.folders(d)?;
+                Some(())
+            }
+            30 => raw(self, &mut rec.wrapped_audit_data),
+            31 => raw(self, &mut rec.wrapped_graph_audit_data),
+            32 => raw(self, &mut rec.wrapped_raw_event_data),
+            33 => raw(self, &mut rec.wrapped_properties),
+            34 => raw(self, &mut rec.wrapped_message),
+            35 => raw(self, &mut rec.wrapped_input),
+            36 => text(self, &mut rec.wrapper_identity),
+            37 => text(self, &mut rec.wrapper_id),
+            _ => None,
+        }
+    }
+}
+
+/// The field number [`Reader::field`] fills for a key, as named in [`AuditRecord`]'s serde
+/// attributes.
+fn field_index(key: &str) -> Option<u32> {
+    Some(match key {
+        "Id" => 0,
+        "CreationTime" => 1,
+        "Operation" => 2,
+        "RecordType" => 3,
+        "UserId" => 4,
+        "Workload" => 5,
+        "ResultStatus" => 6,
+        "ClientIP" => 7,
+        "ClientIPAddress" => 8,
+        "ActorIpAddress" => 9,
+        "SessionId" => 10,
+        "ClientInfoString" => 11,
+        "UserAgent" => 12,
+        "MailboxOwnerUPN" => 13,
+        "ObjectId" => 14,
+        "LogonType" => 15,
+        "OperationCount" => 16,
+        "SendAsUserSmtp" => 17,
+        "SendOnBehalfOfUserSmtp" => 18,
+        "LogonError" => 19,
+        "AppAccessContext" => 20,
+        "DeviceProperties" => 21,
+        "ExtendedProperties" => 22,
+        "Parameters" => 23,
+        "OperationProperties" => 24,
+        "Item" => 25,
+        "Folder" => 26,
+        "DestFolder" => 27,
+        "AffectedItems" => 28,
+        "Folders" => 29,
+        "AuditData" => 30,
+        "auditData" => 31,
+        "RawEventData" => 32,
+        "properties" => 33,
+        "message" => 34,
+        "input" => 35,
+        "Identity" => 36,
+        "id" => 37,
+        _ => return None,
+    })
+}
+
+/// `true`, `false`, `null` or a number, as JSON writes them.
+fn is_scalar(b: &[u8]) -> bool {
+    matches!(b, b"true" | b"false" | b"null") || is_number(b)
+}
+
+/// A scalar serde parses without trouble and, if it is a number, prints back as written: a
+/// plain integer of up to 18 digits. (Floats, huge numbers and `-0` are left to serde.)
+fn plain_scalar(b: &[u8]) -> bool {
+    let digits = b.strip_prefix(b"-").unwrap_or(b);
+    match digits {
+        b"true" | b"false" | b"null" => b.len() == digits.len(),
+        [b'0'] => b.len() == 1,
+        [b'1'..=b'9', rest @ ..] => rest.len() < 18 && rest.iter().all(u8::is_ascii_digit),
+        _ => false,
+    }
+}
+
+fn is_number(b: &[u8]) -> bool {
+    let mut i = usize::from(b.first() == Some(&b'-'));
+    let digits = |i: &mut usize| {
+        let from = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i > from
+    };
+    match b.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => {
+            digits(&mut i);
+        }
+        _ => return false,
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    i == b.len()
+}

@@ -1,0 +1,331 @@
+//! Structural scan of one JSON record, 64 bytes at a time (the first stage of simdjson).
+//!
+//! Each block is classified with vector compares into bit masks: quotes, backslashes,
+//! structural characters and control characters. Which quotes are escaped and which bytes lie
+//! inside strings then follow from a few integer operations per block, not per byte. What is
+//! left for the reader is a short stream of *token* positions: every unescaped quote, every
+//! backslash that starts an escape, and every `{ } [ ] : ,` outside strings. Bytes between tokens
+//! (whitespace, numbers, `true`) are the reader's to check.
+
+const BLOCK: usize = 64;
+
+/// Bit `i` of each mask describes byte `i` of a block.
+#[derive(Default, Debug, PartialEq, Eq)]
+struct Masks {
+    quote: u64,
+    backslash: u64,
+    /// `{ } [ ] : ,`
+    structural: u64,
+    /// Bytes 0x00-0x1F, which JSON forbids inside strings.
+    control: u64,
+}
+
+#[cfg(target_arch = "x86_64")]
+fn avx2_available() -> bool {
+    std::arch::is_x86_feature_detected!("avx2")
+        && std::arch::is_x86_feature_detected!("bmi1")
+        && std::arch::is_x86_feature_detected!("popcnt")
+        && std::arch::is_x86_feature_detected!("pclmulqdq")
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn avx2_available() -> bool {
+    false
+}
+
+/// `avx2`: what [`avx2_available`] said.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn classify(block: &[u8; BLOCK], avx2: bool) -> Masks {
+    if avx2 {
+        // SAFETY: the caller has seen the CPU support AVX2.
+        unsafe { avx2::classify(block) }
+    } else {
+        // SAFETY: SSE2 is part of every x86_64 target.
+        unsafe { sse2::classify(block) }
+    }
+}
+
+/// [`sse2`]'s classification, 32 bytes at a time.
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{BLOCK, Masks};
+    use std::arch::x86_64::*;
+
+    #[target_feature(enable = "avx2,bmi1,popcnt,pclmulqdq")]
+    pub(super) fn index(text: &[u8], out: &mut [u32]) -> Option<usize> {
+        super::index_blocks::<true>(text, out)
+    }
+
+    /// [`super::prefix_xor`] in one carry-less multiplication by all ones.
+    #[target_feature(enable = "pclmulqdq")]
+    pub(super) fn prefix_xor(x: u64) -> u64 {
+        let product = _mm_clmulepi64_si128(_mm_set_epi64x(0, x as i64), _mm_set1_epi8(-1), 0);
+        _mm_cvtsi128_si64(product) as u64
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) fn classify(block: &[u8; BLOCK]) -> Masks {
+        let mut m = Masks::default();
+        for (i, lane) in block.chunks_exact(32).enumerate() {
+            // SAFETY: `lane` is 32 readable bytes and the load has no alignment requirement.
+            let v = unsafe { _mm256_loadu_si256(lane.as_ptr().cast()) };
+            let folded = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
+            let structural = _mm256_or_si256(
+                _mm256_or_si256(eq(folded, b'{'), eq(folded, b'}')),
+                _mm256_or_si256(eq(v, b':'), eq(v, b',')),
+            );
+            let control = _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v);
+            let shift = 32 * i;
+            m.quote |= bits(eq(v, b'"')) << shift;
+            m.backslash |= bits(eq(v, b'\\')) << shift;
+            m.structural |= bits(structural) << shift;
+            m.control |= bits(control) << shift;
+        }
+        m
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn eq(v: __m256i, b: u8) -> __m256i {
+        _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b as i8))
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn bits(x: __m256i) -> u64 {
+        u64::from(_mm256_movemask_epi8(x) as u32)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use super::{BLOCK, Masks};
+    use std::arch::x86_64::*;
+
+    #[target_feature(enable = "sse2")]
+    pub(super) fn classify(block: &[u8; BLOCK]) -> Masks {
+        let mut m = Masks::default();
+        for (i, lane) in block.chunks_exact(16).enumerate() {
+            // SAFETY: `lane` is 16 readable bytes and the load has no alignment requirement.
+            let v = unsafe { _mm_loadu_si128(lane.as_ptr().cast()) };
+            // `{`/`[` and `}`/`]` differ only in bit 5.
+            let folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
+            let structural = _mm_or_si128(
+                _mm_or_si128(eq(folded, b'{'), eq(folded, b'}')),
+                _mm_or_si128(eq(v, b':'), eq(v, b',')),
+            );
+            let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
+            let shift = 16 * i;
+            m.quote |= bits(eq(v, b'"')) << shift;
+            m.backslash |= bits(eq(v, b'\\')) << shift;
+            m.structural |= bits(structural) << shift;
+            m.control |= bits(control) << shift;
+        }
+        m
+    }
+
+    #[target_feature(enable = "sse2")]
+    fn eq(v: __m128i, b: u8) -> __m128i {
+        _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8))
+    }
+
+    #[target_feature(enable = "sse2")]
+    fn bits(x: __m128i) -> u64 {
+        u64::from(_mm_movemask_epi8(x) as u16)
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn classify(block: &[u8; BLOCK], _avx2: bool) -> Masks {
+    classify_scalar(block)
+}
+
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn classify_scalar(block: &[u8; BLOCK]) -> Masks {
+    let mut m = Masks::default();
+    for (i, &b) in block.iter().enumerate() {
+        let bit = 1u64 << i;
+        match b {
+            b'"' => m.quote |= bit,
+            b'\\' => m.backslash |= bit,
+            b'{' | b'}' | b'[' | b']' | b':' | b',' => m.structural |= bit,
+            0..=0x1F => m.control |= bit,
+            _ => {}
+        }
+    }
+    m
+}
+
+/// Bits of the characters escaped by a backslash (simdjson's escape scanner): in a run of
+/// backslashes every second one escapes the next, and a run may continue from the last block.
+fn escaped_bits(backslash: u64, carry: &mut u64) -> u64 {
+    const EVEN: u64 = 0x5555_5555_5555_5555;
+    let backslash = backslash & !*carry;
+    let follows_escape = (backslash << 1) | *carry;
+    let odd_starts = backslash & !EVEN & !follows_escape;
+    let (even_starts, overflow) = odd_starts.overflowing_add(backslash);
+    *carry = u64::from(overflow);
+    (EVEN ^ (even_starts << 1)) & follows_escape
+}
+
+#[inline(always)]
+fn prefix_xor_with<const CLMUL: bool>(x: u64) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if CLMUL {
+        // SAFETY: only `avx2::index`, which checked for PCLMULQDQ, asks for it.
+        return unsafe { avx2::prefix_xor(x) };
+    }
+    prefix_xor(x)
+}
+
+/// Bit `i` set when an odd number of bits at or below `i` are set.
+fn prefix_xor(mut x: u64) -> u64 {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    x
+}
+
+/// The positions of `text`'s tokens, in order: the first of `out` (a buffer kept between
+/// calls, grown as needed), as many as the count returned; `None` when a control character
+/// lies inside a string, which JSON forbids. The whole text is indexed first so that the
+/// reader after it only steps through an array.
+pub fn index(text: &[u8], out: &mut Vec<u32>) -> Option<usize> {
+    if out.len() < text.len() + BLOCK {
+        out.resize(text.len() + BLOCK, 0);
+    }
+    #[cfg(target_arch = "x86_64")]
+    if avx2_available() {
+        // SAFETY: the CPU has just been seen to have every feature `avx2::index` enables.
+        return unsafe { avx2::index(text, out) };
+    }
+    index_blocks::<false>(text, out)
+}
+
+/// [`index`], compiled twice: `AVX2` only where the CPU has AVX2, BMI1, POPCNT and PCLMULQDQ,
+/// which the default x86_64 target may not assume (without them each block's popcount alone
+/// is a dozen instructions).
+#[inline(always)]
+fn index_blocks<const AVX2: bool>(text: &[u8], out: &mut [u32]) -> Option<usize> {
+    let mut n = 0;
+    let fast = AVX2;
+    let (mut in_string, mut escape_carry) = (0u64, 0u64);
+    let mut padded = [b' '; BLOCK];
+    for start in (0..text.len()).step_by(BLOCK) {
+        let rest = &text[start..];
+        let block = match rest.first_chunk::<BLOCK>() {
+            Some(block) => block,
+            None => {
+                // Spaces after the end classify as nothing.
+                padded[..rest.len()].copy_from_slice(rest);
+                &padded
+            }
+        };
+        let masks = classify(block, fast);
+        let escaped = escaped_bits(masks.backslash, &mut escape_carry);
+        let quotes = masks.quote & !escaped;
+        let inside = prefix_xor_with::<AVX2>(quotes) ^ in_string;
+        in_string = ((inside as i64) >> 63) as u64;
+        if masks.control & inside != 0 {
+            return None;
+        }
+        let mut bits = (masks.structural & !inside) | quotes | (masks.backslash & !escaped);
+        // At most one token per byte, so the block's tokens fit in the next 64 slots.
+        let count = bits.count_ones() as usize;
+        for slot in &mut out[n..n + count] {
+            *slot = (start + bits.trailing_zeros() as usize) as u32;
+            bits &= bits - 1;
+        }
+        n += count;
+    }
+    Some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The token positions, checking that both builds of the indexer find the same.
+    fn tokens(text: &str) -> Option<Vec<usize>> {
+        let mut out = Vec::new();
+        let n = index(text.as_bytes(), &mut out);
+        let mut portable = vec![0; text.len() + BLOCK];
+        let m = index_blocks::<false>(text.as_bytes(), &mut portable);
+        assert_eq!(n.map(|n| &out[..n]), m.map(|m| &portable[..m]), "{text}");
+        Some(out[..n?].iter().map(|&p| p as usize).collect())
+    }
+
+    /// The same positions found one byte at a time.
+    fn tokens_slowly(text: &str) -> Option<Vec<usize>> {
+        let (mut out, mut in_string, mut escaped) = (Vec::new(), false, false);
+        for (i, b) in text.bytes().enumerate() {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+                out.push(i);
+            } else if b == b'"' {
+                in_string = !in_string;
+                out.push(i);
+            } else if in_string && b < 0x20 {
+                return None;
+            } else if !in_string && b"{}[]:,".contains(&b) {
+                out.push(i);
+            }
+        }
+        Some(out)
+    }
+
+    #[test]
+    fn finds_structure_outside_strings_only() {
+        let text = r#"{"a:b":[1,"x,}"],"c":{"d":"\"}"}}"#;
+        assert_eq!(tokens(text), tokens_slowly(text));
+        assert_eq!(
+            tokens(r#"{"k":"v"}"#),
+            Some(vec![0, 1, 3, 4, 5, 7, 8]),
+            "braces, the four quotes and the colon"
+        );
+    }
+
+    #[test]
+    fn backslash_runs_across_blocks() {
+        // Runs of 1-5 backslashes ending at every offset around the 64-byte boundary.
+        for run in 1..=5 {
+            for at in 50..80 {
+                let mut text = String::from("[\"");
+                text.push_str(&"a".repeat(at));
+                text.push_str(&"\\".repeat(run));
+                text.push_str("\",\"z\"]");
+                assert_eq!(tokens(&text), tokens_slowly(&text), "run {run} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn control_character_inside_a_string_is_invalid_outside_is_not() {
+        assert_eq!(tokens("[\"a\tb\"]"), None);
+        let long = format!("[\"{}\n\"]", "x".repeat(70));
+        assert_eq!(tokens(&long), None);
+        assert!(tokens("[\n\"ab\"\t]").is_some());
+    }
+
+    #[test]
+    fn vector_and_scalar_classification_agree() {
+        let bytes = b"\"\\{}[]:,\x01\x1f\t a\x7f\x80\xff";
+        let mut block = [0u8; BLOCK];
+        for seed in 0..2000u64 {
+            let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+            for b in block.iter_mut() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *b = bytes[x as usize % bytes.len()];
+            }
+            for avx2 in [false, avx2_available()] {
+                assert_eq!(classify(&block, avx2), classify_scalar(&block), "{block:?}");
+            }
+        }
+    }
+}
