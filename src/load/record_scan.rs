@@ -156,29 +156,28 @@ impl<'a> Reader<'a, '_> {
         }
     }
 
+    /// A value that begins with the next token, at `p`: a string (read whole) or a container.
+    #[inline(always)]
+    fn token_value(&mut self, p: usize) -> Option<Start> {
+        self.i += 1;
+        self.pos = p + 1;
+        match self.bytes[p] {
+            b'"' => self.string_rest().map(Start::Str),
+            b'{' => Some(Start::Object(p as u32)),
+            b'[' => Some(Start::Array(p as u32)),
+            _ => None,
+        }
+    }
+
     #[inline(always)]
     fn value_start(&mut self) -> Option<Start> {
         let p = self.peek_token()?;
         if p == self.pos {
-            self.i += 1;
-            self.pos = p + 1;
-            return match self.bytes[p] {
-                b'"' => self.string_rest().map(Start::Str),
-                b'{' => Some(Start::Object(p as u32)),
-                b'[' => Some(Start::Array(p as u32)),
-                _ => None,
-            };
+            return self.token_value(p);
         }
         let gap = &self.bytes[self.pos..p];
         let Some(lead) = gap.iter().position(|&b| !is_ws(b)) else {
-            self.i += 1;
-            self.pos = p + 1;
-            return match self.bytes[p] {
-                b'"' => self.string_rest().map(Start::Str),
-                b'{' => Some(Start::Object(p as u32)),
-                b'[' => Some(Start::Array(p as u32)),
-                _ => None,
-            };
+            return self.token_value(p);
         };
         let start = self.pos + lead;
         let end = p - gap.iter().rev().position(|&b| !is_ws(b))?;
