@@ -81,6 +81,28 @@ fn a_record_dated_outside_1970_to_2106_is_skipped_and_named() {
 }
 
 #[test]
+fn a_stretch_of_nul_bytes_is_named_as_such() {
+    // What a file zeroed or cut short while it is read gives back on some file systems.
+    let lines = good_lines();
+    let mut bytes = lines[..3].join("\n").into_bytes();
+    bytes.push(b'\n');
+    bytes.resize(bytes.len() + (66 << 20), 0);
+    bytes.push(b'\n');
+    bytes.extend_from_slice(lines[3..].join("\n").as_bytes());
+    let (store, report) = load_files(&[write_temp("zeroed.jsonl", &bytes)]);
+    let f = &report.files[0];
+    assert_eq!(store.events.len(), lines.len(), "{:?}", f.problems);
+    assert_eq!(f.problems[0].location, "line 4", "{:?}", f.problems);
+    assert!(
+        f.problems[0]
+            .reason
+            .starts_with("66 MB of NUL bytes, not audit data"),
+        "{}",
+        f.problems[0].reason
+    );
+}
+
+#[test]
 fn invalid_utf8_costs_only_its_line() {
     let (store, report) = load_fixture("hostile/invalid-utf8.jsonl");
     assert_eq!(store.events.len(), 5);

@@ -192,6 +192,15 @@ fn open(path: &Path) -> std::io::Result<Input> {
     })
 }
 
+/// Why a record could not be read whole: one value larger than any real record, or a
+/// stretch of NUL bytes.
+fn oversized(record: &[u8], then: &str) -> String {
+    match super::parse::nul_stretch(&record[..record.len().min(MAX_RECORD)]) {
+        Some(nul) => format!("{nul}; {then}"),
+        None => format!("record larger than {} MB; {then}", MAX_RECORD >> 20),
+    }
+}
+
 /// A one-line reason when the bytes are not text at all (empty, binary).
 fn not_text(text: &[u8]) -> Option<String> {
     if text.iter().all(u8::is_ascii_whitespace) {
@@ -647,10 +656,7 @@ pub fn load_file(
                 report.skipped += 1;
                 report.problems.push(Problem {
                     location: format!("record {} (line {})", state.records + 1, state.line),
-                    reason: format!(
-                        "record larger than {} MB; the rest of the file was not read",
-                        MAX_RECORD >> 20
-                    ),
+                    reason: oversized(buf, "the rest of the file was not read"),
                 });
                 break;
             }
@@ -697,7 +703,7 @@ pub fn load_file(
                 report.skipped += 1;
                 report.problems.push(Problem {
                     location: format!("line {line}"),
-                    reason: format!("record larger than {} MB; skipped", MAX_RECORD >> 20),
+                    reason: oversized(buf, "skipped"),
                 });
                 used = cut;
                 next_line = line + 1;

@@ -157,6 +157,21 @@ fn parse_one(
     let bytes = &ctx.text[span.start..span.end];
     record_json(ctx.layout, bytes)
         .and_then(|r| normalise::normalise_json(&r.json, r.wrapper_id.as_deref(), source, interner))
+        .map_err(|why| nul_stretch(bytes).unwrap_or(why))
+}
+
+/// A reason of its own for a record that is mostly NUL bytes, rather than "invalid JSON": it
+/// is what a file cut short or zeroed while it is read gives back on some file systems.
+pub(super) fn nul_stretch(bytes: &[u8]) -> Option<String> {
+    let nul = bytes.iter().filter(|&&b| b == 0).count();
+    (nul > 0 && nul > bytes.len() / 2).then(|| {
+        let size = if nul >= 1 << 20 {
+            format!("{} MB", nul >> 20)
+        } else {
+            format!("{nul} bytes")
+        };
+        format!("{size} of NUL bytes, not audit data (was the file cut short or zeroed while it was read?)")
+    })
 }
 
 impl Chunk {
