@@ -181,6 +181,7 @@ fn json_record() -> impl Strategy<Value = String> {
         Just("123456789012345678901".to_string()),
         "[a-z\\\\\"é ]{0,6}".prop_map(|s| serde_json::to_string(&s).unwrap()),
         Just("\"\\u00e9\\n\\\\Inbox\"".to_string()),
+        Just("\"\\u0000\\u001F\\uFFFF\\/\\b\\f\\r\\t\\\"x\"".to_string()),
     ];
     let key = prop_oneof![
         Just("Id"),

@@ -375,9 +375,7 @@ impl<'a> Reader<'a, '_> {
     fn str_text(&self, s: StrSpan) -> Option<Cow<'a, str>> {
         let (start, end) = (s.start as usize, s.end as usize);
         if s.escaped {
-            serde_json::from_str::<String>(self.text.get(start - 1..end + 1)?)
-                .ok()
-                .map(Cow::Owned)
+            unescape(self.text.get(start..end)?).map(Cow::Owned)
         } else {
             self.text.get(start..end).map(Cow::Borrowed)
         }
@@ -628,6 +626,35 @@ fn field_index(key: &str) -> Option<u32> {
         "id" => 37,
         _ => return None,
     })
+}
+
+/// A string's content with its escapes decoded. Every escape was checked as it was indexed
+/// ([`Reader::check_escape`]: known letters, four hex digits, no surrogates), so each decodes.
+fn unescape(raw: &str) -> Option<String> {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let (decoded, len) = match rest.as_bytes().get(at + 1)? {
+            b'"' => ('"', 2),
+            b'\\' => ('\\', 2),
+            b'/' => ('/', 2),
+            b'b' => ('\u{8}', 2),
+            b'f' => ('\u{c}', 2),
+            b'n' => ('\n', 2),
+            b'r' => ('\r', 2),
+            b't' => ('\t', 2),
+            b'u' => {
+                let unit = u32::from_str_radix(rest.get(at + 2..at + 6)?, 16).ok()?;
+                (char::from_u32(unit)?, 6)
+            }
+            _ => return None,
+        };
+        out.push(decoded);
+        rest = rest.get(at + len..)?;
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 /// `true`, `false`, `null` or a number, as JSON writes them.
