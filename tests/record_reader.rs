@@ -76,6 +76,10 @@ fn edge_cases_are_read_alike_or_left_to_serde() {
     );
     let fine = format!("{{\"X\":{}{}}}", "[".repeat(40), "]".repeat(40));
     assert!(agrees_with_serde(&fine));
+    // Past 1 MiB a record is left to serde, so the reader's buffer stays small.
+    let long = |n: usize| format!("{{\"Id\":\"a\",\"X\":\"{}\"}}", "x".repeat(n));
+    assert!(agrees_with_serde(&long((1 << 20) - 20)));
+    assert!(!agrees_with_serde(&long(1 << 20)));
 }
 
 /// (record, whether the reader takes it itself)

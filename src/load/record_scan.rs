@@ -3,9 +3,10 @@
 //! comma to the next (about 250 per record) and reads only the fields sessionscope uses.
 //!
 //! It accepts exactly what serde would and fills the same record; whatever it is not sure of
-//! (a repeated field, a number serde would reformat, an escaped surrogate, deep nesting, any
-//! malformation) it declines, and the caller parses with serde, which then gives the same
-//! record or the error to report. The equivalence is property-tested against serde.
+//! (a repeated field, a number serde would reformat, an escaped surrogate, deep nesting, a
+//! record over 1 MiB, any malformation) it declines, and the caller parses with serde, which
+//! then gives the same record or the error to report. The equivalence is property-tested
+//! against serde.
 
 use super::record::{AuditRecord, FolderAccess, NameValue, NameValues, RawJson, Str};
 use super::scan;
@@ -15,12 +16,17 @@ use std::cell::RefCell;
 /// serde_json stops at 128 levels; this reader declines well before.
 const MAX_DEPTH: usize = 100;
 
+/// Longer records are left to serde (see [`read_record`]).
+const MAX_RECORD: usize = 1 << 20;
+
 /// `text` read as serde would read it into an [`AuditRecord`], or `None` to let serde decide.
 pub fn read_record(text: &str) -> Option<AuditRecord<'_>> {
     thread_local! {
         static TOKENS: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
     }
-    if u32::try_from(text.len()).is_err() {
+    // The token buffer stays with the thread, at 4 bytes per byte of the largest record read:
+    // records over 1 MiB (real ones are a few KB; hostile ones reach 64 MB) go to serde.
+    if text.len() > MAX_RECORD {
         return None;
     }
     TOKENS.with_borrow_mut(|tokens| {
