@@ -29,6 +29,7 @@ fn avx2_available() -> bool {
 }
 
 #[cfg(not(target_arch = "x86_64"))]
+#[cfg_attr(not(test), allow(dead_code))]
 fn avx2_available() -> bool {
     false
 }
