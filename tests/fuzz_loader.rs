@@ -123,10 +123,7 @@ proptest! {
             let opts = LoadOptions { block_size: block, ..LoadOptions::default() };
             let (small, small_report) = load(files, &opts);
             let _ = std::fs::remove_dir_all(path.parent().unwrap());
-            let problems = |r: &sessionscope::LoadReport| -> Vec<(String, String)> {
-                r.files[0].problems.iter().map(|p| (p.location.clone(), p.reason.clone())).collect()
-            };
-            prop_assert_eq!(small.events.len(), whole.events.len(), "{} in windows of {}", name, block);
+            prop_assert_eq!(records(&small), records(&whole), "{} in windows of {}", name, block);
             prop_assert_eq!(problems(&small_report), problems(&whole_report), "{} in windows of {}", name, block);
         }
     }

@@ -224,16 +224,9 @@ fn problem_lines_are_the_same_whatever_the_block_size() {
                 ..LoadOptions::default()
             };
             let (store, report) = load(std::slice::from_ref(&path), &opts);
-            let locations = |r: &sessionscope::LoadReport| -> Vec<String> {
-                r.files[0]
-                    .problems
-                    .iter()
-                    .map(|p| p.location.clone())
-                    .collect()
-            };
             assert_eq!(
-                locations(&report),
-                locations(&whole),
+                problems(&report),
+                problems(&whole),
                 "{name} in blocks of {block}"
             );
             assert_eq!(
@@ -320,14 +313,11 @@ fn json_documents_read_the_same_in_any_window() {
                 path.display(),
                 report.files[0].problems
             );
-            let where_ = |r: &sessionscope::LoadReport| -> Vec<(String, String)> {
-                r.files[0]
-                    .problems
-                    .iter()
-                    .map(|p| (p.location.clone(), p.reason.clone()))
-                    .collect()
-            };
-            assert_eq!(where_(&report), where_(&whole.1), "blocks of {block}");
+            assert_eq!(
+                common::problems(&report),
+                common::problems(&whole.1),
+                "blocks of {block}"
+            );
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use super::csv::{self, Span};
 use super::format::{CsvLayout, Format};
-use super::parse::{BlockCtx, Chunk, parse_chunk, parse_into, parse_parallel};
+use super::parse::{BlockCtx, Chunk, parse_chunk, parse_into, parse_parallel, worker_threads};
 use super::{FileReport, LoadOptions, Merger, Problem, RawSource, SourceFile, decode, split};
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
@@ -433,12 +433,7 @@ fn split(text: &[u8], layout: Option<&CsvLayout>, line: u32, eof: bool) -> (Vec<
 /// the first half checks the bet (a CSV cell can hold line breaks), and a lost bet redoes the
 /// block on one core. Returns the chunks, the bytes used, the next line and the record count.
 fn split_and_parse(b: &Block, opts: &LoadOptions) -> (Vec<Chunk>, usize, u32, usize) {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let threads = if opts.threads == 0 {
-        cores
-    } else {
-        opts.threads
-    };
+    let threads = worker_threads(opts.threads);
     // Splits and parses a window at a time, so each record is parsed while splitting has
     // just brought it into cache rather than after a pass over megabytes.
     let split_parse = |text: &[u8], base: u64, line: u32, eof: bool| {
@@ -510,12 +505,7 @@ fn split_and_parse_doc(
         file_no,
         records_read: opts.records_read,
     };
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let threads = if opts.threads == 0 {
-        cores
-    } else {
-        opts.threads
-    };
+    let threads = worker_threads(opts.threads);
     // At the start of the file the array is opened by the first half's split.
     let opens_array = text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
     let cut = (threads > 1 && (state.in_array || opens_array) && text.len() >= 1 << 20)

@@ -25,6 +25,25 @@ pub struct Chunk {
 }
 
 impl Chunk {
+    pub fn new(numbered: bool) -> Chunk {
+        Chunk {
+            interner: Interner::default(),
+            events: Vec::new(),
+            problems: Vec::new(),
+            skipped: 0,
+            line_offset: 0,
+            record_offset: 0,
+            numbered,
+        }
+    }
+
+    fn problem(&mut self, line: u32, index: usize, reason: String) {
+        self.skipped += 1;
+        if self.problems.len() < MAX_PROBLEMS_KEPT {
+            self.problems.push((line, index, reason));
+        }
+    }
+
     pub fn problems(&self) -> impl Iterator<Item = Problem> + '_ {
         self.problems.iter().map(|(line, index, reason)| {
             let line = line + self.line_offset;
@@ -53,6 +72,14 @@ pub struct BlockCtx<'a> {
     pub records_read: Option<&'a AtomicUsize>,
 }
 
+/// How many threads to read with: `requested`, or one per core when it is 0.
+pub fn worker_threads(requested: usize) -> usize {
+    match requested {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
+
 /// Parses `spans` on `threads` workers (0: one per core); `first_record` numbers the first.
 pub fn parse_parallel(
     ctx: &BlockCtx,
@@ -60,9 +87,7 @@ pub fn parse_parallel(
     threads: usize,
     first_record: usize,
 ) -> Vec<Chunk> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let threads = if threads == 0 { cores } else { threads };
-    let threads = threads.clamp(1, spans.len() / 2000 + 1);
+    let threads = worker_threads(threads).clamp(1, spans.len() / 2000 + 1);
     if threads == 1 {
         return vec![parse_chunk(ctx, spans, first_record)];
     }
@@ -88,20 +113,6 @@ pub fn parse_chunk(ctx: &BlockCtx, spans: &[Span], first_index: usize) -> Chunk 
     let mut chunk = Chunk::new(ctx.numbered);
     parse_into(&mut chunk, ctx, spans, first_index);
     chunk
-}
-
-impl Chunk {
-    pub fn new(numbered: bool) -> Chunk {
-        Chunk {
-            interner: Interner::default(),
-            events: Vec::new(),
-            problems: Vec::new(),
-            skipped: 0,
-            line_offset: 0,
-            record_offset: 0,
-            numbered,
-        }
-    }
 }
 
 /// Parses the records at `spans` of `ctx.text` into `chunk`.
@@ -172,15 +183,6 @@ pub(super) fn nul_stretch(bytes: &[u8]) -> Option<String> {
         };
         format!("{size} of NUL bytes, not audit data (was the file cut short or zeroed while it was read?)")
     })
-}
-
-impl Chunk {
-    fn problem(&mut self, line: u32, index: usize, reason: String) {
-        self.skipped += 1;
-        if self.problems.len() < MAX_PROBLEMS_KEPT {
-            self.problems.push((line, index, reason));
-        }
-    }
 }
 
 /// The AuditData JSON (or wrapper JSON) of one record's bytes, and the wrapper's record id.

@@ -31,6 +31,24 @@ pub fn timeline(store: &Store, filter: &TimelineFilter) -> Vec<TimelineRow> {
         .collect()
 }
 
+/// Every record of a store, in time order, as (record id, time, summary): two loads of the same
+/// data must give the same list, however the files were read.
+pub fn records(store: &Store) -> Vec<(Option<String>, String, String)> {
+    timeline(store, &TimelineFilter::default())
+        .into_iter()
+        .map(|r| (r.record_id, r.time, r.summary))
+        .collect()
+}
+
+/// The first file's problems as (location, reason).
+pub fn problems(report: &LoadReport) -> Vec<(String, String)> {
+    report.files[0]
+        .problems
+        .iter()
+        .map(|p| (p.location.clone(), p.reason.clone()))
+        .collect()
+}
+
 pub fn session_timeline(store: &Store, session: &str) -> Vec<TimelineRow> {
     timeline(
         store,
