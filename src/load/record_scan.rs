@@ -50,7 +50,7 @@ fn read_indexed<'a>(text: &'a str, tokens: &[u32]) -> Option<AuditRecord<'a>> {
     let mut rec = AuditRecord::default();
     let mut seen = 0u64;
     r.object(1, |r, key| {
-        let Some(field) = field_index(&r.key_text(key)?) else {
+        let Some(field) = field_index(&r.str_text(key)?) else {
             return r.skip_value(1);
         };
         if seen & (1 << field) != 0 {
@@ -250,12 +250,23 @@ impl<'a> Reader<'a, '_> {
         }
     }
 
+    /// Reads past the rest of a value whose start was read, where serde reads it with
+    /// `deserialize_any` and drops it (a list element or field of the wrong shape): like
+    /// [`Reader::skip_value`], but serde parses a number there, so only plain ones pass.
+    fn skip_started(&mut self, start: Start, depth: usize) -> Option<()> {
+        match start {
+            Start::Object(_) => self.skip_rest(true, depth + 1),
+            Start::Array(_) => self.skip_rest(false, depth + 1),
+            Start::Scalar(from, to) => plain_scalar(self.scalar(from, to)).then_some(()),
+            Start::Str(_) => Some(()),
+        }
+    }
+
     /// Reads past a value, checking it is well-formed, as serde does for fields it ignores.
     fn skip_value(&mut self, depth: usize) -> Option<()> {
         match self.value_start()? {
-            Start::Object(_) => self.skip_rest(true, depth + 1),
-            Start::Array(_) => self.skip_rest(false, depth + 1),
             Start::Str(_) | Start::Scalar(..) => Some(()),
+            container => self.skip_started(container, depth),
         }
     }
 
@@ -391,10 +402,6 @@ impl<'a> Reader<'a, '_> {
         &self.bytes[start as usize..end as usize]
     }
 
-    fn key_text(&self, key: StrSpan) -> Option<Cow<'a, str>> {
-        self.str_text(key)
-    }
-
     /// A field read as [`super::record::lenient`] reads it: any scalar as text, containers and
     /// null as nothing.
     fn lenient(&mut self, depth: usize) -> Option<Str<'a>> {
@@ -410,8 +417,7 @@ impl<'a> Reader<'a, '_> {
                     _ => plain_scalar(literal.as_bytes()).then_some(Some(Cow::Borrowed(literal))),
                 }
             }
-            Start::Object(_) => self.skip_rest(true, depth + 1).map(|()| None),
-            Start::Array(_) => self.skip_rest(false, depth + 1).map(|()| None),
+            container => self.skip_started(container, depth).map(|()| None),
         }
     }
 
@@ -430,12 +436,6 @@ impl<'a> Reader<'a, '_> {
                 stringly: Some(self.str_text(s)?),
                 present: true,
             }),
-            Start::Scalar(start, end) => {
-                plain_scalar(self.scalar(start, end)).then(NameValues::default)
-            }
-            Start::Object(_) => self
-                .skip_rest(true, depth + 1)
-                .map(|()| NameValues::default()),
             Start::Array(_) => {
                 let mut list = Vec::new();
                 self.array(depth + 1, |r| match r.value_start()? {
@@ -443,9 +443,7 @@ impl<'a> Reader<'a, '_> {
                         list.push(r.name_value(depth + 2)?);
                         Some(())
                     }
-                    Start::Array(_) => r.skip_rest(false, depth + 2),
-                    Start::Scalar(start, end) => plain_scalar(r.scalar(start, end)).then_some(()),
-                    Start::Str(_) => Some(()),
+                    other => r.skip_started(other, depth + 1),
                 })?;
                 Some(NameValues {
                     list,
@@ -453,13 +451,16 @@ impl<'a> Reader<'a, '_> {
                     present: true,
                 })
             }
+            other => self
+                .skip_started(other, depth)
+                .map(|()| NameValues::default()),
         }
     }
 
     fn name_value(&mut self, depth: usize) -> Option<NameValue<'a>> {
         let mut nv = NameValue::default();
         let (mut has_name, mut has_value) = (false, false);
-        self.object(depth, |r, key| match &*r.key_text(key)? {
+        self.object(depth, |r, key| match &*r.str_text(key)? {
             "Name" if !has_name => {
                 has_name = true;
                 nv.name = r.lenient(depth)?;
@@ -484,7 +485,7 @@ impl<'a> Reader<'a, '_> {
                 self.array(depth + 1, |r| match r.value_start()? {
                     Start::Object(_) => {
                         let mut folder = FolderAccess::default();
-                        r.object(depth + 2, |r, key| match &*r.key_text(key)? {
+                        r.object(depth + 2, |r, key| match &*r.str_text(key)? {
                             "Path" => {
                                 folder.path = r.lenient(depth + 2)?;
                                 Some(())
@@ -498,15 +499,11 @@ impl<'a> Reader<'a, '_> {
                         out.push(folder);
                         Some(())
                     }
-                    Start::Array(_) => r.skip_rest(false, depth + 2),
-                    Start::Scalar(start, end) => plain_scalar(r.scalar(start, end)).then_some(()),
-                    Start::Str(_) => Some(()),
+                    other => r.skip_started(other, depth + 1),
                 })?;
                 Some(out)
             }
-            Start::Object(_) => self.skip_rest(true, depth + 1).map(|()| Vec::new()),
-            Start::Scalar(start, end) => plain_scalar(self.scalar(start, end)).then(Vec::new),
-            Start::Str(_) => Some(Vec::new()),
+            other => self.skip_started(other, depth).map(|()| Vec::new()),
         }
     }
 
@@ -521,117 +518,74 @@ impl<'a> Reader<'a, '_> {
                 })?;
                 Some(n)
             }
-            Start::Object(_) => self.skip_rest(true, depth + 1).map(|()| 0),
-            Start::Scalar(start, end) => plain_scalar(self.scalar(start, end)).then_some(0),
-            Start::Str(_) => Some(0),
-        }
-    }
-
-    fn field(&mut self, rec: &mut AuditRecord<'a>, field: u32) -> Option<()> {
-        let d = 1;
-        let text = |r: &mut Self, slot: &mut Str<'a>| {
-            *slot = r.lenient(d)?;
-            Some(())
-        };
-        let raw = |r: &mut Self, slot: &mut Option<RawJson<'a>>| {
-            *slot = r.raw(d)?;
-            Some(())
-        };
-        let list = |r: &mut Self, slot: &mut NameValues<'a>| {
-            *slot = r.name_values(d)?;
-            Some(())
-        };
-        match field {
-            0 => text(self, &mut rec.id),
-            1 => text(self, &mut rec.creation_time),
-            2 => text(self, &mut rec.operation),
-            3 => text(self, &mut rec.record_type),
-            4 => text(self, &mut rec.user_id),
-            5 => text(self, &mut rec.workload),
-            6 => text(self, &mut rec.result_status),
-            7 => text(self, &mut rec.client_ip),
-            8 => text(self, &mut rec.client_ip_address),
-            9 => text(self, &mut rec.actor_ip_address),
-            10 => text(self, &mut rec.session_id),
-            11 => text(self, &mut rec.client_info_string),
-            12 => text(self, &mut rec.user_agent),
-            13 => text(self, &mut rec.mailbox_owner_upn),
-            14 => text(self, &mut rec.object_id),
-            15 => text(self, &mut rec.logon_type),
-            16 => text(self, &mut rec.operation_count),
-            17 => text(self, &mut rec.send_as_user_smtp),
-            18 => text(self, &mut rec.send_on_behalf_of_user_smtp),
-            19 => text(self, &mut rec.logon_error),
-            20 => raw(self, &mut rec.app_access_context),
-            21 => list(self, &mut rec.device_properties),
-            22 => list(self, &mut rec.extended_properties),
-            23 => list(self, &mut rec.parameters),
-            24 => list(self, &mut rec.operation_properties),
-            25 => raw(self, &mut rec.item),
-            26 => raw(self, &mut rec.folder),
-            27 => raw(self, &mut rec.dest_folder),
-            28 => raw(self, &mut rec.affected_items),
-            29 => {
-                rec.folders = self.folders(d)?;
-                Some(())
-            }
-            30 => raw(self, &mut rec.wrapped_audit_data),
-            31 => raw(self, &mut rec.wrapped_graph_audit_data),
-            32 => raw(self, &mut rec.wrapped_raw_event_data),
-            33 => raw(self, &mut rec.wrapped_properties),
-            34 => raw(self, &mut rec.wrapped_message),
-            35 => raw(self, &mut rec.wrapped_input),
-            36 => text(self, &mut rec.wrapper_identity),
-            37 => text(self, &mut rec.wrapper_id),
-            _ => None,
+            other => self.skip_started(other, depth).map(|()| 0),
         }
     }
 }
 
-/// The field number [`Reader::field`] fills for a key, as named in [`AuditRecord`]'s serde
-/// attributes.
-fn field_index(key: &str) -> Option<u32> {
-    Some(match key {
-        "Id" => 0,
-        "CreationTime" => 1,
-        "Operation" => 2,
-        "RecordType" => 3,
-        "UserId" => 4,
-        "Workload" => 5,
-        "ResultStatus" => 6,
-        "ClientIP" => 7,
-        "ClientIPAddress" => 8,
-        "ActorIpAddress" => 9,
-        "SessionId" => 10,
-        "ClientInfoString" => 11,
-        "UserAgent" => 12,
-        "MailboxOwnerUPN" => 13,
-        "ObjectId" => 14,
-        "LogonType" => 15,
-        "OperationCount" => 16,
-        "SendAsUserSmtp" => 17,
-        "SendOnBehalfOfUserSmtp" => 18,
-        "LogonError" => 19,
-        "AppAccessContext" => 20,
-        "DeviceProperties" => 21,
-        "ExtendedProperties" => 22,
-        "Parameters" => 23,
-        "OperationProperties" => 24,
-        "Item" => 25,
-        "Folder" => 26,
-        "DestFolder" => 27,
-        "AffectedItems" => 28,
-        "Folders" => 29,
-        "AuditData" => 30,
-        "auditData" => 31,
-        "RawEventData" => 32,
-        "properties" => 33,
-        "message" => 34,
-        "input" => 35,
-        "Identity" => 36,
-        "id" => 37,
-        _ => return None,
-    })
+/// The fields the reader fills: a number (for the repeated-field check), the key as named in
+/// [`AuditRecord`]'s serde attributes, how the value is read and where it goes. One list, so a
+/// key and its slot cannot drift apart.
+macro_rules! audit_fields {
+    ($($bit:literal $key:literal => $read:ident $slot:ident,)*) => {
+        fn field_index(key: &str) -> Option<u32> {
+            match key {
+                $($key => Some($bit),)*
+                _ => None,
+            }
+        }
+
+        impl<'a> Reader<'a, '_> {
+            fn field(&mut self, rec: &mut AuditRecord<'a>, field: u32) -> Option<()> {
+                match field {
+                    $($bit => rec.$slot = self.$read(1)?,)*
+                    _ => return None,
+                }
+                Some(())
+            }
+        }
+    };
+}
+
+audit_fields! {
+    0 "Id" => lenient id,
+    1 "CreationTime" => lenient creation_time,
+    2 "Operation" => lenient operation,
+    3 "RecordType" => lenient record_type,
+    4 "UserId" => lenient user_id,
+    5 "Workload" => lenient workload,
+    6 "ResultStatus" => lenient result_status,
+    7 "ClientIP" => lenient client_ip,
+    8 "ClientIPAddress" => lenient client_ip_address,
+    9 "ActorIpAddress" => lenient actor_ip_address,
+    10 "SessionId" => lenient session_id,
+    11 "ClientInfoString" => lenient client_info_string,
+    12 "UserAgent" => lenient user_agent,
+    13 "MailboxOwnerUPN" => lenient mailbox_owner_upn,
+    14 "ObjectId" => lenient object_id,
+    15 "LogonType" => lenient logon_type,
+    16 "OperationCount" => lenient operation_count,
+    17 "SendAsUserSmtp" => lenient send_as_user_smtp,
+    18 "SendOnBehalfOfUserSmtp" => lenient send_on_behalf_of_user_smtp,
+    19 "LogonError" => lenient logon_error,
+    20 "AppAccessContext" => raw app_access_context,
+    21 "DeviceProperties" => name_values device_properties,
+    22 "ExtendedProperties" => name_values extended_properties,
+    23 "Parameters" => name_values parameters,
+    24 "OperationProperties" => name_values operation_properties,
+    25 "Item" => raw item,
+    26 "Folder" => raw folder,
+    27 "DestFolder" => raw dest_folder,
+    28 "AffectedItems" => raw affected_items,
+    29 "Folders" => folders folders,
+    30 "AuditData" => raw wrapped_audit_data,
+    31 "auditData" => raw wrapped_graph_audit_data,
+    32 "RawEventData" => raw wrapped_raw_event_data,
+    33 "properties" => raw wrapped_properties,
+    34 "message" => raw wrapped_message,
+    35 "input" => raw wrapped_input,
+    36 "Identity" => lenient wrapper_identity,
+    37 "id" => lenient wrapper_id,
 }
 
 /// A string's content with its escapes decoded. Every escape was checked as it was indexed
