@@ -175,7 +175,7 @@ fn blank_doubled_quotes(inner: &[u8]) -> Option<Vec<u8>> {
     let mut open: Option<usize> = None;
     let mut in_string = false;
     for (c, chunk) in inner.chunks(64).enumerate() {
-        let mut quotes = quote_mask(chunk);
+        let mut quotes = super::scan::quote_mask(chunk);
         while quotes != 0 {
             let p = c * 64 + quotes.trailing_zeros() as usize;
             quotes &= quotes - 1;
@@ -221,7 +221,7 @@ fn undouble(inner: &[u8]) -> Vec<u8> {
         }
     };
     for (c, chunk) in inner.chunks(64).enumerate() {
-        let mut quotes = quote_mask(chunk);
+        let mut quotes = super::scan::quote_mask(chunk);
         while quotes != 0 {
             let p = c * 64 + quotes.trailing_zeros() as usize;
             quotes &= quotes - 1;
@@ -237,42 +237,6 @@ fn undouble(inner: &[u8]) -> Vec<u8> {
     copy(&mut out, &mut n, run, inner.len());
     out.truncate(n);
     out
-}
-
-/// Bit `i` set when `chunk[i]` is a quote (SSE2 is part of every x86-64 CPU).
-#[cfg(target_arch = "x86_64")]
-fn quote_mask(chunk: &[u8]) -> u64 {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
-    };
-    if chunk.len() < 64 {
-        return quote_mask_bytes(chunk);
-    }
-    let mut mask = 0u64;
-    for i in 0..4 {
-        let part: &[u8; 16] = chunk[i * 16..i * 16 + 16].try_into().expect("16 bytes");
-        // SAFETY: SSE2 is part of the x86-64 baseline; `part` is 16 readable bytes and loadu
-        // has no alignment requirement.
-        let bits = unsafe {
-            let v = _mm_loadu_si128(part.as_ptr().cast::<__m128i>());
-            _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8))) as u16
-        };
-        mask |= u64::from(bits) << (i * 16);
-    }
-    mask
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn quote_mask(chunk: &[u8]) -> u64 {
-    quote_mask_bytes(chunk)
-}
-
-fn quote_mask_bytes(chunk: &[u8]) -> u64 {
-    let mut mask = 0u64;
-    for (i, &b) in chunk.iter().enumerate() {
-        mask |= u64::from(b == b'"') << i;
-    }
-    mask
 }
 
 /// The byte range of cell `col` of `row`, given that the row has `columns` cells, found
