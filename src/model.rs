@@ -76,6 +76,31 @@ pub struct Event {
     pub source: SourceRef,
 }
 
+#[cfg(test)]
+impl Event {
+    /// An event with nothing but a time and a place in a file.
+    pub fn blank(time: u32, source: SourceRef) -> Event {
+        Event {
+            time,
+            user: Sym::EMPTY,
+            operation: Sym::EMPTY,
+            session: Sym::EMPTY,
+            ip: Sym::EMPTY,
+            ip_raw: Sym::EMPTY,
+            client: Sym::EMPTY,
+            target: Sym::EMPTY,
+            summary: Sym::EMPTY,
+            workload: Sym::EMPTY,
+            result: Sym::EMPTY,
+            token: Sym::EMPTY,
+            record_id: RecordId::Guid([0; 16]),
+            record_type: 0,
+            logon_type: LogonType::Unknown,
+            source,
+        }
+    }
+}
+
 /// Exchange mailbox `LogonType` (SCHEMA "Exchange Mailbox schema").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LogonType {

@@ -121,9 +121,18 @@ fn overlapping_exports_drop_duplicates() {
     let lines: Vec<&str> = text.lines().collect();
     let a = write_temp("early.jsonl", lines[..4].join("\n").as_bytes());
     let b = write_temp("late.jsonl", lines[2..].join("\n").as_bytes());
-    let (store, report) = load_files(&[a, b]);
+    let (store, report) = load_files(&[a.clone(), b.clone()]);
     assert_eq!(store.events.len(), 6);
     assert_eq!(report.duplicates(), 2);
+
+    // A file that cannot be read in between: the copies are still charged to the file
+    // that holds them.
+    let missing = a.with_file_name("missing.jsonl");
+    let (store, report) = load_files(&[a, missing, b]);
+    assert_eq!(store.events.len(), 6);
+    let duplicates: Vec<usize> = report.files.iter().map(|f| f.duplicates).collect();
+    assert_eq!(duplicates, [0, 0, 2]);
+    assert!(report.files[1].error.is_some());
 }
 
 #[test]

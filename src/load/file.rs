@@ -562,7 +562,6 @@ fn split_and_parse_doc(
 pub fn load_file(
     path: &Path,
     file_no: u16,
-    report_index: usize,
     opts: &LoadOptions,
     merger: &Merger,
 ) -> (FileReport, Option<SourceFile>) {
@@ -620,7 +619,7 @@ pub fn load_file(
                     report.problems.push(p);
                 }
             }
-            merger.send(report_index, c.interner, c.events);
+            merger.send(c.interner, c.events);
         }
     };
 

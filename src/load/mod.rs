@@ -4,6 +4,7 @@
 
 pub mod csv;
 pub mod decode;
+mod dedupe;
 mod file;
 pub mod format;
 pub mod normalise;
@@ -18,7 +19,6 @@ use crate::intern::{Interner, Sym};
 use crate::model::{Event, RecordId, SourceRef};
 use crate::store::Store;
 use format::{CsvLayout, Format};
-use rustc_hash::FxHashSet;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -114,36 +114,31 @@ pub struct LoadOptions<'a> {
 pub struct Accumulator {
     interner: Interner,
     events: Vec<Event>,
-    seen: FxHashSet<u128>,
+    /// The dedupe key of each event.
+    keys: Vec<u128>,
 }
 
 impl Accumulator {
-    /// Takes a worker's events into the store's interner; returns how many were duplicates.
-    fn absorb(&mut self, interner: Interner, events: Vec<(Event, u128)>) -> usize {
+    /// Takes a worker's events into the store's interner.
+    fn absorb(&mut self, interner: Interner, events: Vec<(Event, u128)>) {
         let map = self.interner.absorb(&interner);
-        let mut duplicates = 0;
         self.events.reserve(events.len());
+        self.keys.reserve(events.len());
         for (mut event, key) in events {
-            if !self.seen.insert(key) {
-                duplicates += 1;
-                continue;
-            }
             remap(&mut event, &map);
             self.events.push(event);
+            self.keys.push(key);
         }
-        duplicates
     }
 }
 
-/// Everything that could be read from `paths`, and a report of what could not.
-/// One worker's output for the merger: the file's report index, its strings and its events
-/// with their dedupe keys.
-type MergeJob = (usize, Interner, Vec<(Event, u128)>);
+/// One worker's output for the merger: its strings and its events with their dedupe keys.
+type MergeJob = (Interner, Vec<(Event, u128)>);
 
 /// Merges workers' results on a thread of its own, so the next block is parsed meanwhile.
 pub struct Merger {
     chunks: Option<std::sync::mpsc::SyncSender<MergeJob>>,
-    thread: Option<std::thread::JoinHandle<(Accumulator, Vec<usize>)>>,
+    thread: Option<std::thread::JoinHandle<Accumulator>>,
 }
 
 impl Merger {
@@ -152,14 +147,10 @@ impl Merger {
         let (chunks, received) = std::sync::mpsc::sync_channel::<MergeJob>(4);
         let thread = std::thread::spawn(move || {
             let mut acc = Accumulator::default();
-            let mut duplicates: Vec<usize> = Vec::new();
-            for (file, interner, events) in received {
-                if duplicates.len() <= file {
-                    duplicates.resize(file + 1, 0);
-                }
-                duplicates[file] += acc.absorb(interner, events);
+            for (interner, events) in received {
+                acc.absorb(interner, events);
             }
-            (acc, duplicates)
+            acc
         });
         Merger {
             chunks: Some(chunks),
@@ -167,16 +158,16 @@ impl Merger {
         }
     }
 
-    /// Hands one worker's events over; `file` is the index of the file's report.
-    pub fn send(&self, file: usize, interner: Interner, events: Vec<(Event, u128)>) {
+    /// Hands one worker's events over.
+    pub fn send(&self, interner: Interner, events: Vec<(Event, u128)>) {
         if let Some(tx) = &self.chunks {
-            tx.send((file, interner, events))
+            tx.send((interner, events))
                 .expect("the merger thread is alive");
         }
     }
 
-    /// Every event merged, and the duplicates dropped per file.
-    fn finish(mut self) -> (Accumulator, Vec<usize>) {
+    /// Every event merged.
+    fn finish(mut self) -> Accumulator {
         drop(self.chunks.take());
         self.thread
             .take()
@@ -191,6 +182,8 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, LoadReport) {
     let merger = Merger::start();
     let mut report = LoadReport::default();
     let mut sources = Vec::new();
+    // The report of each source's file: file numbers count only the files that were read.
+    let mut report_of_source = Vec::new();
     for (index, path) in paths.iter().enumerate() {
         if let Some(p) = opts.progress {
             p(&Progress {
@@ -200,26 +193,27 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, LoadReport) {
             });
         }
         let file_no = u16::try_from(sources.len()).unwrap_or(u16::MAX);
-        let (file_report, source) = file::load_file(path, file_no, index, opts, &merger);
+        let (file_report, source) = file::load_file(path, file_no, opts, &merger);
         if let Some(source) = source {
             sources.push(source);
+            report_of_source.push(index);
         }
         report.files.push(file_report);
     }
     report
         .timings
         .push(("read and parse", started.elapsed().as_secs_f64()));
-    let (acc, duplicates) = merger.finish();
-    for (file, d) in duplicates.into_iter().enumerate() {
-        report.files[file].duplicates += d;
-    }
-    let indexing = Instant::now();
     let Accumulator {
         interner,
-        mut events,
-        seen,
-    } = acc;
-    drop(seen);
+        events,
+        keys,
+    } = merger.finish();
+    let indexing = Instant::now();
+    let (mut events, duplicates) = dedupe::in_time_order_without_duplicates(events, &keys);
+    drop(keys);
+    for (source, n) in duplicates.into_iter().enumerate() {
+        report.files[report_of_source[source]].duplicates += n;
+    }
     events.shrink_to_fit();
     let store = Store::build(interner, events, sources);
     report
