@@ -485,10 +485,11 @@ fn split_and_parse(b: &Block, opts: &LoadOptions) -> (Vec<Chunk>, usize, u32, us
     (vec![chunk], used, next, n)
 }
 
-/// The records of a window of a JSON document, split and parsed. Like [`split_and_parse`], the
-/// window is cut in two where an array element probably starts, the halves split and parsed on
-/// two cores, and the first half's split checks the guess; a wrong guess, or a problem in the
-/// second half (whose record numbers are not known yet), redoes the window on one splitter.
+/// The records of a window of a JSON document, split and parsed. Inside an array of objects the
+/// window is first split the fast way ([`split::array_objects`]), which finds elements without
+/// validating them; if that does not apply, or any element then fails to read, the window is
+/// redone the careful way ([`split::json_elements_in`]), whose problems and numbering are the
+/// reference. Either way the records are the same.
 fn split_and_parse_doc(
     text: &[u8],
     base: u64,
@@ -497,64 +498,128 @@ fn split_and_parse_doc(
     file_no: u16,
     opts: &LoadOptions,
 ) -> (Vec<Chunk>, usize, Option<Problem>) {
-    let ctx = |text, base| BlockCtx {
+    let window = DocWindow {
         text,
         base,
-        numbered: true,
-        layout: None,
+        eof,
         file_no,
-        records_read: opts.records_read,
+        opts,
     };
-    let threads = worker_threads(opts.threads);
-    // At the start of the file the array is opened by the first half's split.
-    let opens_array = text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
-    let cut = (threads > 1 && (state.in_array || opens_array) && text.len() >= 1 << 20)
-        .then(|| split::record_start_after(text, text.len() / 2))
-        .flatten();
-    if let Some(cut) = cut {
-        let (first, second) = text.split_at(cut);
-        let outcome = std::thread::scope(|scope| {
-            let worker = scope.spawn(|| {
-                let mut theirs = split::DocState {
-                    in_array: true,
-                    ..split::DocState::default()
-                };
-                let (spans, used, problem) = split::json_elements_in(second, &mut theirs, eof);
-                let chunk = problem
-                    .is_none()
-                    .then(|| parse_chunk(&ctx(second, base + cut as u64), &spans, 0));
-                (chunk, used, theirs)
-            });
-            let mut mine = *state;
-            let (spans, used, problem) = split::json_elements_in(first, &mut mine, false);
-            let won = used == first.len() && problem.is_none() && mine.in_array;
-            let first_record = mine.records - spans.len();
-            let chunk = won.then(|| parse_chunk(&ctx(first, base), &spans, first_record));
-            let (theirs_chunk, theirs_used, theirs) =
-                worker.join().expect("loader worker panicked");
-            match (chunk, theirs_chunk) {
-                (Some(a), Some(mut b)) => {
-                    b.line_offset = mine.line - 1;
-                    b.record_offset = mine.records;
-                    Some((a, b, mine, theirs, theirs_used))
-                }
-                _ => None,
-            }
-        });
-        if let Some((a, b, mine, theirs, theirs_used)) = outcome {
-            *state = split::DocState {
-                in_array: theirs.in_array,
-                records: mine.records + theirs.records,
-                line: mine.line + theirs.line - 1,
-                stopped: theirs.stopped,
-            };
-            return (vec![a, b], cut + theirs_used, None);
-        }
+    let (chunks, used, problem) = window
+        .read(state, true)
+        .or_else(|| window.read(state, false))
+        .expect("a careful read always answers");
+    if let Some(counter) = opts.records_read {
+        let records = chunks.iter().map(|c| c.events.len() + c.skipped).sum();
+        counter.fetch_add(records, std::sync::atomic::Ordering::Relaxed);
     }
-    let (spans, used, problem) = split::json_elements_in(text, state, eof);
-    let first_record = state.records - spans.len();
-    let chunks = parse_parallel(&ctx(text, base), &spans, opts.threads, first_record);
     (chunks, used, problem)
+}
+
+struct DocWindow<'a> {
+    text: &'a [u8],
+    base: u64,
+    eof: bool,
+    file_no: u16,
+    opts: &'a LoadOptions<'a>,
+}
+
+impl DocWindow<'_> {
+    /// Reads the window `fast` or carefully. Like [`split_and_parse`], the window is cut in two
+    /// where an array element probably starts, the halves split and parsed on two cores, and
+    /// the first half's split checks the guess; a wrong guess, or a problem in the second half
+    /// (whose record numbers are not known yet), redoes the window on one splitter. A fast read
+    /// gives up (`None`, `state` untouched) on anything it cannot vouch for; a careful one
+    /// always answers.
+    fn read(
+        &self,
+        state: &mut split::DocState,
+        fast: bool,
+    ) -> Option<(Vec<Chunk>, usize, Option<Problem>)> {
+        let (text, base, eof) = (self.text, self.base, self.eof);
+        let split = |text: &[u8], state: &mut split::DocState, eof: bool| {
+            if fast {
+                split::array_objects(text, state, eof).map(|(spans, used)| (spans, used, None))
+            } else {
+                Some(split::json_elements_in(text, state, eof))
+            }
+        };
+        let ctx = |text, base| BlockCtx {
+            text,
+            base,
+            numbered: true,
+            layout: None,
+            file_no: self.file_no,
+            records_read: None,
+        };
+        // A fast read is kept only if every record in it read.
+        let kept =
+            |chunks: Vec<Chunk>| (!fast || chunks.iter().all(|c| c.skipped == 0)).then_some(chunks);
+        let threads = worker_threads(self.opts.threads);
+        // At the start of the file the array is opened by the first half's split.
+        let opens_array = text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+        let cut = (threads > 1 && (state.in_array || opens_array) && text.len() >= 1 << 20)
+            .then(|| split::record_start_after(text, text.len() / 2))
+            .flatten();
+        if let Some(cut) = cut {
+            let (first, second) = text.split_at(cut);
+            let outcome = std::thread::scope(|scope| {
+                let worker = scope.spawn(|| {
+                    let mut theirs = split::DocState {
+                        in_array: true,
+                        ..split::DocState::default()
+                    };
+                    let chunk = match split(second, &mut theirs, eof) {
+                        Some((spans, used, None)) => Some((
+                            parse_chunk(&ctx(second, base + cut as u64), &spans, 0),
+                            used,
+                        )),
+                        _ => None,
+                    };
+                    (chunk, theirs)
+                });
+                let mut mine = *state;
+                let chunk = match split(first, &mut mine, false) {
+                    Some((spans, used, None)) if used == first.len() && mine.in_array => {
+                        let first_record = mine.records - spans.len();
+                        Some(parse_chunk(&ctx(first, base), &spans, first_record))
+                    }
+                    _ => None,
+                };
+                let (theirs_chunk, theirs) = worker.join().expect("loader worker panicked");
+                match (chunk, theirs_chunk) {
+                    (Some(a), Some((mut b, theirs_used))) => {
+                        b.line_offset = mine.line - 1;
+                        b.record_offset = mine.records;
+                        Some((a, b, mine, theirs, theirs_used))
+                    }
+                    _ => None,
+                }
+            });
+            if let Some((a, b, mine, theirs, theirs_used)) = outcome {
+                // (A fast read with a record that failed gives up here.)
+                let chunks = kept(vec![a, b])?;
+                *state = split::DocState {
+                    in_array: theirs.in_array,
+                    records: mine.records + theirs.records,
+                    line: mine.line + theirs.line - 1,
+                    stopped: theirs.stopped,
+                };
+                return Some((chunks, cut + theirs_used, None));
+            }
+        }
+        let mut after = *state;
+        let (spans, used, problem) = split(text, &mut after, eof)?;
+        let first_record = after.records - spans.len();
+        let chunks = kept(parse_parallel(
+            &ctx(text, base),
+            &spans,
+            self.opts.threads,
+            first_record,
+        ))?;
+        *state = after;
+        Some((chunks, used, problem))
+    }
 }
 
 /// Loads one file, handing its events to `merger`; returns its report and, when anything was

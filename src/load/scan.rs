@@ -124,16 +124,18 @@ mod sse2 {
         m
     }
 
-    /// Bit `i` set where byte `i` of `block` is `byte`.
+    /// For each of `bytes`, bit `i` set where byte `i` of `block` is that byte.
     #[target_feature(enable = "sse2")]
-    pub(super) fn byte_mask(block: &[u8; BLOCK], byte: u8) -> u64 {
-        let mut mask = 0;
+    pub(super) fn byte_masks<const N: usize>(block: &[u8; BLOCK], bytes: [u8; N]) -> [u64; N] {
+        let mut masks = [0; N];
         for (i, lane) in block.chunks_exact(16).enumerate() {
             // SAFETY: `lane` is 16 readable bytes and the load has no alignment requirement.
             let v = unsafe { _mm_loadu_si128(lane.as_ptr().cast()) };
-            mask |= bits(eq(v, byte)) << (16 * i);
+            for (mask, &byte) in masks.iter_mut().zip(&bytes) {
+                *mask |= bits(eq(v, byte)) << (16 * i);
+            }
         }
-        mask
+        masks
     }
 
     #[target_feature(enable = "sse2")]
@@ -150,15 +152,45 @@ mod sse2 {
 /// Bit `i` set where `chunk[i]` is a quote; `chunk` is at most 64 bytes. (For the CSV
 /// cell readers, which look at quotes only.)
 pub fn quote_mask(chunk: &[u8]) -> u64 {
+    byte_mask(chunk, b'"')
+}
+
+/// Bit `i` set where `chunk[i]` is `byte`; `chunk` is at most 64 bytes.
+pub fn byte_mask(chunk: &[u8], byte: u8) -> u64 {
+    let [mask] = byte_masks(chunk, [byte]);
+    mask
+}
+
+/// [`byte_mask`] for several bytes, reading the chunk once.
+pub fn byte_masks<const N: usize>(chunk: &[u8], bytes: [u8; N]) -> [u64; N] {
     match chunk.first_chunk::<BLOCK>() {
         // SAFETY: SSE2 is part of every x86_64 target.
         #[cfg(target_arch = "x86_64")]
-        Some(block) => unsafe { sse2::byte_mask(block, b'"') },
-        _ => chunk
-            .iter()
-            .enumerate()
-            .fold(0, |mask, (i, &b)| mask | u64::from(b == b'"') << i),
+        Some(block) => unsafe { sse2::byte_masks(block, bytes) },
+        _ => bytes.map(|byte| {
+            chunk
+                .iter()
+                .enumerate()
+                .fold(0, |mask, (i, &b)| mask | u64::from(b == byte) << i)
+        }),
     }
+}
+
+/// Bits of the characters inside JSON strings (opening quotes included), given a chunk's
+/// quote and backslash masks; `carry` holds what continues into the next chunk (an open
+/// string, a pending escape). Start from `StringCarry::default()`.
+pub fn inside_strings(quotes: u64, backslashes: u64, carry: &mut StringCarry) -> u64 {
+    let escaped = escaped_bits(backslashes, &mut carry.escape);
+    let inside = prefix_xor(quotes & !escaped) ^ carry.in_string;
+    carry.in_string = ((inside as i64) >> 63) as u64;
+    inside
+}
+
+/// See [`inside_strings`].
+#[derive(Default, Clone, Copy)]
+pub struct StringCarry {
+    escape: u64,
+    in_string: u64,
 }
 
 #[cfg(not(target_arch = "x86_64"))]
