@@ -166,9 +166,14 @@ fn parse_one(
         (span.end - span.start) as u32,
     );
     let bytes = &ctx.text[span.start..span.end];
-    record_json(ctx.layout, bytes)
-        .and_then(|r| normalise::normalise_json(&r.json, r.wrapper_id.as_deref(), source, interner))
-        .map_err(|why| nul_stretch(bytes).unwrap_or(why))
+    let read = record_json(ctx.layout, bytes).and_then(|r| {
+        let read = normalise::normalise_json(&r.json, r.wrapper_id.as_deref(), source, interner);
+        if let Cow::Owned(buffer) = r.json {
+            super::csv::give_back(buffer);
+        }
+        read
+    });
+    read.map_err(|why| nul_stretch(bytes).unwrap_or(why))
 }
 
 /// A reason of its own for a record that is mostly NUL bytes, rather than "invalid JSON": it

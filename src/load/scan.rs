@@ -216,7 +216,7 @@ fn classify_scalar(block: &[u8; BLOCK]) -> Masks {
 
 /// Bits of the characters escaped by a backslash (simdjson's escape scanner): in a run of
 /// backslashes every second one escapes the next, and a run may continue from the last block.
-fn escaped_bits(backslash: u64, carry: &mut u64) -> u64 {
+pub(super) fn escaped_bits(backslash: u64, carry: &mut u64) -> u64 {
     const EVEN: u64 = 0x5555_5555_5555_5555;
     let backslash = backslash & !*carry;
     let follows_escape = (backslash << 1) | *carry;
@@ -237,7 +237,7 @@ fn prefix_xor_with<const CLMUL: bool>(x: u64) -> u64 {
 }
 
 /// Bit `i` set when an odd number of bits at or below `i` are set.
-fn prefix_xor(mut x: u64) -> u64 {
+pub(super) fn prefix_xor(mut x: u64) -> u64 {
     x ^= x << 1;
     x ^= x << 2;
     x ^= x << 4;
