@@ -139,55 +139,6 @@ fn facet_key(f: Facet) -> FacetKey {
     FacetKey(f as u8)
 }
 
-/// Events in time order; equal times keep their load order (a stable sort). Events already in
-/// order are left alone.
-fn sort_by_time(mut events: Vec<Event>) -> Vec<Event> {
-    if !events.is_sorted_by_key(|e| e.time) {
-        let order = time_order(&events);
-        put_in_order(&mut events, &order);
-    }
-    events
-}
-
-/// The time order of `events`, equal times in their current order: entry j is
-/// `time << 32 | index` of the event that goes to position j. Sorting these packed integers and
-/// then moving each event once is 2x faster than moving 80-byte events through a comparison
-/// sort.
-pub(crate) fn time_order(events: &[Event]) -> Vec<u64> {
-    let mut order: Vec<u64> = events
-        .iter()
-        .enumerate()
-        .map(|(i, e)| u64::from(e.time) << 32 | i as u64)
-        .collect();
-    order.sort_unstable();
-    order
-}
-
-/// Moves the events into `order` (from [`time_order`]).
-pub(crate) fn put_in_order(events: &mut [Event], order: &[u64]) {
-    // Position j receives the event now at perm[j]. Applied in place, cycle by cycle: no
-    // second 80 MB buffer to fault in, and exports that are nearly in order (or in reverse
-    // order, as Purview writes them) move few events, or move them in short cycles.
-    let mut perm: Vec<u32> = order.iter().map(|&k| k as u32).collect();
-    for start in 0..perm.len() {
-        if perm[start] as usize == start {
-            continue;
-        }
-        let held = events[start];
-        let mut at = start;
-        loop {
-            let from = perm[at] as usize;
-            perm[at] = at as u32;
-            if from == start {
-                events[at] = held;
-                break;
-            }
-            events[at] = events[from];
-            at = from;
-        }
-    }
-}
-
 fn distinct(mut v: Vec<Sym>) -> Vec<Sym> {
     v.retain(|s| !s.is_empty());
     v.sort_unstable();
@@ -198,8 +149,10 @@ fn distinct(mut v: Vec<Sym>) -> Vec<Sym> {
 }
 
 impl Store {
+    /// The store of `events`, which must be in time order (the loader puts them so while it
+    /// drops duplicates).
     pub fn build(interner: Interner, events: Vec<Event>, files: Vec<SourceFile>) -> Store {
-        let events = sort_by_time(events);
+        debug_assert!(events.is_sorted_by_key(|e| e.time));
         let events_ref = &events;
         let symbols = interner.len();
         let postings_of = |facets: &[Facet]| -> Vec<(FacetKey, Postings)> {
@@ -413,47 +366,5 @@ impl Store {
             + sessions
             + self.session_index.capacity() * 24
             + (self.by_user.capacity() + self.by_id.capacity()) * 32
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::SourceRef;
-
-    fn event(time: u32, offset: u64) -> Event {
-        Event::blank(time, SourceRef::new(0, offset, 0))
-    }
-
-    /// The sort must be stable: events of the same second keep the order they were read in
-    /// (the order an export lists them), whatever the spread of times.
-    #[test]
-    fn sorting_by_time_keeps_load_order_for_equal_times() {
-        let scattered = |spread: u32| -> Vec<u32> {
-            (0..2000u64)
-                .map(|i| (i.wrapping_mul(2_654_435_761) % 97) as u32 * spread)
-                .collect()
-        };
-        // Newest first, as Purview exports are, with runs of equal times.
-        let newest_first: Vec<u32> = (0..2000u32).rev().map(|i| i / 3).collect();
-        for (spread, times) in [
-            (1u32, scattered(1)),
-            (100_000, scattered(100_000)),
-            (1 << 25, scattered(1 << 25)),
-            (1, newest_first),
-        ] {
-            let events: Vec<Event> = times
-                .iter()
-                .enumerate()
-                .map(|(i, &t)| event(t, i as u64))
-                .collect();
-            let sorted = sort_by_time(events.clone());
-            let mut expected = events;
-            expected.sort_by_key(|e| e.time);
-            let key = |v: &[Event]| -> Vec<(u32, u64)> {
-                v.iter().map(|e| (e.time, e.source.offset())).collect()
-            };
-            assert_eq!(key(&sorted), key(&expected), "spread {spread}");
-        }
     }
 }

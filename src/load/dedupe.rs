@@ -1,4 +1,5 @@
-//! Dropping the second copy of a record read twice (overlapping exports, a file given twice).
+//! Events put in time order, and the second copy of a record read twice (overlapping exports,
+//! a file given twice) dropped on the way.
 //!
 //! A record's copies share its key (its GUID, or a hash of its bytes when it has none) and so
 //! its time. The events are put in time order anyway, so only events of the same second are
@@ -7,7 +8,6 @@
 //! a 40 MB table) and 40 MB of memory.
 
 use crate::model::Event;
-use crate::store::{put_in_order, time_order};
 use rustc_hash::FxHashSet;
 
 /// Seconds holding more events than this are checked through a hash set rather than pair by
@@ -44,6 +44,46 @@ pub fn in_time_order_without_duplicates(
         });
     }
     (events, dropped)
+}
+
+/// The time order of `events`, equal times in their current order: entry j is
+/// `time << 32 | index` of the event that goes to position j. Sorting these packed integers and
+/// then moving each event once is 2x faster than moving 80-byte events through a comparison
+/// sort.
+fn time_order(events: &[Event]) -> Vec<u64> {
+    let mut order: Vec<u64> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| u64::from(e.time) << 32 | i as u64)
+        .collect();
+    order.sort_unstable();
+    order
+}
+
+/// Moves the events into `order` (from [`time_order`]).
+fn put_in_order(events: &mut [Event], order: &[u64]) {
+    // Position j receives the event now at perm[j]. Applied in place, cycle by cycle: no
+    // second 80 MB buffer to fault in. Events already in place are skipped and an export in
+    // reverse order (as Purview writes them) moves in pairs; one event out of place moves every
+    // event between its old and new place by one (32 ms for a million, the synthetic tenant).
+    let mut perm: Vec<u32> = order.iter().map(|&k| k as u32).collect();
+    for start in 0..perm.len() {
+        if perm[start] as usize == start {
+            continue;
+        }
+        let held = events[start];
+        let mut at = start;
+        loop {
+            let from = perm[at] as usize;
+            perm[at] = at as u32;
+            if from == start {
+                events[at] = held;
+                break;
+            }
+            events[at] = events[from];
+            at = from;
+        }
+    }
 }
 
 /// The positions in `order` (ascending) of events whose key an earlier event of the same
@@ -89,6 +129,40 @@ mod tests {
             .iter()
             .map(|e| (e.time, e.source.file, e.source.offset()))
             .collect()
+    }
+
+    /// The sort must be stable: events of the same second keep the order they were read in
+    /// (the order an export lists them), whatever the spread of times.
+    #[test]
+    fn sorting_by_time_keeps_load_order_for_equal_times() {
+        let scattered = |spread: u32| -> Vec<u32> {
+            (0..2000u64)
+                .map(|i| (i.wrapping_mul(2_654_435_761) % 97) as u32 * spread)
+                .collect()
+        };
+        // Newest first, as Purview exports are, with runs of equal times.
+        let newest_first: Vec<u32> = (0..2000u32).rev().map(|i| i / 3).collect();
+        for (spread, times) in [
+            (1u32, scattered(1)),
+            (100_000, scattered(100_000)),
+            (1 << 25, scattered(1 << 25)),
+            (1, newest_first),
+        ] {
+            let events: Vec<Event> = times
+                .iter()
+                .enumerate()
+                .map(|(i, &t)| Event::blank(t, SourceRef::new(0, i as u64, 1)))
+                .collect();
+            let keys: Vec<u128> = (0..events.len() as u128).collect();
+            let (sorted, dropped) = in_time_order_without_duplicates(events.clone(), &keys);
+            assert!(dropped.iter().all(|&n| n == 0));
+            let mut expected = events;
+            expected.sort_by_key(|e| e.time);
+            let key = |v: &[Event]| -> Vec<(u32, u64)> {
+                v.iter().map(|e| (e.time, e.source.offset())).collect()
+            };
+            assert_eq!(key(&sorted), key(&expected), "spread {spread}");
+        }
     }
 
     #[test]
