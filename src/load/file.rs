@@ -536,6 +536,10 @@ impl DocWindow<'_> {
         state: &mut split::DocState,
         fast: bool,
     ) -> Option<(Vec<Chunk>, usize, Option<Problem>)> {
+        // The fast split reads only inside an array (the first window opens it carefully).
+        if fast && !state.in_array {
+            return None;
+        }
         let (text, base, eof) = (self.text, self.base, self.eof);
         let split = |text: &[u8], state: &mut split::DocState, eof: bool| {
             if fast {

@@ -180,10 +180,7 @@ pub fn byte_masks<const N: usize>(chunk: &[u8], bytes: [u8; N]) -> [u64; N] {
 /// quote and backslash masks; `carry` holds what continues into the next chunk (an open
 /// string, a pending escape). Start from `StringCarry::default()`.
 pub fn inside_strings(quotes: u64, backslashes: u64, carry: &mut StringCarry) -> u64 {
-    let escaped = escaped_bits(backslashes, &mut carry.escape);
-    let inside = prefix_xor(quotes & !escaped) ^ carry.in_string;
-    carry.in_string = ((inside as i64) >> 63) as u64;
-    inside
+    strings::<false>(quotes, backslashes, carry).inside
 }
 
 /// See [`inside_strings`].
@@ -191,6 +188,31 @@ pub fn inside_strings(quotes: u64, backslashes: u64, carry: &mut StringCarry) ->
 pub struct StringCarry {
     escape: u64,
     in_string: u64,
+}
+
+/// What the quotes and backslashes of a chunk mean.
+struct Strings {
+    /// Characters escaped by a backslash.
+    escaped: u64,
+    /// Quotes that open or close a string.
+    quotes: u64,
+    /// Characters inside strings, opening quotes included.
+    inside: u64,
+}
+
+/// The one place strings are found: escapes (simdjson's scanner), then the quotes they leave,
+/// then a running parity of those quotes. `CLMUL` only where the CPU has been seen to have it.
+#[inline(always)]
+fn strings<const CLMUL: bool>(quote: u64, backslash: u64, carry: &mut StringCarry) -> Strings {
+    let escaped = escaped_bits(backslash, &mut carry.escape);
+    let quotes = quote & !escaped;
+    let inside = prefix_xor_with::<CLMUL>(quotes) ^ carry.in_string;
+    carry.in_string = ((inside as i64) >> 63) as u64;
+    Strings {
+        escaped,
+        quotes,
+        inside,
+    }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
@@ -270,7 +292,7 @@ pub fn index(text: &[u8], out: &mut Vec<u32>) -> Option<usize> {
 fn index_blocks<const AVX2: bool>(text: &[u8], out: &mut [u32]) -> Option<usize> {
     let mut n = 0;
     let fast = AVX2;
-    let (mut in_string, mut escape_carry) = (0u64, 0u64);
+    let mut carry = StringCarry::default();
     let mut padded = [b' '; BLOCK];
     for start in (0..text.len()).step_by(BLOCK) {
         let rest = &text[start..];
@@ -283,10 +305,11 @@ fn index_blocks<const AVX2: bool>(text: &[u8], out: &mut [u32]) -> Option<usize>
             }
         };
         let masks = classify(block, fast);
-        let escaped = escaped_bits(masks.backslash, &mut escape_carry);
-        let quotes = masks.quote & !escaped;
-        let inside = prefix_xor_with::<AVX2>(quotes) ^ in_string;
-        in_string = ((inside as i64) >> 63) as u64;
+        let Strings {
+            escaped,
+            quotes,
+            inside,
+        } = strings::<AVX2>(masks.quote, masks.backslash, &mut carry);
         if masks.control & inside != 0 {
             return None;
         }
