@@ -257,6 +257,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
+    // The process ends here, and the system takes its memory back at once: freeing the store's
+    // strings and lists one by one would cost 20 ms per million events.
+    std::mem::forget(store);
     Ok(ExitCode::SUCCESS)
 }
 
