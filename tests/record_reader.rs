@@ -1,17 +1,21 @@
 //! The token reader (`load::record_scan`) against serde: for every record it accepts, it must
 //! give exactly what serde gives; whatever serde refuses, it must decline (serde then reports
 //! the error). Checked on every real-shaped record the project has, on hand-made edge cases,
-//! and on records damaged at random.
+//! and on records damaged at random. Each record is also read as a Purview CSV cell holds it,
+//! every quote doubled, by the reader that reads such cells in place.
 
 mod common;
 use common::*;
 use proptest::prelude::*;
+use sessionscope::load::csv::unquote_json;
 use sessionscope::load::record::AuditRecord;
-use sessionscope::load::record_scan::read_record;
+use sessionscope::load::record_scan::{read_record, read_record_doubled};
 
 /// `true`: the reader read `text` and agreed with serde; `false`: it declined. Panics (with
-/// both sides) when it accepted something serde reads differently or refuses.
+/// both sides) when it accepted something serde reads differently or refuses. Checks the
+/// in-place CSV reader on the same record too ([`doubled_agrees_with_copy`]).
 fn agrees_with_serde(text: &str) -> bool {
+    doubled_agrees_with_copy(text);
     let fast = read_record(text).map(|r| format!("{r:?}"));
     let slow = serde_json::from_str::<AuditRecord>(text).map(|r| format!("{r:?}"));
     match (fast, slow) {
@@ -20,6 +24,32 @@ fn agrees_with_serde(text: &str) -> bool {
             true
         }
         (Some(fast), Err(e)) => panic!("reader accepted what serde refuses ({e}): {text}\n{fast}"),
+        (None, _) => false,
+    }
+}
+
+/// `text` with its quotes doubled, as a CSV cell holds it: whatever the in-place reader accepts
+/// must read exactly as serde reads the copy the loader makes of the cell otherwise (one quote
+/// of each pair blanked, or removed). `true` if it accepted.
+fn doubled_agrees_with_copy(text: &str) -> bool {
+    in_place_agrees_with_copy(&text.replace('"', "\"\""))
+}
+
+/// The in-place CSV reader on a cell's inner text `doubled` against serde on the copy the
+/// loader makes of the cell otherwise. `true` if it accepted.
+fn in_place_agrees_with_copy(doubled: &str) -> bool {
+    let copy = unquote_json(format!("\"{doubled}\"").as_bytes()).into_owned();
+    let copy = String::from_utf8(copy).expect("quotes removed from UTF-8 leave UTF-8");
+    let fast = read_record_doubled(doubled).map(|r| format!("{r:?}"));
+    let slow = serde_json::from_str::<AuditRecord>(&copy).map(|r| format!("{r:?}"));
+    match (fast, slow) {
+        (Some(fast), Ok(slow)) => {
+            assert_eq!(fast, slow, "in place and copied differ on {doubled}");
+            true
+        }
+        (Some(fast), Err(e)) => {
+            panic!("in place accepted what serde refuses in the copy ({e}): {doubled}\n{fast}")
+        }
         (None, _) => false,
     }
 }
@@ -61,6 +91,18 @@ fn every_real_shaped_record_is_read_as_serde_reads_it() {
         declined.len(),
         real.len(),
         declined[0]
+    );
+    // In a CSV cell, only an escaped quote (`\""`) sends a record to the copy.
+    let declined_in_place: Vec<&String> = real
+        .iter()
+        .filter(|r| !r.contains("\\\"") && !doubled_agrees_with_copy(r))
+        .collect();
+    assert!(
+        declined_in_place.is_empty(),
+        "{} of {} declined in place, e.g. {}",
+        declined_in_place.len(),
+        real.len(),
+        declined_in_place[0]
     );
 }
 
@@ -250,6 +292,31 @@ proptest! {
         }
         if let Ok(text) = String::from_utf8(bytes) {
             agrees_with_serde(&text);
+        }
+    }
+
+    /// Records as CSV cells hold them, damaged after their quotes were doubled: lone quotes,
+    /// runs of three, a pair split by a byte, damage at the cell's end.
+    #[test]
+    fn damaged_cells_are_read_alike_or_left_to_the_copy(
+        pick in any::<prop::sample::Index>(),
+        edits in prop::collection::vec(json_edit(), 1..4),
+    ) {
+        let all = records();
+        let short = &all[all.len() - EDGE_CASES.len()..];
+        let pool = if pick.index(2) == 0 { all } else { short };
+        let mut bytes = pick.get(pool).replace('"', "\"\"").into_bytes();
+        for (at, insert, delete) in edits {
+            let at = if at % 4 == 0 {
+                bytes.len().saturating_sub(at / 4 % 4)
+            } else {
+                at % (bytes.len() + 1)
+            };
+            let end = (at + delete).min(bytes.len());
+            bytes.splice(at..end, insert);
+        }
+        if let Ok(text) = String::from_utf8(bytes) {
+            in_place_agrees_with_copy(&text);
         }
     }
 

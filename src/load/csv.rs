@@ -158,24 +158,52 @@ pub fn unquote(cell: &[u8]) -> Cow<'_, [u8]> {
 /// only the quotes are visited. Falls back to [`unquote`] where blanking cannot work: a quote
 /// that is not doubled, or a doubled quote escaped inside a JSON string (`\""`).
 pub fn unquote_json(cell: &[u8]) -> Cow<'_, [u8]> {
-    let trimmed = cell.strip_suffix(b"\r").unwrap_or(cell);
-    let Some(inner) = trimmed.strip_prefix(b"\"") else {
-        return Cow::Borrowed(trimmed);
-    };
-    let inner = inner.strip_suffix(b"\"").unwrap_or(inner);
-    match blank_doubled_quotes(inner) {
-        Some(json) => Cow::Owned(json),
-        None => Cow::Owned(undouble(inner)),
+    match json_cell(cell) {
+        JsonCell::Plain(text) => Cow::Borrowed(text),
+        JsonCell::Doubled(inner) => Cow::Owned(undouble_json(inner)),
     }
+}
+
+/// What a cell that holds JSON holds.
+pub enum JsonCell<'a> {
+    /// An unquoted cell: its text as it is.
+    Plain(&'a [u8]),
+    /// A quoted cell's text between its quotes, every quote in it still doubled.
+    Doubled(&'a [u8]),
+}
+
+pub fn json_cell(cell: &[u8]) -> JsonCell<'_> {
+    let trimmed = cell.strip_suffix(b"\r").unwrap_or(cell);
+    match trimmed.strip_prefix(b"\"") {
+        Some(inner) => JsonCell::Doubled(inner.strip_suffix(b"\"").unwrap_or(inner)),
+        None => JsonCell::Plain(trimmed),
+    }
+}
+
+/// The JSON of a quoted cell's inner text (see [`unquote_json`]).
+pub fn undouble_json(inner: &[u8]) -> Vec<u8> {
+    blank_doubled_quotes(inner).unwrap_or_else(|| undouble(inner))
 }
 
 /// Works on 64 bytes at a time with bit masks (as the JSON token index does), not quote by
 /// quote: within a run of quotes, pairs are every second quote from the run's start (the same
 /// arithmetic as a run of backslashes escaping each other), and pairs open and close strings in
 /// turn (a running parity of the pairs' first quotes).
-fn blank_doubled_quotes(inner: &[u8]) -> Option<Vec<u8>> {
-    use super::scan::{byte_masks, escaped_bits, prefix_xor};
+pub(super) fn blank_doubled_quotes(inner: &[u8]) -> Option<Vec<u8>> {
     let mut out = SPARE.take();
+    if blank_into(inner, &mut out) {
+        Some(out)
+    } else {
+        give_back(out);
+        None
+    }
+}
+
+/// Appends `inner` to the empty `out` with one quote of each pair blanked (see
+/// [`blank_doubled_quotes`]); `false` if that cannot be done.
+pub(super) fn blank_into(inner: &[u8], out: &mut Vec<u8>) -> bool {
+    use super::scan::{byte_masks, escaped_bits, prefix_xor};
+    debug_assert!(out.is_empty());
     out.extend_from_slice(inner);
     // Carried from one 64-byte chunk to the next: a run of quotes with an unpaired quote at its
     // end, whether the last byte was a backslash, whether a string is open, and a blank that
@@ -186,14 +214,12 @@ fn blank_doubled_quotes(inner: &[u8]) -> Option<Vec<u8>> {
         let seconds = escaped_bits(quotes, &mut run_carry);
         // A quote with no partner: not a doubled quote.
         if seconds & !quotes != 0 {
-            give_back(out);
-            return None;
+            return false;
         }
         let firsts = quotes & !seconds;
         // `\""`: a quote escaped inside a JSON string, which blanking would break.
         if firsts & (backslashes << 1 | backslash_carry) != 0 {
-            give_back(out);
-            return None;
+            return false;
         }
         backslash_carry = backslashes >> 63;
         let inside = prefix_xor(firsts) ^ in_string;
@@ -208,11 +234,7 @@ fn blank_doubled_quotes(inner: &[u8]) -> Option<Vec<u8>> {
         }
     }
     // A last quote left open (its partner would be the cell's closing quote).
-    if run_carry != 0 {
-        give_back(out);
-        return None;
-    }
-    Some(out)
+    run_carry == 0
 }
 
 thread_local! {

@@ -43,8 +43,31 @@ impl Format {
 
 /// One record's AuditData (or wrapper) JSON, and the id its wrapper row gives it.
 pub struct RecordText<'r> {
+    /// The JSON; if `doubled`, as a quoted CSV cell holds it, every quote doubled (read in
+    /// place by `record_scan::read_record_doubled`; [`RecordText::into_json`] undoes it).
     pub json: Cow<'r, [u8]>,
+    pub doubled: bool,
     pub wrapper_id: Option<Cow<'r, str>>,
+}
+
+impl<'r> RecordText<'r> {
+    /// JSON as it is, with no wrapper row around it.
+    pub fn plain(json: &'r [u8]) -> RecordText<'r> {
+        RecordText {
+            json: Cow::Borrowed(json),
+            doubled: false,
+            wrapper_id: None,
+        }
+    }
+
+    /// The JSON, its doubled quotes undone.
+    pub fn into_json(self) -> Cow<'r, [u8]> {
+        if self.doubled {
+            Cow::Owned(csv::undouble_json(&self.json))
+        } else {
+            self.json
+        }
+    }
 }
 
 /// A CSV export's header, understood.
@@ -99,6 +122,7 @@ impl CsvLayout {
             let cells = csv::fields(row);
             return Ok(RecordText {
                 json: Cow::Owned(self.flattened_record(&cells)?.into_bytes()),
+                doubled: false,
                 wrapper_id: None,
             });
         };
@@ -124,7 +148,11 @@ impl CsvLayout {
                 (cell, self.wrapper_id.and_then(|i| cells.get(i).copied()))
             }
         };
-        let json = csv::unquote_json(cell);
+        let (json, doubled) = match csv::json_cell(cell) {
+            csv::JsonCell::Plain(text) => (text, false),
+            csv::JsonCell::Doubled(inner) => (inner, true),
+        };
+        // (Blank or not, the same: a cell of whitespace holds no quotes to double.)
         if json.iter().all(u8::is_ascii_whitespace) {
             return Err("AuditData cell is empty".into());
         }
@@ -135,7 +163,11 @@ impl CsvLayout {
                 Cow::Owned(b) => String::from_utf8(b).ok().map(Cow::Owned),
             })
             .filter(|s| !s.trim().is_empty());
-        Ok(RecordText { json, wrapper_id })
+        Ok(RecordText {
+            json: Cow::Borrowed(json),
+            doubled,
+            wrapper_id,
+        })
     }
 
     fn cell(&self, cells: &[&[u8]], name: &str) -> Option<String> {

@@ -281,9 +281,9 @@ pub fn reread(source: &SourceFile, at: SourceRef) -> Result<serde_json::Value, S
             Cow::Owned(buf)
         }
     };
-    let record = parse::record_json(source.layout.as_ref(), &bytes)?;
+    let json = parse::record_json(source.layout.as_ref(), &bytes)?.into_json();
     let mut value: serde_json::Value =
-        serde_json::from_slice(&record.json).map_err(|e| normalise::json_error(&e))?;
+        serde_json::from_slice(&json).map_err(|e| normalise::json_error(&e))?;
     // Unwrap the same wrappers the loader looks through.
     for _ in 0..6 {
         let inner = [

@@ -1,7 +1,9 @@
 //! From one AuditData record (possibly inside wrappers) to one [`Event`].
 
+use super::csv;
+use super::format::RecordText;
 use super::record::{AppAccessContext, AuditRecord, RawJson, lookup, name_values, nested};
-use super::record_scan::read_record;
+use super::record_scan::{read_record, read_record_doubled};
 use super::summary::summarize;
 use crate::intern::{Interner, Sym};
 use crate::ip;
@@ -19,15 +21,46 @@ pub struct Normalised {
     pub dedupe_key: u128,
 }
 
-/// Parses `json` (an AuditData object or a wrapper around one) into an event whose strings are
-/// interned in `interner`.
+/// Parses a record's JSON (an AuditData object or a wrapper around one) into an event whose
+/// strings are interned in `interner`.
 pub fn normalise_json(
+    record: &RecordText,
+    source: SourceRef,
+    interner: &mut Interner,
+) -> Result<Normalised, String> {
+    let wrapper_id = record.wrapper_id.as_deref();
+    if !record.doubled {
+        return visit(&record.json, 0, wrapper_id, source, interner);
+    }
+    if let Some(read) = visit_doubled(&record.json, wrapper_id, source, interner) {
+        return read;
+    }
+    // What the in-place reader declines is read from a copy with the quotes undone, by the
+    // same reader or by serde, whose error is then the one reported.
+    let json = csv::undouble_json(&record.json);
+    let read = visit(&json, 0, wrapper_id, source, interner);
+    csv::give_back(json);
+    read
+}
+
+/// A CSV cell's record read in place, its quotes still doubled; `None` to read a copy instead.
+/// (A record keyed by content is keyed by the cell's text, which identifies it as well as the
+/// copy's would.)
+fn visit_doubled(
     json: &[u8],
     wrapper_id: Option<&str>,
     source: SourceRef,
     interner: &mut Interner,
-) -> Result<Normalised, String> {
-    visit(json, 0, wrapper_id, source, interner)
+) -> Option<Result<Normalised, String>> {
+    let text = simdutf8::compat::from_utf8(json).ok()?;
+    let rec = read_record_doubled(text)?;
+    Some(match rec.inner() {
+        Some(inner) => {
+            let outer_id = rec.wrapper_record_id().or(wrapper_id);
+            visit_raw(inner, 1, outer_id, source, interner)
+        }
+        None => build(&rec, json, wrapper_id, source, interner),
+    })
 }
 
 fn visit(
@@ -56,7 +89,7 @@ fn visit(
 }
 
 fn visit_raw(
-    raw: RawJson,
+    raw: &RawJson,
     depth: usize,
     wrapper_id: Option<&str>,
     source: SourceRef,
@@ -192,7 +225,7 @@ fn build(
         return Err(format!("CreationTime {created:?} is outside 1970-2106"));
     };
     let operation = present(&rec.operation).unwrap_or("");
-    let ctx: AppAccessContext = nested(rec.app_access_context).unwrap_or_default();
+    let ctx: AppAccessContext = nested(&rec.app_access_context).unwrap_or_default();
 
     let (ip_raw, ip_norm) = [
         &rec.client_ip,

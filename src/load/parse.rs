@@ -6,7 +6,6 @@ use super::format::{CsvLayout, RecordText};
 use super::{MAX_PROBLEMS_KEPT, Problem, normalise};
 use crate::intern::Interner;
 use crate::model::{Event, SourceRef};
-use std::borrow::Cow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What one worker made of its share of a block.
@@ -166,13 +165,8 @@ fn parse_one(
         (span.end - span.start) as u32,
     );
     let bytes = &ctx.text[span.start..span.end];
-    let read = record_json(ctx.layout, bytes).and_then(|r| {
-        let read = normalise::normalise_json(&r.json, r.wrapper_id.as_deref(), source, interner);
-        if let Cow::Owned(buffer) = r.json {
-            super::csv::give_back(buffer);
-        }
-        read
-    });
+    let read = record_json(ctx.layout, bytes)
+        .and_then(|r| normalise::normalise_json(&r, source, interner));
     read.map_err(|why| nul_stretch(bytes).unwrap_or(why))
 }
 
@@ -197,9 +191,6 @@ pub fn record_json<'b>(
 ) -> Result<RecordText<'b>, String> {
     match layout {
         Some(layout) => layout.record_json(bytes),
-        None => Ok(RecordText {
-            json: Cow::Borrowed(bytes),
-            wrapper_id: None,
-        }),
+        None => Ok(RecordText::plain(bytes)),
     }
 }

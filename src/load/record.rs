@@ -121,19 +121,20 @@ impl<'de, V: Visitor<'de>> serde::de::DeserializeSeed<'de> for AnyWith<V> {
     }
 }
 
-/// A JSON value kept as its text, parsed only when asked for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RawJson<'a>(pub(super) &'a str);
+/// A JSON value kept as its text, parsed only when asked for. Owned only when read from a CSV
+/// cell in place, where the text had to be copied with one quote of each pair blanked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawJson<'a>(pub(super) Cow<'a, str>);
 
-impl<'a> RawJson<'a> {
-    pub fn get(self) -> &'a str {
-        self.0
+impl RawJson<'_> {
+    pub fn get(&self) -> &str {
+        &self.0
     }
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for RawJson<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        <&'de RawValue>::deserialize(d).map(|raw| RawJson(raw.get()))
+        <&'de RawValue>::deserialize(d).map(|raw| RawJson(Cow::Borrowed(raw.get())))
     }
 }
 
@@ -249,13 +250,17 @@ pub struct AuditRecord<'a> {
 
 impl<'a> AuditRecord<'a> {
     /// The first wrapped record found, if this object is a wrapper.
-    pub fn inner(&self) -> Raw<'a> {
-        self.wrapped_audit_data
-            .or(self.wrapped_graph_audit_data)
-            .or(self.wrapped_raw_event_data)
-            .or(self.wrapped_properties)
-            .or(self.wrapped_message)
-            .or(self.wrapped_input)
+    pub fn inner(&self) -> Option<&RawJson<'a>> {
+        [
+            &self.wrapped_audit_data,
+            &self.wrapped_graph_audit_data,
+            &self.wrapped_raw_event_data,
+            &self.wrapped_properties,
+            &self.wrapped_message,
+            &self.wrapped_input,
+        ]
+        .into_iter()
+        .find_map(Option::as_ref)
     }
 
     pub fn wrapper_record_id(&self) -> Option<&str> {
@@ -378,8 +383,8 @@ pub fn lookup<'v>(list: &'v [NameValue<'_>], name: &str) -> Option<&'v str> {
 }
 
 /// Parses a nested payload into `T`; a malformed payload yields `None`, never an error.
-pub fn nested<'a, T: Deserialize<'a>>(raw: Raw<'a>) -> Option<T> {
-    serde_json::from_str(raw?.get()).ok()
+pub fn nested<'r, T: Deserialize<'r>>(raw: &'r Raw<'_>) -> Option<T> {
+    serde_json::from_str(raw.as_ref()?.get()).ok()
 }
 
 #[derive(Deserialize, Default)]

@@ -21,22 +21,40 @@ const MAX_RECORD: usize = 1 << 20;
 
 /// `text` read as serde would read it into an [`AuditRecord`], or `None` to let serde decide.
 pub fn read_record(text: &str) -> Option<AuditRecord<'_>> {
-    thread_local! {
-        static TOKENS: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
-    }
-    // The token buffer stays with the thread, at 4 bytes per byte of the largest record read:
-    // records over 1 MiB (real ones are a few KB; hostile ones reach 64 MB) go to serde.
     if text.len() > MAX_RECORD {
         return None;
     }
     TOKENS.with_borrow_mut(|tokens| {
         let n = scan::index(text.as_bytes(), tokens)?;
-        read_indexed(text, &tokens[..n])
+        read_indexed::<false>(text, &tokens[..n])
     })
 }
 
-fn read_indexed<'a>(text: &'a str, tokens: &[u32]) -> Option<AuditRecord<'a>> {
-    let mut r = Reader {
+/// [`read_record`] for the JSON of a CSV cell as it lies in the file, every quote doubled:
+/// the record that reading the copy made by `csv::unquote_json` (one quote of each pair
+/// blanked) would give, without copying the cell. Nested payloads kept as raw JSON are the
+/// one part copied. `None` also wherever that copy could not be made.
+pub fn read_record_doubled(text: &str) -> Option<AuditRecord<'_>> {
+    if text.len() > MAX_RECORD {
+        return None;
+    }
+    TOKENS.with_borrow_mut(|tokens| {
+        let n = scan::index_doubled(text.as_bytes(), tokens)?;
+        read_indexed::<true>(text, &tokens[..n])
+    })
+}
+
+thread_local! {
+    /// Token positions of the record being read. The buffer stays with the thread, at 4 bytes
+    /// per byte of the largest record read: records over 1 MiB (real ones are a few KB; hostile
+    /// ones reach 64 MB) go to serde.
+    static TOKENS: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `DOUBLED`: every quote of `text` is doubled (a CSV cell read in place, see
+/// [`read_record_doubled`]).
+fn read_indexed<'a, const DOUBLED: bool>(text: &'a str, tokens: &[u32]) -> Option<AuditRecord<'a>> {
+    let mut r = Reader::<DOUBLED> {
         text,
         bytes: text.as_bytes(),
         tokens,
@@ -60,7 +78,7 @@ fn read_indexed<'a>(text: &'a str, tokens: &[u32]) -> Option<AuditRecord<'a>> {
         r.field(&mut rec, field)
     })?;
     let rest = r.bytes.get(r.pos..)?;
-    (rest.iter().all(|&b| is_ws(b)) && r.peek_token().is_none()).then_some(rec)
+    (rest.iter().all(|&b| Reader::<DOUBLED>::blank(b)) && r.peek_token().is_none()).then_some(rec)
 }
 
 /// Where a string's content lies: between its quotes, and whether it holds escapes.
@@ -81,7 +99,7 @@ enum Start {
     Array(u32),
 }
 
-struct Reader<'a, 'i> {
+struct Reader<'a, 'i, const DOUBLED: bool> {
     text: &'a str,
     bytes: &'a [u8],
     /// Token positions ([`scan::index`]) and the next one to read.
@@ -95,7 +113,15 @@ fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\n' | b'\t' | b'\r')
 }
 
-impl<'a> Reader<'a, '_> {
+impl<'a, const DOUBLED: bool> Reader<'a, '_, DOUBLED> {
+    /// Whitespace, or the blank quote of a pair when quotes are doubled: the index has checked
+    /// that every quote is paired, and the quote of each pair that is not a token is the one
+    /// `csv::unquote_json` turns into a space.
+    #[inline(always)]
+    fn blank(b: u8) -> bool {
+        is_ws(b) || (DOUBLED && b == b'"')
+    }
+
     #[inline(always)]
     fn peek_token(&self) -> Option<usize> {
         self.tokens.get(self.i).map(|&p| p as usize)
@@ -182,11 +208,11 @@ impl<'a> Reader<'a, '_> {
             return self.token_value(p);
         }
         let gap = &self.bytes[self.pos..p];
-        let Some(lead) = gap.iter().position(|&b| !is_ws(b)) else {
+        let Some(lead) = gap.iter().position(|&b| !Self::blank(b)) else {
             return self.token_value(p);
         };
         let start = self.pos + lead;
-        let end = p - gap.iter().rev().position(|&b| !is_ws(b))?;
+        let end = p - gap.iter().rev().position(|&b| !Self::blank(b))?;
         if !is_scalar(&self.bytes[start..end]) {
             return None;
         }
@@ -235,7 +261,7 @@ impl<'a> Reader<'a, '_> {
             return None;
         }
         let p = self.peek_token()?;
-        if self.bytes[p] == b']' && self.bytes[self.pos..p].iter().all(|&b| is_ws(b)) {
+        if self.bytes[p] == b']' && self.gap_is_blank(p) {
             self.i += 1;
             self.pos = p + 1;
             return Some(());
@@ -369,7 +395,7 @@ impl<'a> Reader<'a, '_> {
     /// Whether only whitespace lies between the last token read and position `p`.
     #[inline(always)]
     fn gap_is_blank(&self, p: usize) -> bool {
-        p == self.pos || self.bytes[self.pos..p].iter().all(|&b| is_ws(b))
+        p == self.pos || self.bytes[self.pos..p].iter().all(|&b| Self::blank(b))
     }
 
     /// Reads past a value and gives its text (for strings, with the quotes).
@@ -425,7 +451,18 @@ impl<'a> Reader<'a, '_> {
     fn raw(&mut self, depth: usize) -> Option<Option<RawJson<'a>>> {
         let (start, end) = self.value_span(depth)?;
         let text = self.text.get(start..end)?;
-        Some((text != "null").then_some(RawJson(text)))
+        if text == "null" {
+            return Some(None);
+        }
+        // A string's span is its token quotes and what lies between: no pair inside it.
+        if DOUBLED && text.starts_with(['{', '[']) {
+            let mut blanked = Vec::with_capacity(text.len());
+            if !super::csv::blank_into(text.as_bytes(), &mut blanked) {
+                return None;
+            }
+            return Some(Some(RawJson(Cow::Owned(String::from_utf8(blanked).ok()?))));
+        }
+        Some(Some(RawJson(Cow::Borrowed(text))))
     }
 
     /// A `[{Name, Value}]` list, or the JSON string holding one.
@@ -535,7 +572,7 @@ macro_rules! audit_fields {
             }
         }
 
-        impl<'a> Reader<'a, '_> {
+        impl<'a, const DOUBLED: bool> Reader<'a, '_, DOUBLED> {
             fn field(&mut self, rec: &mut AuditRecord<'a>, field: u32) -> Option<()> {
                 match field {
                     $($bit => rec.$slot = self.$read(1)?,)*

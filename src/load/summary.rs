@@ -191,7 +191,7 @@ fn permission_cmdlet(op: &str, p: &[NameValue]) -> String {
 }
 
 fn folder_permission(rec: &AuditRecord) -> String {
-    let item: Item = nested(rec.item).unwrap_or_default();
+    let item: Item = nested(&rec.item).unwrap_or_default();
     let f = item.parent_folder.unwrap_or_default();
     let path = f.path.as_deref().or(f.name.as_deref()).unwrap_or("folder");
     let who = f.member_upn.as_deref().unwrap_or("?");
@@ -249,9 +249,9 @@ fn push_list<'s>(out: &mut String, lead: &str, mut items: impl Iterator<Item = &
 }
 
 fn items_moved(rec: &AuditRecord) -> String {
-    let items: Vec<Item> = nested(rec.affected_items).unwrap_or_default();
-    let from: FolderRef = nested(rec.folder).unwrap_or_default();
-    let to: FolderRef = nested(rec.dest_folder).unwrap_or_default();
+    let items: Vec<Item> = nested(&rec.affected_items).unwrap_or_default();
+    let from: FolderRef = nested(&rec.folder).unwrap_or_default();
+    let to: FolderRef = nested(&rec.dest_folder).unwrap_or_default();
     let mut out = String::with_capacity(64);
     push_count(&mut out, items.len().max(1), "item");
     let from_path = from.path.as_deref().or_else(|| {
@@ -291,7 +291,7 @@ fn push_quoted(out: &mut String, s: &str) {
 }
 
 fn sent(rec: &AuditRecord) -> String {
-    let item: Item = nested(rec.item).unwrap_or_default();
+    let item: Item = nested(&rec.item).unwrap_or_default();
     let mut out = String::with_capacity(64);
     match item.subject.as_deref() {
         Some(s) => {
@@ -339,7 +339,7 @@ fn logon(rec: &AuditRecord) -> String {
 }
 
 fn item(rec: &AuditRecord) -> String {
-    let item: Item = nested(rec.item).unwrap_or_default();
+    let item: Item = nested(&rec.item).unwrap_or_default();
     let folder = item
         .parent_folder
         .as_ref()
