@@ -166,8 +166,22 @@ const EDGE_CASES: &[(&str, bool)] = &[
         true,
     ),
     (r#"{"\u0049d":"escaped key","Na\nme":1}"#, true),
+    // AppAccessContext is read as a payload of its own: a wrong shape gives an empty context.
+    (
+        r#"{"AppAccessContext":{"UniqueTokenId":5,"X":[1,{"a":"b"}],"AADSessionId":true}}"#,
+        true,
+    ),
+    (
+        r#"{"AppAccessContext":{"AADSessionId":"a","UniqueTokenId":"t","AADSessionId":"b"}}"#,
+        true,
+    ),
+    (r#"{"AppAccessContext":"x","UserId":"u"}"#, true),
+    (r#"{"AppAccessContext":null}"#, true),
+    (r#"{"AppAccessContext":{"AADSessionId":{"x":1}}}"#, true),
     // Left to serde: it reports these, or prints their numbers in its own way.
     (r#"{"Id":"a","Id":"b"}"#, false),
+    (r#"{"AppAccessContext":["s","t"]}"#, false),
+    (r#"{"AppAccessContext":{"AADSessionId":1.5}}"#, false),
     (r#"{"Parameters":[{"Name":"A","Name":"B"}]}"#, false),
     (r#"{"RecordType":1.0}"#, false),
     (r#"{"RecordType":-0}"#, false),
@@ -241,6 +255,8 @@ fn json_record() -> impl Strategy<Value = String> {
         Just("Value"),
         Just("Item"),
         Just("AppAccessContext"),
+        Just("AADSessionId"),
+        Just("UniqueTokenId"),
         Just("AuditData"),
         Just("Other"),
     ];

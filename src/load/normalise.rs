@@ -2,7 +2,7 @@
 
 use super::csv;
 use super::format::RecordText;
-use super::record::{AppAccessContext, AuditRecord, RawJson, lookup, name_values, nested};
+use super::record::{AppAccessContext, AuditRecord, RawJson, lookup, name_values};
 use super::record_scan::{read_record, read_record_doubled};
 use super::summary::summarize;
 use crate::intern::{Interner, Sym};
@@ -225,7 +225,7 @@ fn build(
         return Err(format!("CreationTime {created:?} is outside 1970-2106"));
     };
     let operation = present(&rec.operation).unwrap_or("");
-    let ctx: AppAccessContext = nested(&rec.app_access_context).unwrap_or_default();
+    let ctx = &rec.app_access_context;
 
     let (ip_raw, ip_norm) = [
         &rec.client_ip,
@@ -246,7 +246,7 @@ fn build(
         time,
         user: sym(present(&rec.user_id).map(lower).as_deref()),
         operation: sym(Some(operation)),
-        session: sym(session_id(rec, &ctx).as_deref()),
+        session: sym(session_id(rec, ctx).as_deref()),
         ip: sym(ip_norm.as_deref()),
         ip_raw: sym(ip_raw),
         client: sym(client(rec).as_deref()),

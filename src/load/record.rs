@@ -189,8 +189,12 @@ pub struct AuditRecord<'a> {
     pub send_on_behalf_of_user_smtp: Str<'a>,
     #[serde(rename = "LogonError", borrow, deserialize_with = "lenient")]
     pub logon_error: Str<'a>,
-    #[serde(rename = "AppAccessContext", borrow)]
-    pub app_access_context: Raw<'a>,
+    #[serde(
+        rename = "AppAccessContext",
+        borrow,
+        deserialize_with = "app_access_context"
+    )]
+    pub app_access_context: AppAccessContext<'a>,
     #[serde(
         rename = "DeviceProperties",
         borrow,
@@ -387,7 +391,14 @@ pub fn nested<'r, T: Deserialize<'r>>(raw: &'r Raw<'_>) -> Option<T> {
     serde_json::from_str(raw.as_ref()?.get()).ok()
 }
 
-#[derive(Deserialize, Default)]
+/// `AppAccessContext` read as a payload of its own: what is not an object of its shape (a
+/// string, `null`, an object with a repeated field) gives an empty context, not an error.
+fn app_access_context<'de, D: Deserializer<'de>>(d: D) -> Result<AppAccessContext<'de>, D::Error> {
+    let raw = <&'de RawValue>::deserialize(d)?;
+    Ok(serde_json::from_str(raw.get()).unwrap_or_default())
+}
+
+#[derive(Deserialize, Default, Debug)]
 #[serde(default)]
 pub struct AppAccessContext<'a> {
     #[serde(rename = "AADSessionId", borrow, deserialize_with = "lenient")]

@@ -8,7 +8,9 @@
 //! then gives the same record or the error to report. The equivalence is property-tested
 //! against serde.
 
-use super::record::{AuditRecord, FolderAccess, NameValue, NameValues, RawJson, Str};
+use super::record::{
+    AppAccessContext, AuditRecord, FolderAccess, NameValue, NameValues, RawJson, Str,
+};
 use super::scan;
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -514,6 +516,38 @@ impl<'a, const DOUBLED: bool> Reader<'a, '_, DOUBLED> {
         Some(nv)
     }
 
+    /// `AppAccessContext` as serde reads it (`record::app_access_context`): an object's two
+    /// fields; anything else, or an object with a repeated field, an empty context. A list is
+    /// left to serde, which reads a list into a struct by position.
+    fn app_context(&mut self, depth: usize) -> Option<AppAccessContext<'a>> {
+        match self.value_start()? {
+            Start::Object(_) => {
+                let mut ctx = AppAccessContext::default();
+                let (mut seen, mut repeated) = (0u8, false);
+                self.object(depth + 1, |r, key| {
+                    let (bit, slot) = match &*r.str_text(key)? {
+                        "AADSessionId" => (1, &mut ctx.aad_session_id),
+                        "UniqueTokenId" => (2, &mut ctx.unique_token_id),
+                        _ => return r.skip_value(depth + 1),
+                    };
+                    repeated |= seen & bit != 0;
+                    seen |= bit;
+                    *slot = r.lenient(depth + 1)?;
+                    Some(())
+                })?;
+                Some(if repeated {
+                    AppAccessContext::default()
+                } else {
+                    ctx
+                })
+            }
+            Start::Array(_) => None,
+            other => self
+                .skip_started(other, depth)
+                .map(|()| AppAccessContext::default()),
+        }
+    }
+
     /// `Folders` of a MailItemsAccessed record: each folder's path and item count.
     fn folders(&mut self, depth: usize) -> Option<Vec<FolderAccess<'a>>> {
         match self.value_start()? {
@@ -605,7 +639,7 @@ audit_fields! {
     17 "SendAsUserSmtp" => lenient send_as_user_smtp,
     18 "SendOnBehalfOfUserSmtp" => lenient send_on_behalf_of_user_smtp,
     19 "LogonError" => lenient logon_error,
-    20 "AppAccessContext" => raw app_access_context,
+    20 "AppAccessContext" => app_context app_access_context,
     21 "DeviceProperties" => name_values device_properties,
     22 "ExtendedProperties" => name_values extended_properties,
     23 "Parameters" => name_values parameters,
