@@ -199,6 +199,36 @@ const EDGE_CASES: &[(&str, bool)] = &[
     ("{\"Id\":\"a\tb\"}", false),
 ];
 
+/// A record (every other pick a short one), its quotes doubled if `doubled`, damaged by
+/// `edits`; `None` if the damage left it invalid UTF-8.
+fn damaged(
+    pick: prop::sample::Index,
+    edits: Vec<(usize, Vec<u8>, usize)>,
+    doubled: bool,
+) -> Option<String> {
+    let all = records();
+    let short = &all[all.len() - EDGE_CASES.len()..];
+    let pool = if pick.index(2) == 0 { all } else { short };
+    let record = pick.get(pool);
+    let mut bytes = if doubled {
+        record.replace('"', "\"\"")
+    } else {
+        record.clone()
+    }
+    .into_bytes();
+    for (at, insert, delete) in edits {
+        // A quarter of the damage lands in the last bytes, where the record ends.
+        let at = if at % 4 == 0 {
+            bytes.len().saturating_sub(at / 4 % 4)
+        } else {
+            at % (bytes.len() + 1)
+        };
+        let end = (at + delete).min(bytes.len());
+        bytes.splice(at..end, insert);
+    }
+    String::from_utf8(bytes).ok()
+}
+
 fn json_edit() -> impl Strategy<Value = (usize, Vec<u8>, usize)> {
     let byte = prop_oneof![
         Just(b'"'),
@@ -291,22 +321,7 @@ proptest! {
         pick in any::<prop::sample::Index>(),
         edits in prop::collection::vec(json_edit(), 1..4),
     ) {
-        let all = records();
-        // Every other pick is a short record.
-        let short = &all[all.len() - EDGE_CASES.len()..];
-        let pool = if pick.index(2) == 0 { all } else { short };
-        let mut bytes = pick.get(pool).clone().into_bytes();
-        for (at, insert, delete) in edits {
-            // A quarter of the damage lands in the last bytes, where the record ends.
-            let at = if at % 4 == 0 {
-                bytes.len().saturating_sub(at / 4 % 4)
-            } else {
-                at % (bytes.len() + 1)
-            };
-            let end = (at + delete).min(bytes.len());
-            bytes.splice(at..end, insert);
-        }
-        if let Ok(text) = String::from_utf8(bytes) {
+        if let Some(text) = damaged(pick, edits, false) {
             agrees_with_serde(&text);
         }
     }
@@ -318,20 +333,7 @@ proptest! {
         pick in any::<prop::sample::Index>(),
         edits in prop::collection::vec(json_edit(), 1..4),
     ) {
-        let all = records();
-        let short = &all[all.len() - EDGE_CASES.len()..];
-        let pool = if pick.index(2) == 0 { all } else { short };
-        let mut bytes = pick.get(pool).replace('"', "\"\"").into_bytes();
-        for (at, insert, delete) in edits {
-            let at = if at % 4 == 0 {
-                bytes.len().saturating_sub(at / 4 % 4)
-            } else {
-                at % (bytes.len() + 1)
-            };
-            let end = (at + delete).min(bytes.len());
-            bytes.splice(at..end, insert);
-        }
-        if let Ok(text) = String::from_utf8(bytes) {
+        if let Some(text) = damaged(pick, edits, true) {
             in_place_agrees_with_copy(&text);
         }
     }

@@ -23,13 +23,7 @@ const MAX_RECORD: usize = 1 << 20;
 
 /// `text` read as serde would read it into an [`AuditRecord`], or `None` to let serde decide.
 pub fn read_record(text: &str) -> Option<AuditRecord<'_>> {
-    if text.len() > MAX_RECORD {
-        return None;
-    }
-    TOKENS.with_borrow_mut(|tokens| {
-        let n = scan::index(text.as_bytes(), tokens)?;
-        read_indexed::<false>(text, &tokens[..n])
-    })
+    read::<false>(text)
 }
 
 /// [`read_record`] for the JSON of a CSV cell as it lies in the file, every quote doubled:
@@ -37,12 +31,20 @@ pub fn read_record(text: &str) -> Option<AuditRecord<'_>> {
 /// blanked) would give, without copying the cell. Nested payloads kept as raw JSON are the
 /// one part copied. `None` also wherever that copy could not be made.
 pub fn read_record_doubled(text: &str) -> Option<AuditRecord<'_>> {
+    read::<true>(text)
+}
+
+fn read<const DOUBLED: bool>(text: &str) -> Option<AuditRecord<'_>> {
     if text.len() > MAX_RECORD {
         return None;
     }
     TOKENS.with_borrow_mut(|tokens| {
-        let n = scan::index_doubled(text.as_bytes(), tokens)?;
-        read_indexed::<true>(text, &tokens[..n])
+        let n = if DOUBLED {
+            scan::index_doubled(text.as_bytes(), tokens)?
+        } else {
+            scan::index(text.as_bytes(), tokens)?
+        };
+        read_indexed::<DOUBLED>(text, &tokens[..n])
     })
 }
 

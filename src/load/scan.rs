@@ -54,13 +54,8 @@ mod avx2 {
     use std::arch::x86_64::*;
 
     #[target_feature(enable = "avx2,bmi1,popcnt,pclmulqdq")]
-    pub(super) fn index(text: &[u8], out: &mut [u32]) -> Option<usize> {
-        super::index_blocks::<true, false>(text, out)
-    }
-
-    #[target_feature(enable = "avx2,bmi1,popcnt,pclmulqdq")]
-    pub(super) fn index_doubled(text: &[u8], out: &mut [u32]) -> Option<usize> {
-        super::index_blocks::<true, true>(text, out)
+    pub(super) fn index<const DOUBLED: bool>(text: &[u8], out: &mut [u32]) -> Option<usize> {
+        super::index_blocks::<true, DOUBLED>(text, out)
     }
 
     /// [`super::prefix_xor`] in one carry-less multiplication by all ones.
@@ -279,15 +274,7 @@ pub(super) fn prefix_xor(mut x: u64) -> u64 {
 /// lies inside a string, which JSON forbids. The whole text is indexed first so that the
 /// reader after it only steps through an array.
 pub fn index(text: &[u8], out: &mut Vec<u32>) -> Option<usize> {
-    if out.len() < text.len() + BLOCK {
-        out.resize(text.len() + BLOCK, 0);
-    }
-    #[cfg(target_arch = "x86_64")]
-    if avx2_available() {
-        // SAFETY: the CPU has just been seen to have every feature `avx2::index` enables.
-        return unsafe { avx2::index(text, out) };
-    }
-    index_blocks::<false, false>(text, out)
+    index_with::<false>(text, out)
 }
 
 /// [`index`] for JSON as a CSV cell holds it, every quote doubled (`{""Id"":""x""}`), read in
@@ -297,15 +284,19 @@ pub fn index(text: &[u8], out: &mut Vec<u32>) -> Option<usize> {
 /// (what `csv::unquote_json` copies the cell into). `None` also wherever that copy could not be
 /// made: a quote without its partner, or a doubled quote after a backslash (`\""`).
 pub fn index_doubled(text: &[u8], out: &mut Vec<u32>) -> Option<usize> {
+    index_with::<true>(text, out)
+}
+
+fn index_with<const DOUBLED: bool>(text: &[u8], out: &mut Vec<u32>) -> Option<usize> {
     if out.len() < text.len() + BLOCK {
         out.resize(text.len() + BLOCK, 0);
     }
     #[cfg(target_arch = "x86_64")]
     if avx2_available() {
         // SAFETY: the CPU has just been seen to have every feature `avx2::index` enables.
-        return unsafe { avx2::index_doubled(text, out) };
+        return unsafe { avx2::index::<DOUBLED>(text, out) };
     }
-    index_blocks::<false, true>(text, out)
+    index_blocks::<false, DOUBLED>(text, out)
 }
 
 /// Carried from one block to the next when quotes are doubled: a run of quotes with an
