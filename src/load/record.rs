@@ -1,10 +1,10 @@
 //! The AuditData record as typed, borrowed serde structs.
 //!
 //! Only the fields sessionscope reads are named; serde skips the rest without allocating.
-//! Nested payloads (`Parameters`, `Item`, `Folders`, ...) are captured as raw JSON slices and
-//! parsed only when a summary needs them, and every field is lenient about its type: a collector
-//! that writes a number as a string, or an array as a JSON string ("stringly JSON"), costs that
-//! one field, never the record.
+//! Nested payloads (`Item`, `Folder`, `AffectedItems`, `AppAccessContext`) are read as payloads
+//! of their own: one of the wrong shape is an empty payload, not a bad record. Every field is
+//! lenient about its type: a collector that writes a number as a string, or an array as a JSON
+//! string ("stringly JSON"), costs that one field, never the record.
 
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -219,14 +219,15 @@ pub struct AuditRecord<'a> {
         deserialize_with = "lenient_name_values"
     )]
     pub operation_properties: NameValues<'a>,
-    #[serde(rename = "Item", borrow)]
-    pub item: Raw<'a>,
-    #[serde(rename = "Folder", borrow)]
-    pub folder: Raw<'a>,
-    #[serde(rename = "DestFolder", borrow)]
-    pub dest_folder: Raw<'a>,
-    #[serde(rename = "AffectedItems", borrow)]
-    pub affected_items: Raw<'a>,
+    /// `Some` unless absent or `null` (an unreadable payload is an empty one); likewise below.
+    #[serde(rename = "Item", borrow, deserialize_with = "payload")]
+    pub item: Option<Item<'a>>,
+    #[serde(rename = "Folder", borrow, deserialize_with = "payload")]
+    pub folder: Option<FolderRef<'a>>,
+    #[serde(rename = "DestFolder", borrow, deserialize_with = "payload")]
+    pub dest_folder: Option<FolderRef<'a>>,
+    #[serde(rename = "AffectedItems", borrow, deserialize_with = "payload")]
+    pub affected_items: Option<Vec<Item<'a>>>,
     /// The largest part of a MailItemsAccessed record: read in the same pass, keeping only
     /// each folder's path and item count.
     #[serde(rename = "Folders", borrow, deserialize_with = "lenient_folders")]
@@ -386,9 +387,13 @@ pub fn lookup<'v>(list: &'v [NameValue<'_>], name: &str) -> Option<&'v str> {
         .filter(|v| !v.is_empty())
 }
 
-/// Parses a nested payload into `T`; a malformed payload yields `None`, never an error.
-pub fn nested<'r, T: Deserialize<'r>>(raw: &'r Raw<'_>) -> Option<T> {
-    serde_json::from_str(raw.as_ref()?.get()).ok()
+/// A nested payload read as a document of its own: `None` when `null`, and an empty payload,
+/// not an error, when it does not read as a `T`.
+fn payload<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    let raw = Option::<&'de RawValue>::deserialize(d)?;
+    Ok(raw.map(|raw| serde_json::from_str(raw.get()).unwrap_or_default()))
 }
 
 /// `AppAccessContext` read as a payload of its own: what is not an object of its shape (a
@@ -407,7 +412,7 @@ pub struct AppAccessContext<'a> {
     pub unique_token_id: Str<'a>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Debug)]
 #[serde(default)]
 pub struct FolderRef<'a> {
     #[serde(rename = "Path", borrow, deserialize_with = "lenient")]
@@ -420,7 +425,7 @@ pub struct FolderRef<'a> {
     pub member_rights: Str<'a>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Debug)]
 #[serde(default)]
 pub struct Item<'a> {
     #[serde(rename = "Subject", borrow, deserialize_with = "lenient")]

@@ -9,7 +9,8 @@
 //! against serde.
 
 use super::record::{
-    AppAccessContext, AuditRecord, FolderAccess, NameValue, NameValues, RawJson, Str,
+    AppAccessContext, AuditRecord, FolderAccess, FolderRef, Item, NameValue, NameValues, RawJson,
+    Str,
 };
 use super::scan;
 use std::borrow::Cow;
@@ -28,8 +29,9 @@ pub fn read_record(text: &str) -> Option<AuditRecord<'_>> {
 
 /// [`read_record`] for the JSON of a CSV cell as it lies in the file, every quote doubled:
 /// the record that reading the copy made by `csv::unquote_json` (one quote of each pair
-/// blanked) would give, without copying the cell. Nested payloads kept as raw JSON are the
-/// one part copied. `None` also wherever that copy could not be made.
+/// blanked) would give, without copying the cell. A wrapped record kept as raw JSON (a
+/// cmdlet row's `AuditData` object) is the one part copied. `None` also wherever that copy
+/// could not be made.
 pub fn read_record_doubled(text: &str) -> Option<AuditRecord<'_>> {
     read::<true>(text)
 }
@@ -550,6 +552,101 @@ impl<'a, const DOUBLED: bool> Reader<'a, '_, DOUBLED> {
         }
     }
 
+    /// `Item`, read as `record::payload` reads it when it has the shape Exchange writes: an
+    /// object whose `ParentFolder` is an object or `null`. Any other shape, or a repeated
+    /// field, serde's rules for payloads decide (see [`Reader::payload`]).
+    fn item_payload(&mut self, depth: usize) -> Option<Option<Item<'a>>> {
+        self.payload(|r| r.item(depth))
+    }
+
+    fn folder_payload(&mut self, depth: usize) -> Option<Option<FolderRef<'a>>> {
+        self.payload(|r| r.folder_ref(depth))
+    }
+
+    /// `AffectedItems`: a list of items.
+    fn items_payload(&mut self, depth: usize) -> Option<Option<Vec<Item<'a>>>> {
+        self.payload(|r| {
+            let Start::Array(_) = r.value_start()? else {
+                return None;
+            };
+            let mut items = Vec::new();
+            r.array(depth + 1, |r| {
+                items.push(r.item(depth + 1)?);
+                Some(())
+            })?;
+            Some(items)
+        })
+    }
+
+    /// A nested payload: `null` is none, else what `read` reads. Where `read` declines (a
+    /// shape serde would read, or refuse, by rules of its own: a list read into a struct by
+    /// position, a repeated field making the payload empty), the record goes to serde.
+    fn payload<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
+        let (i, pos) = (self.i, self.pos);
+        if let Start::Scalar(start, end) = self.value_start()?
+            && self.scalar(start, end) == b"null"
+        {
+            return Some(None);
+        }
+        // Read the value again from its start.
+        (self.i, self.pos) = (i, pos);
+        read(self).map(Some)
+    }
+
+    /// An item object inside a container at `depth`: `Subject` as text, `ParentFolder` an
+    /// object or `null`.
+    fn item(&mut self, depth: usize) -> Option<Item<'a>> {
+        let Start::Object(_) = self.value_start()? else {
+            return None;
+        };
+        let mut item = Item::default();
+        let mut seen = 0u8;
+        self.object(depth + 1, |r, key| {
+            let bit = match &*r.str_text(key)? {
+                "Subject" => 1,
+                "ParentFolder" => 2,
+                _ => return r.skip_value(depth + 1),
+            };
+            if seen & bit != 0 {
+                return None;
+            }
+            seen |= bit;
+            if bit == 1 {
+                item.subject = r.lenient(depth + 1)?;
+            } else {
+                item.parent_folder = r.payload(|r| r.folder_ref(depth + 1))?;
+            }
+            Some(())
+        })?;
+        Some(item)
+    }
+
+    /// A folder object inside a container at `depth`: its path, name, and the member and rights
+    /// of a permission.
+    fn folder_ref(&mut self, depth: usize) -> Option<FolderRef<'a>> {
+        let Start::Object(_) = self.value_start()? else {
+            return None;
+        };
+        let mut folder = FolderRef::default();
+        let mut seen = 0u8;
+        self.object(depth + 1, |r, key| {
+            let (bit, slot) = match &*r.str_text(key)? {
+                "Path" => (1, &mut folder.path),
+                "Name" => (2, &mut folder.name),
+                "MemberUpn" => (4, &mut folder.member_upn),
+                "MemberRights" => (8, &mut folder.member_rights),
+                _ => return r.skip_value(depth + 1),
+            };
+            if seen & bit != 0 {
+                return None;
+            }
+            seen |= bit;
+            *slot = r.lenient(depth + 1)?;
+            Some(())
+        })?;
+        Some(folder)
+    }
+
     /// `Folders` of a MailItemsAccessed record: each folder's path and item count.
     fn folders(&mut self, depth: usize) -> Option<Vec<FolderAccess<'a>>> {
         match self.value_start()? {
@@ -646,10 +743,10 @@ audit_fields! {
     22 "ExtendedProperties" => name_values extended_properties,
     23 "Parameters" => name_values parameters,
     24 "OperationProperties" => name_values operation_properties,
-    25 "Item" => raw item,
-    26 "Folder" => raw folder,
-    27 "DestFolder" => raw dest_folder,
-    28 "AffectedItems" => raw affected_items,
+    25 "Item" => item_payload item,
+    26 "Folder" => folder_payload folder,
+    27 "DestFolder" => folder_payload dest_folder,
+    28 "AffectedItems" => items_payload affected_items,
     29 "Folders" => folders folders,
     30 "AuditData" => raw wrapped_audit_data,
     31 "auditData" => raw wrapped_graph_audit_data,

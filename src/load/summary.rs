@@ -1,7 +1,7 @@
 //! One line saying what a record did, in an investigator's words: which inbox rule forwards
 //! where, which permission went to whom, how many items were read or deleted.
 
-use super::record::{AuditRecord, FolderRef, Item, NameValue, lookup, name_values, nested};
+use super::record::{AuditRecord, FolderRef, Item, NameValue, lookup, name_values};
 use serde::Deserialize;
 
 const MAX_LEN: usize = 300;
@@ -191,8 +191,10 @@ fn permission_cmdlet(op: &str, p: &[NameValue]) -> String {
 }
 
 fn folder_permission(rec: &AuditRecord) -> String {
-    let item: Item = nested(&rec.item).unwrap_or_default();
-    let f = item.parent_folder.unwrap_or_default();
+    let none = Item::default();
+    let item = rec.item.as_ref().unwrap_or(&none);
+    let none = FolderRef::default();
+    let f = item.parent_folder.as_ref().unwrap_or(&none);
     let path = f.path.as_deref().or(f.name.as_deref()).unwrap_or("folder");
     let who = f.member_upn.as_deref().unwrap_or("?");
     let rights = f.member_rights.as_deref().unwrap_or("rights");
@@ -249,9 +251,10 @@ fn push_list<'s>(out: &mut String, lead: &str, mut items: impl Iterator<Item = &
 }
 
 fn items_moved(rec: &AuditRecord) -> String {
-    let items: Vec<Item> = nested(&rec.affected_items).unwrap_or_default();
-    let from: FolderRef = nested(&rec.folder).unwrap_or_default();
-    let to: FolderRef = nested(&rec.dest_folder).unwrap_or_default();
+    let items = rec.affected_items.as_deref().unwrap_or_default();
+    let none = FolderRef::default();
+    let from = rec.folder.as_ref().unwrap_or(&none);
+    let to = rec.dest_folder.as_ref().unwrap_or(&none);
     let mut out = String::with_capacity(64);
     push_count(&mut out, items.len().max(1), "item");
     let from_path = from.path.as_deref().or_else(|| {
@@ -291,7 +294,8 @@ fn push_quoted(out: &mut String, s: &str) {
 }
 
 fn sent(rec: &AuditRecord) -> String {
-    let item: Item = nested(&rec.item).unwrap_or_default();
+    let none = Item::default();
+    let item = rec.item.as_ref().unwrap_or(&none);
     let mut out = String::with_capacity(64);
     match item.subject.as_deref() {
         Some(s) => {
@@ -339,7 +343,8 @@ fn logon(rec: &AuditRecord) -> String {
 }
 
 fn item(rec: &AuditRecord) -> String {
-    let item: Item = nested(&rec.item).unwrap_or_default();
+    let none = Item::default();
+    let item = rec.item.as_ref().unwrap_or(&none);
     let folder = item
         .parent_folder
         .as_ref()
