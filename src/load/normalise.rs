@@ -3,7 +3,7 @@
 use super::csv;
 use super::format::RecordText;
 use super::record::{AppAccessContext, AuditRecord, RawJson, lookup, name_values};
-use super::record_scan::{read_record, read_record_doubled};
+use super::record_scan::{read_record_doubled_into, read_record_into};
 use super::summary::summarize;
 use crate::intern::{Interner, Sym};
 use crate::ip;
@@ -53,7 +53,10 @@ fn visit_doubled(
     interner: &mut Interner,
 ) -> Option<Result<Normalised, String>> {
     let text = simdutf8::compat::from_utf8(json).ok()?;
-    let rec = read_record_doubled(text)?;
+    let mut rec = AuditRecord::default();
+    if !read_record_doubled_into(text, &mut rec) {
+        return None;
+    }
     Some(match rec.inner() {
         Some(inner) => {
             let outer_id = rec.wrapper_record_id().or(wrapper_id);
@@ -77,10 +80,10 @@ fn visit(
     // checking every string it borrows; that is faster than its per-string checks.
     let text = simdutf8::compat::from_utf8(json)
         .map_err(|e| format!("invalid UTF-8 at byte {} of the record", e.valid_up_to()))?;
-    let rec: AuditRecord = match read_record(text) {
-        Some(rec) => rec,
-        None => serde_json::from_str(text).map_err(|e| json_error(&e))?,
-    };
+    let mut rec = AuditRecord::default();
+    if !read_record_into(text, &mut rec) {
+        rec = serde_json::from_str(text).map_err(|e| json_error(&e))?;
+    }
     if let Some(inner) = rec.inner() {
         let outer_id = rec.wrapper_record_id().or(wrapper_id);
         return visit_raw(inner, depth + 1, outer_id, source, interner);

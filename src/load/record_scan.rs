@@ -24,7 +24,15 @@ const MAX_RECORD: usize = 1 << 20;
 
 /// `text` read as serde would read it into an [`AuditRecord`], or `None` to let serde decide.
 pub fn read_record(text: &str) -> Option<AuditRecord<'_>> {
-    read::<false>(text)
+    let mut rec = AuditRecord::default();
+    read_record_into(text, &mut rec).then_some(rec)
+}
+
+/// [`read_record`] into `rec`, which starts as the default record, so that the record (over a
+/// kilobyte) is filled where it lives rather than moved out through each call. `false`: let
+/// serde decide, and discard what `rec` holds.
+pub fn read_record_into<'a>(text: &'a str, rec: &mut AuditRecord<'a>) -> bool {
+    read::<false>(text, rec).is_some()
 }
 
 /// [`read_record`] for the JSON of a CSV cell as it lies in the file, every quote doubled:
@@ -33,10 +41,16 @@ pub fn read_record(text: &str) -> Option<AuditRecord<'_>> {
 /// cmdlet row's `AuditData` object) is the one part copied. `None` also wherever that copy
 /// could not be made.
 pub fn read_record_doubled(text: &str) -> Option<AuditRecord<'_>> {
-    read::<true>(text)
+    let mut rec = AuditRecord::default();
+    read_record_doubled_into(text, &mut rec).then_some(rec)
 }
 
-fn read<const DOUBLED: bool>(text: &str) -> Option<AuditRecord<'_>> {
+/// [`read_record_doubled`] into `rec`, as [`read_record_into`].
+pub fn read_record_doubled_into<'a>(text: &'a str, rec: &mut AuditRecord<'a>) -> bool {
+    read::<true>(text, rec).is_some()
+}
+
+fn read<'a, const DOUBLED: bool>(text: &'a str, rec: &mut AuditRecord<'a>) -> Option<()> {
     if text.len() > MAX_RECORD {
         return None;
     }
@@ -46,7 +60,7 @@ fn read<const DOUBLED: bool>(text: &str) -> Option<AuditRecord<'_>> {
         } else {
             scan::index(text.as_bytes(), tokens)?
         };
-        read_indexed::<DOUBLED>(text, &tokens[..n])
+        read_indexed::<DOUBLED>(text, &tokens[..n], rec)
     })
 }
 
@@ -59,7 +73,11 @@ thread_local! {
 
 /// `DOUBLED`: every quote of `text` is doubled (a CSV cell read in place, see
 /// [`read_record_doubled`]).
-fn read_indexed<'a, const DOUBLED: bool>(text: &'a str, tokens: &[u32]) -> Option<AuditRecord<'a>> {
+fn read_indexed<'a, const DOUBLED: bool>(
+    text: &'a str,
+    tokens: &[u32],
+    rec: &mut AuditRecord<'a>,
+) -> Option<()> {
     let mut r = Reader::<DOUBLED> {
         text,
         bytes: text.as_bytes(),
@@ -71,7 +89,6 @@ fn read_indexed<'a, const DOUBLED: bool>(text: &'a str, tokens: &[u32]) -> Optio
     if open != b'{' {
         return None;
     }
-    let mut rec = AuditRecord::default();
     let mut seen = 0u64;
     r.object(1, |r, key| {
         let Some(field) = field_index(&r.str_text(key)?) else {
@@ -81,10 +98,10 @@ fn read_indexed<'a, const DOUBLED: bool>(text: &'a str, tokens: &[u32]) -> Optio
             return None; // serde reports a duplicate field
         }
         seen |= 1 << field;
-        r.field(&mut rec, field)
+        r.field(rec, field)
     })?;
     let rest = r.bytes.get(r.pos..)?;
-    (rest.iter().all(|&b| Reader::<DOUBLED>::blank(b)) && r.peek_token().is_none()).then_some(rec)
+    (rest.iter().all(|&b| Reader::<DOUBLED>::blank(b)) && r.peek_token().is_none()).then_some(())
 }
 
 /// Where a string's content lies: between its quotes, and whether it holds escapes.
