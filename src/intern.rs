@@ -1,8 +1,10 @@
 //! String interning: every repeated string (user, IP, operation, client, ...) is stored once
 //! and events carry 4-byte [`Sym`] handles instead of heap strings.
 
-use indexmap::IndexSet;
+use indexmap::IndexMap;
+use indexmap::map::{RawEntryApiV1, raw_entry_v1::RawEntryMut};
 use rustc_hash::FxBuildHasher;
+use std::hash::BuildHasher;
 
 /// Handle of an interned string. `Sym::EMPTY` is the empty string and stands for "absent".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -18,23 +20,30 @@ impl Sym {
 
 #[derive(Debug, Clone)]
 pub struct Interner {
-    set: IndexSet<Box<str>, FxBuildHasher>,
+    /// A map to nothing rather than a set, for its raw entries: a new string is hashed once
+    /// for the lookup and its insertion both.
+    set: IndexMap<Box<str>, (), FxBuildHasher>,
 }
 
 impl Default for Interner {
     fn default() -> Self {
-        let mut set = IndexSet::with_hasher(FxBuildHasher);
-        set.insert(Box::<str>::from(""));
+        let mut set = IndexMap::with_hasher(FxBuildHasher);
+        set.insert(Box::<str>::from(""), ());
         Interner { set }
     }
 }
 
 impl Interner {
     pub fn intern(&mut self, s: &str) -> Sym {
-        if let Some(i) = self.set.get_index_of(s) {
-            return Sym(i as u32);
-        }
-        let (i, _) = self.set.insert_full(Box::from(s));
+        let hash = self.set.hasher().hash_one(s);
+        let i = match self.set.raw_entry_mut_v1().from_key_hashed_nocheck(hash, s) {
+            RawEntryMut::Occupied(entry) => entry.index(),
+            RawEntryMut::Vacant(entry) => {
+                let i = entry.index();
+                entry.insert_hashed_nocheck(hash, Box::from(s), ());
+                i
+            }
+        };
         Sym(i as u32)
     }
 
@@ -44,7 +53,7 @@ impl Interner {
     }
 
     pub fn resolve(&self, sym: Sym) -> &str {
-        self.set.get_index(sym.0 as usize).map_or("", |s| s)
+        self.set.get_index(sym.0 as usize).map_or("", |(s, ())| s)
     }
 
     pub fn len(&self) -> usize {
@@ -57,7 +66,7 @@ impl Interner {
 
     pub fn iter(&self) -> impl Iterator<Item = (Sym, &str)> {
         self.set
-            .iter()
+            .keys()
             .enumerate()
             .map(|(i, s)| (Sym(i as u32), &**s))
     }
@@ -65,12 +74,12 @@ impl Interner {
     /// Interns every string of `other` and returns the table that maps its handles to ours.
     /// Used to merge the interners that loader threads filled independently.
     pub fn absorb(&mut self, other: &Interner) -> Vec<Sym> {
-        other.set.iter().map(|s| self.intern(s)).collect()
+        other.set.keys().map(|s| self.intern(s)).collect()
     }
 
     /// Bytes held by the strings themselves plus the table, for memory reports.
     pub fn heap_bytes(&self) -> usize {
-        self.set.iter().map(|s| s.len()).sum::<usize>()
+        self.set.keys().map(|s| s.len()).sum::<usize>()
             + self.set.capacity() * (std::mem::size_of::<Box<str>>() + 16)
     }
 }
