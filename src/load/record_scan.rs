@@ -613,22 +613,9 @@ impl<'a, const DOUBLED: bool> Reader<'a, '_, DOUBLED> {
     /// An item object inside a container at `depth`: `Subject` as text, `ParentFolder` an
     /// object or `null`.
     fn item(&mut self, depth: usize) -> Option<Item<'a>> {
-        let Start::Object(_) = self.value_start()? else {
-            return None;
-        };
         let mut item = Item::default();
-        let mut seen = 0u8;
-        self.object(depth + 1, |r, key| {
-            let bit = match &*r.str_text(key)? {
-                "Subject" => 1,
-                "ParentFolder" => 2,
-                _ => return r.skip_value(depth + 1),
-            };
-            if seen & bit != 0 {
-                return None;
-            }
-            seen |= bit;
-            if bit == 1 {
+        self.fields_once(depth, &["Subject", "ParentFolder"], |r, field| {
+            if field == 0 {
                 item.subject = r.lenient(depth + 1)?;
             } else {
                 item.parent_folder = r.payload(|r| r.folder_ref(depth + 1))?;
@@ -641,27 +628,45 @@ impl<'a, const DOUBLED: bool> Reader<'a, '_, DOUBLED> {
     /// A folder object inside a container at `depth`: its path, name, and the member and rights
     /// of a permission.
     fn folder_ref(&mut self, depth: usize) -> Option<FolderRef<'a>> {
-        let Start::Object(_) = self.value_start()? else {
-            return None;
-        };
         let mut folder = FolderRef::default();
-        let mut seen = 0u8;
-        self.object(depth + 1, |r, key| {
-            let (bit, slot) = match &*r.str_text(key)? {
-                "Path" => (1, &mut folder.path),
-                "Name" => (2, &mut folder.name),
-                "MemberUpn" => (4, &mut folder.member_upn),
-                "MemberRights" => (8, &mut folder.member_rights),
-                _ => return r.skip_value(depth + 1),
+        let names = ["Path", "Name", "MemberUpn", "MemberRights"];
+        self.fields_once(depth, &names, |r, field| {
+            let slot = match field {
+                0 => &mut folder.path,
+                1 => &mut folder.name,
+                2 => &mut folder.member_upn,
+                _ => &mut folder.member_rights,
             };
-            if seen & bit != 0 {
-                return None;
-            }
-            seen |= bit;
             *slot = r.lenient(depth + 1)?;
             Some(())
         })?;
         Some(folder)
+    }
+
+    /// An object inside a container at `depth` whose keys among `names` go to `read` with
+    /// their place in `names`, the rest skipped. Declines anything but an object, and an
+    /// object that repeats one of `names` (which serde refuses).
+    fn fields_once(
+        &mut self,
+        depth: usize,
+        names: &[&str],
+        mut read: impl FnMut(&mut Self, usize) -> Option<()>,
+    ) -> Option<()> {
+        let Start::Object(_) = self.value_start()? else {
+            return None;
+        };
+        let mut seen = 0u32;
+        self.object(depth + 1, |r, key| {
+            let key = r.str_text(key)?;
+            let Some(field) = names.iter().position(|&name| name == key) else {
+                return r.skip_value(depth + 1);
+            };
+            if seen & 1 << field != 0 {
+                return None;
+            }
+            seen |= 1 << field;
+            read(r, field)
+        })
     }
 
     /// `Folders` of a MailItemsAccessed record: each folder's path and item count.
