@@ -185,10 +185,9 @@ pub fn undouble_json(inner: &[u8]) -> Vec<u8> {
     blank_doubled_quotes(inner).unwrap_or_else(|| undouble(inner))
 }
 
-/// Works on 64 bytes at a time with bit masks (as the JSON token index does), not quote by
-/// quote: within a run of quotes, pairs are every second quote from the run's start (the same
-/// arithmetic as a run of backslashes escaping each other), and pairs open and close strings in
-/// turn (a running parity of the pairs' first quotes).
+/// Works on 64 bytes at a time with bit masks, not quote by quote: the pairs and their blank
+/// quotes are found by the token index's own arithmetic ([`super::scan::DoubledQuotes`]), so
+/// the copy and the index that reads cells in place cannot disagree.
 pub(super) fn blank_doubled_quotes(inner: &[u8]) -> Option<Vec<u8>> {
     let mut out = SPARE.take();
     if blank_into(inner, &mut out) {
@@ -202,39 +201,21 @@ pub(super) fn blank_doubled_quotes(inner: &[u8]) -> Option<Vec<u8>> {
 /// Appends `inner` to the empty `out` with one quote of each pair blanked (see
 /// [`blank_doubled_quotes`]); `false` if that cannot be done.
 pub(super) fn blank_into(inner: &[u8], out: &mut Vec<u8>) -> bool {
-    use super::scan::{byte_masks, escaped_bits, prefix_xor};
+    use super::scan::{DoubledQuotes, byte_masks};
     debug_assert!(out.is_empty());
     out.extend_from_slice(inner);
-    // Carried from one 64-byte chunk to the next: a run of quotes with an unpaired quote at its
-    // end, whether the last byte was a backslash, whether a string is open, and a blank that
-    // falls on the first byte of the next chunk.
-    let (mut run_carry, mut backslash_carry, mut in_string, mut blank_carry) = (0, 0, 0, 0);
+    let mut doubled = DoubledQuotes::default();
     for (c, chunk) in inner.chunks(64).enumerate() {
         let [quotes, backslashes] = byte_masks(chunk, [b'"', b'\\']);
-        let seconds = escaped_bits(quotes, &mut run_carry);
-        // A quote with no partner: not a doubled quote.
-        if seconds & !quotes != 0 {
+        let Some(mut blanks) = doubled.blanks(quotes, backslashes) else {
             return false;
-        }
-        let firsts = quotes & !seconds;
-        // `\""`: a quote escaped inside a JSON string, which blanking would break.
-        if firsts & (backslashes << 1 | backslash_carry) != 0 {
-            return false;
-        }
-        backslash_carry = backslashes >> 63;
-        let inside = prefix_xor(firsts) ^ in_string;
-        in_string = ((inside as i64) >> 63) as u64;
-        let (opening, closing) = (firsts & inside, firsts & !inside);
-        // Blank before an opening quote, after a closing one.
-        let mut blanks = opening | closing << 1 | blank_carry;
-        blank_carry = closing >> 63;
+        };
         while blanks != 0 {
             out[c * 64 + blanks.trailing_zeros() as usize] = b' ';
             blanks &= blanks - 1;
         }
     }
-    // A last quote left open (its partner would be the cell's closing quote).
-    run_carry == 0
+    doubled.all_paired()
 }
 
 thread_local! {

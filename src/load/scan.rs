@@ -309,6 +309,28 @@ struct PairCarry {
     opening: u64,
 }
 
+/// Finds the blank quote of each pair in text whose quotes are doubled, a 64-byte chunk at a
+/// time (for `csv::unquote_json`'s copy): the quotes [`index_doubled`] does not take as tokens.
+#[derive(Default)]
+pub(super) struct DoubledQuotes {
+    carry: StringCarry,
+    pairs: PairCarry,
+}
+
+impl DoubledQuotes {
+    /// The blanks among a chunk's `quote`s, or `None` where a quote has no partner or a pair
+    /// follows a backslash.
+    pub(super) fn blanks(&mut self, quote: u64, backslash: u64) -> Option<u64> {
+        let strings = doubled_strings::<false>(quote, backslash, &mut self.carry, &mut self.pairs)?;
+        Some(quote & !strings.quotes)
+    }
+
+    /// Whether the last quote found its partner.
+    pub(super) fn all_paired(&self) -> bool {
+        self.pairs.run == 0
+    }
+}
+
 /// Which quotes are tokens when every quote is doubled (see [`index_doubled`]), or `None` if
 /// one is not. Escapes come from the backslashes alone: a doubled quote after a backslash is
 /// refused, so no quote is escaped.
