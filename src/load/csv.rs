@@ -172,6 +172,7 @@ pub enum JsonCell<'a> {
     Doubled(&'a [u8]),
 }
 
+/// A JSON-holding cell (line break and outer quotes included) told apart, nothing copied.
 pub fn json_cell(cell: &[u8]) -> JsonCell<'_> {
     let trimmed = cell.strip_suffix(b"\r").unwrap_or(cell);
     match trimmed.strip_prefix(b"\"") {
@@ -185,53 +186,23 @@ pub fn undouble_json(inner: &[u8]) -> Vec<u8> {
     blank_doubled_quotes(inner).unwrap_or_else(|| undouble(inner))
 }
 
-/// Works on 64 bytes at a time with bit masks, not quote by quote: the pairs and their blank
-/// quotes are found by the token index's own arithmetic ([`super::scan::DoubledQuotes`]), so
-/// the copy and the index that reads cells in place cannot disagree.
+/// `inner` with one quote of each pair blanked (see [`unquote_json`]); `None` where that cannot
+/// be done. Works on 64 bytes at a time with bit masks, not quote by quote: the pairs and their
+/// blank quotes are found by the token index's own arithmetic ([`super::scan::DoubledQuotes`]),
+/// so the copy and the index that reads cells in place cannot disagree.
 pub(super) fn blank_doubled_quotes(inner: &[u8]) -> Option<Vec<u8>> {
-    let mut out = SPARE.take();
-    if blank_into(inner, &mut out) {
-        Some(out)
-    } else {
-        give_back(out);
-        None
-    }
-}
-
-/// Appends `inner` to the empty `out` with one quote of each pair blanked (see
-/// [`blank_doubled_quotes`]); `false` if that cannot be done.
-pub(super) fn blank_into(inner: &[u8], out: &mut Vec<u8>) -> bool {
     use super::scan::{DoubledQuotes, byte_masks};
-    debug_assert!(out.is_empty());
-    out.extend_from_slice(inner);
+    let mut out = inner.to_vec();
     let mut doubled = DoubledQuotes::default();
     for (c, chunk) in inner.chunks(64).enumerate() {
         let [quotes, backslashes] = byte_masks(chunk, [b'"', b'\\']);
-        let Some(mut blanks) = doubled.blanks(quotes, backslashes) else {
-            return false;
-        };
+        let mut blanks = doubled.blanks(quotes, backslashes)?;
         while blanks != 0 {
             out[c * 64 + blanks.trailing_zeros() as usize] = b' ';
             blanks &= blanks - 1;
         }
     }
-    doubled.all_paired()
-}
-
-thread_local! {
-    /// A buffer handed back after its record was read ([`give_back`]): a row's AuditData is
-    /// a few KB, past the allocator's per-thread cache, so each row would otherwise allocate
-    /// and free one.
-    static SPARE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
-}
-
-/// Keeps the buffer of a record read from [`unquote_json`] for the next row. Buffers that
-/// grew past 1 MiB (hostile records) are freed instead.
-pub fn give_back(mut buffer: Vec<u8>) {
-    if buffer.capacity() <= 1 << 20 {
-        buffer.clear();
-        SPARE.set(buffer);
-    }
+    doubled.all_paired().then_some(out)
 }
 
 #[cfg(test)]
@@ -526,10 +497,6 @@ mod tests {
             if s.len() > 64 {
                 blanked += usize::from(fast.is_some());
                 declined += usize::from(fast.is_none());
-            }
-            // Buffers go back to be reused, as the loader gives them back.
-            if let Some(buffer) = fast {
-                give_back(buffer);
             }
         }
         // Both outcomes are exercised on cells longer than a chunk.

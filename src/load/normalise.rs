@@ -37,10 +37,13 @@ pub fn normalise_json(
     }
     // What the in-place reader declines is read from a copy with the quotes undone, by the
     // same reader or by serde, whose error is then the one reported.
-    let json = csv::undouble_json(&record.json);
-    let read = visit(&json, 0, wrapper_id, source, interner);
-    csv::give_back(json);
-    read
+    visit(
+        &csv::undouble_json(&record.json),
+        0,
+        wrapper_id,
+        source,
+        interner,
+    )
 }
 
 /// A CSV cell's record read in place, its quotes still doubled; `None` to read a copy instead.

@@ -479,10 +479,7 @@ impl<'a, const DOUBLED: bool> Reader<'a, '_, DOUBLED> {
         }
         // A string's span is its token quotes and what lies between: no pair inside it.
         if DOUBLED && text.starts_with(['{', '[']) {
-            let mut blanked = Vec::with_capacity(text.len());
-            if !super::csv::blank_into(text.as_bytes(), &mut blanked) {
-                return None;
-            }
+            let blanked = super::csv::blank_doubled_quotes(text.as_bytes())?;
             return Some(Some(RawJson(Cow::Owned(String::from_utf8(blanked).ok()?))));
         }
         Some(Some(RawJson(Cow::Borrowed(text))))
