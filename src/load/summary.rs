@@ -1,7 +1,7 @@
 //! One line saying what a record did, in an investigator's words: which inbox rule forwards
 //! where, which permission went to whom, how many items were read or deleted.
 
-use super::record::{AuditRecord, FolderRef, Item, NameValue, lookup, name_values};
+use super::record::{AuditRecord, FolderRef, NameValue, lookup, name_values};
 use serde::Deserialize;
 
 const MAX_LEN: usize = 300;
@@ -191,13 +191,12 @@ fn permission_cmdlet(op: &str, p: &[NameValue]) -> String {
 }
 
 fn folder_permission(rec: &AuditRecord) -> String {
-    let none = Item::default();
-    let item = rec.item.as_ref().unwrap_or(&none);
-    let none = FolderRef::default();
-    let f = item.parent_folder.as_ref().unwrap_or(&none);
-    let path = f.path.as_deref().or(f.name.as_deref()).unwrap_or("folder");
-    let who = f.member_upn.as_deref().unwrap_or("?");
-    let rights = f.member_rights.as_deref().unwrap_or("rights");
+    let f = rec.item.as_ref().and_then(|i| i.parent_folder.as_ref());
+    let path = f.and_then(folder_name).unwrap_or("folder");
+    let who = f.and_then(|f| f.member_upn.as_deref()).unwrap_or("?");
+    let rights = f
+        .and_then(|f| f.member_rights.as_deref())
+        .unwrap_or("rights");
     format!("{path}: {rights} for {who}")
 }
 
@@ -250,24 +249,18 @@ fn push_list<'s>(out: &mut String, lead: &str, mut items: impl Iterator<Item = &
     }
 }
 
-fn items_moved(rec: &AuditRecord) -> String {
+fn items_moved<'a>(rec: &'a AuditRecord) -> String {
     let items = rec.affected_items.as_deref().unwrap_or_default();
-    let none = FolderRef::default();
-    let from = rec.folder.as_ref().unwrap_or(&none);
-    let to = rec.dest_folder.as_ref().unwrap_or(&none);
+    let path = |f: Option<&'a FolderRef>| f.and_then(|f| f.path.as_deref());
     let mut out = String::with_capacity(64);
     push_count(&mut out, items.len().max(1), "item");
-    let from_path = from.path.as_deref().or_else(|| {
-        items
-            .first()
-            .and_then(|i| i.parent_folder.as_ref())
-            .and_then(|f| f.path.as_deref())
-    });
+    let from_path = path(rec.folder.as_ref())
+        .or_else(|| path(items.first().and_then(|i| i.parent_folder.as_ref())));
     if let Some(p) = from_path {
         out.push_str(" from ");
         out.push_str(p);
     }
-    if let Some(p) = to.path.as_deref() {
+    if let Some(p) = path(rec.dest_folder.as_ref()) {
         out.push_str(" to ");
         out.push_str(p);
     }
@@ -294,10 +287,8 @@ fn push_quoted(out: &mut String, s: &str) {
 }
 
 fn sent(rec: &AuditRecord) -> String {
-    let none = Item::default();
-    let item = rec.item.as_ref().unwrap_or(&none);
     let mut out = String::with_capacity(64);
-    match item.subject.as_deref() {
+    match rec.item.as_ref().and_then(|i| i.subject.as_deref()) {
         Some(s) => {
             out.push_str("subject ");
             push_quoted(&mut out, s);
@@ -343,18 +334,21 @@ fn logon(rec: &AuditRecord) -> String {
 }
 
 fn item(rec: &AuditRecord) -> String {
-    let none = Item::default();
-    let item = rec.item.as_ref().unwrap_or(&none);
+    let item = rec.item.as_ref();
     let folder = item
-        .parent_folder
-        .as_ref()
-        .and_then(|f| f.path.as_deref().or(f.name.as_deref()));
-    match (item.subject.as_deref(), folder) {
+        .and_then(|i| i.parent_folder.as_ref())
+        .and_then(folder_name);
+    match (item.and_then(|i| i.subject.as_deref()), folder) {
         (Some(s), Some(f)) => format!("\"{s}\" in {f}"),
         (Some(s), None) => format!("\"{s}\""),
         (None, Some(f)) => format!("in {f}"),
         (None, None) => String::new(),
     }
+}
+
+/// A folder's path, or its name when the path is missing.
+fn folder_name<'f>(f: &'f FolderRef) -> Option<&'f str> {
+    f.path.as_deref().or(f.name.as_deref())
 }
 
 /// Cmdlet parameters as `Name=Value`, for admin operations without a special reading.
@@ -436,6 +430,30 @@ mod tests {
                 r#"{"Operation":"SendAs","SendAsUserSmtp":"ceo@contoso.com","SendOnBehalfOfUserSmtp":"cfo@contoso.com"}"#
             ),
             "message sent as ceo@contoso.com on behalf of cfo@contoso.com"
+        );
+    }
+
+    #[test]
+    fn folder_permissions_and_other_items_name_folder_and_subject() {
+        assert_eq!(
+            summary(
+                r#"{"Operation":"AddFolderPermissions","Item":{"ParentFolder":{"Name":"Inbox","MemberUpn":"eve@fabrikam.com","MemberRights":"ReadItems"}}}"#
+            ),
+            "Inbox: ReadItems for eve@fabrikam.com"
+        );
+        assert_eq!(
+            summary(r#"{"Operation":"ModifyFolderPermissions"}"#),
+            "folder: rights for ?"
+        );
+        assert_eq!(
+            summary(
+                r#"{"Operation":"Update","Item":{"Subject":"Wire","ParentFolder":{"Path":"\\Drafts","Name":"Drafts"}}}"#
+            ),
+            "\"Wire\" in \\Drafts"
+        );
+        assert_eq!(
+            summary(r#"{"Operation":"Create","Item":{"ParentFolder":{"Name":"Notes"}}}"#),
+            "in Notes"
         );
     }
 
