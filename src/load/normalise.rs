@@ -60,13 +60,7 @@ fn visit_doubled(
     if !read_record_doubled_into(text, &mut rec) {
         return None;
     }
-    Some(match rec.inner() {
-        Some(inner) => {
-            let outer_id = rec.wrapper_record_id().or(wrapper_id);
-            visit_raw(inner, 1, outer_id, source, interner)
-        }
-        None => build(&rec, json, wrapper_id, source, interner),
-    })
+    Some(event_of(&rec, json, 0, wrapper_id, source, interner))
 }
 
 fn visit(
@@ -87,11 +81,24 @@ fn visit(
     if !read_record_into(text, &mut rec) {
         rec = serde_json::from_str(text).map_err(|e| json_error(&e))?;
     }
+    event_of(&rec, json, depth, wrapper_id, source, interner)
+}
+
+/// The event of a record read at wrapper depth `depth`: of the record it wraps, if it is a
+/// wrapper.
+fn event_of(
+    rec: &AuditRecord,
+    json: &[u8],
+    depth: usize,
+    wrapper_id: Option<&str>,
+    source: SourceRef,
+    interner: &mut Interner,
+) -> Result<Normalised, String> {
     if let Some(inner) = rec.inner() {
         let outer_id = rec.wrapper_record_id().or(wrapper_id);
         return visit_raw(inner, depth + 1, outer_id, source, interner);
     }
-    build(&rec, json, wrapper_id, source, interner)
+    build(rec, json, wrapper_id, source, interner)
 }
 
 fn visit_raw(
