@@ -205,6 +205,37 @@ pub(super) fn blank_doubled_quotes(inner: &[u8]) -> Option<Vec<u8>> {
     doubled.all_paired().then_some(out)
 }
 
+/// `count` cells built from `good` pieces and, one piece in `rarity`, a `bad` one, each of up to
+/// 100 pieces, from a fixed seed: for tests of doubled-quote handling across 64-byte chunks.
+#[cfg(test)]
+pub(super) fn cells_from_pieces(
+    good: &[&[u8]],
+    bad: &[&[u8]],
+    rarity: usize,
+    count: usize,
+) -> Vec<Vec<u8>> {
+    let mut seed = 11u32;
+    let mut next = || {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        seed
+    };
+    (0..count)
+        .map(|_| {
+            (0..next() % 100)
+                .flat_map(|_| {
+                    let pick = (next() >> 16) as usize;
+                    if pick.is_multiple_of(rarity) {
+                        bad[pick / rarity % bad.len()]
+                    } else {
+                        good[pick % good.len()]
+                    }
+                })
+                .copied()
+                .collect()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 fn blank_doubled_quotes_slowly(inner: &[u8]) -> Option<Vec<u8>> {
     let mut out = inner.to_vec();
@@ -473,20 +504,8 @@ mod tests {
         // Pieces that keep a cell blankable, and (drawn rarely) pieces that do not.
         let good: [&[u8]; 6] = [b"\"\"", b"\"\"\"\"", b"abc", b":", b"\\x", b"\xc3\xa9"];
         let bad: [&[u8]; 4] = [b"\"", b"\\\"\"", b"\"\"\"", b"\\"];
-        let mut seed = 11u32;
         let (mut blanked, mut declined) = (0, 0);
-        for _ in 0..20_000 {
-            let mut s = Vec::new();
-            for _ in 0..(seed % 90) {
-                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
-                let pick = (seed >> 16) as usize;
-                s.extend_from_slice(if pick.is_multiple_of(150) {
-                    bad[pick / 150 % bad.len()]
-                } else {
-                    good[pick % good.len()]
-                });
-            }
-            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        for s in cells_from_pieces(&good, &bad, 150, 20_000) {
             let fast = blank_doubled_quotes(&s);
             assert_eq!(
                 fast,

@@ -478,21 +478,9 @@ mod tests {
             b" ",
         ];
         let bad: [&[u8]; 5] = [b"\"", b"\\\"\"", b"\"\"\"", b"\\", b"\t"];
-        let mut seed = 5u32;
         let (mut read, mut refused) = (0, 0);
         let mut plain = Vec::new();
-        for _ in 0..20_000 {
-            let mut cell = Vec::new();
-            for _ in 0..(seed % 100) {
-                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
-                let pick = (seed >> 16) as usize;
-                cell.extend_from_slice(if pick.is_multiple_of(200) {
-                    bad[pick / 200 % bad.len()]
-                } else {
-                    good[pick % good.len()]
-                });
-            }
-            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        for cell in super::super::csv::cells_from_pieces(&good, &bad, 200, 20_000) {
             let blanked = super::super::csv::blank_doubled_quotes(&cell);
             let expected = blanked.and_then(|b| {
                 let n = index(&b, &mut plain)?;
