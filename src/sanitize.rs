@@ -38,12 +38,15 @@ pub fn for_terminal(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// A CSV cell that a spreadsheet will show as text, never run as a formula: cells starting with
-/// `=`, `+`, `-`, `@`, tab or CR get a leading apostrophe.
+/// A CSV cell that a spreadsheet will show as text, never run as a formula, and that cannot
+/// act on the terminal it is often printed to: controls and bidi overrides escaped as
+/// [`for_terminal`] escapes them (so no cell starts with a tab or CR either), and cells
+/// starting with `=`, `+`, `-` or `@` get a leading apostrophe.
 pub fn csv_cell(s: &str) -> Cow<'_, str> {
+    let s = for_terminal(s);
     match s.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{s}")),
-        _ => Cow::Borrowed(s),
+        Some(b'=' | b'+' | b'-' | b'@') => Cow::Owned(format!("'{s}")),
+        _ => s,
     }
 }
 
@@ -70,7 +73,11 @@ mod tests {
         assert_eq!(csv_cell("+1"), "'+1");
         assert_eq!(csv_cell("-2"), "'-2");
         assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_cell("\tx"), "'\tx");
+        assert_eq!(csv_cell("\tx"), "\\tx");
+        assert_eq!(
+            csv_cell("=1\u{1b}]52;c;eA==\u{7}"),
+            "'=1\\x1b]52;c;eA==\\x07"
+        );
         assert_eq!(csv_cell("alex@contoso.com"), "alex@contoso.com");
     }
 }

@@ -56,7 +56,7 @@ fn every_hostile_file_loads_what_it_can_and_says_what_it_could_not() {
 }
 
 #[test]
-fn hostile_text_is_escaped_in_tables_and_kept_in_json() {
+fn hostile_text_is_escaped_in_tables_and_csv_and_kept_in_json() {
     let dir = temp_dir("hostile-out");
     write_corpus(&dir, false).unwrap();
     let file = dir.join("escapes.jsonl");
@@ -69,7 +69,13 @@ fn hostile_text_is_escaped_in_tables_and_kept_in_json() {
         String::from_utf8(o.stdout).unwrap()
     };
     let f = file.to_str().unwrap();
-    for table in [run(&["timeline", f]), run(&["sessions", f])] {
+    // CSV too: it is printed to the terminal as often as it is redirected to a file.
+    for table in [
+        run(&["timeline", f]),
+        run(&["sessions", f]),
+        run(&["timeline", f, "--csv"]),
+        run(&["sessions", f, "--csv"]),
+    ] {
         assert!(
             !table.chars().any(|c| (c.is_control() && c != '\n')
                 || ('\u{202a}'..='\u{202e}').contains(&c)
