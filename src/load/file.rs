@@ -4,7 +4,8 @@
 
 use super::csv::{self, Span};
 use super::format::{CsvLayout, Format};
-use super::parse::{BlockCtx, Chunk, parse_chunk, parse_into, parse_parallel, worker_threads};
+use super::parse::{BlockCtx, Chunk, parse_chunk, parse_parallel, worker_threads};
+use super::pieces::{self, Block};
 use super::{FileReport, LoadOptions, Merger, Problem, RawSource, SourceFile, decode, split};
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
@@ -337,6 +338,25 @@ impl<'m> Feed<'m> {
         })
     }
 
+    /// Widens a mapped feed's window to the rest of the file, whose records are then shared
+    /// out between the cores piece by piece with no block boundary to wait at.
+    fn widen_to_end(&mut self) {
+        if let FeedSource::Mapped { map, skip, end, .. } = &mut self.source {
+            *end = map.len() - *skip;
+            self.eof = true;
+        }
+    }
+
+    /// The map under a mapped feed and where the window starts in it.
+    fn mapped(&self) -> Option<(&'m memmap2::Mmap, usize)> {
+        match &self.source {
+            FeedSource::Mapped {
+                map, skip, start, ..
+            } => Some((*map, skip + start)),
+            FeedSource::Stream { .. } => None,
+        }
+    }
+
     fn window(&self) -> &[u8] {
         match &self.source {
             FeedSource::Mapped {
@@ -408,81 +428,6 @@ fn release(map: &memmap2::Mmap, released: &mut usize, upto: usize) {
         };
         *released = upto;
     }
-}
-
-/// A block of a streamed file: complete records plus, unless at end of file, the start of the
-/// next one.
-struct Block<'a> {
-    text: &'a [u8],
-    base: u64,
-    line: u32,
-    eof: bool,
-    layout: Option<&'a CsvLayout>,
-    file_no: u16,
-}
-
-fn split(text: &[u8], layout: Option<&CsvLayout>, line: u32, eof: bool) -> (Vec<Span>, usize, u32) {
-    match layout {
-        Some(_) => csv::rows_in_block(text, line, eof),
-        None => split::json_lines(text, line, eof),
-    }
-}
-
-/// Splits a block into records and parses them, the two halves on two cores. The second half
-/// starts at a line break past the middle, on the bet that it is a record boundary; splitting
-/// the first half checks the bet (a CSV cell can hold line breaks), and a lost bet redoes the
-/// block on one core. Returns the chunks, the bytes used, the next line and the record count.
-fn split_and_parse(b: &Block, opts: &LoadOptions) -> (Vec<Chunk>, usize, u32, usize) {
-    let threads = worker_threads(opts.threads);
-    // Splits and parses a window at a time, so each record is parsed while splitting has
-    // just brought it into cache rather than after a pass over megabytes.
-    let split_parse = |text: &[u8], base: u64, line: u32, eof: bool| {
-        const WINDOW: usize = 256 << 10;
-        let mut chunk = Chunk::new(false);
-        let (mut pos, mut line, mut records, mut window) = (0, line, 0, WINDOW);
-        loop {
-            let end = (pos + window).min(text.len());
-            let last = end == text.len();
-            let (spans, used, next) = split(&text[pos..end], b.layout, line, eof && last);
-            let ctx = BlockCtx {
-                text: &text[pos..end],
-                base: base + pos as u64,
-                numbered: false,
-                layout: b.layout,
-                file_no: b.file_no,
-                records_read: opts.records_read,
-            };
-            parse_into(&mut chunk, &ctx, &spans, 0);
-            records += spans.len();
-            pos += used;
-            line = next;
-            if last {
-                break;
-            }
-            // A record longer than the window: widen it until the record fits.
-            window = if used == 0 { window * 2 } else { WINDOW };
-        }
-        (chunk, pos, line, records)
-    };
-    let mid = b.text.len() / 2;
-    let cut = memchr::memchr(b'\n', &b.text[mid..]).map(|p| mid + p + 1);
-    if let (true, Some(cut)) = (threads > 1 && b.text.len() >= 1 << 20, cut) {
-        let (first, second) = b.text.split_at(cut);
-        let second_base = b.base + cut as u64;
-        let outcome = std::thread::scope(|scope| {
-            let worker = scope.spawn(|| split_parse(second, second_base, 0, b.eof));
-            let (mine, used, next, n1) = split_parse(first, b.base, b.line, false);
-            let won = used == first.len();
-            let theirs = worker.join().expect("loader worker panicked");
-            won.then_some((mine, n1, next, theirs))
-        });
-        if let Some((mine, n1, next1, (mut theirs, used2, next2, n2))) = outcome {
-            theirs.line_offset = next1;
-            return (vec![mine, theirs], cut + used2, next1 + next2, n1 + n2);
-        }
-    }
-    let (chunk, used, next, n) = split_parse(b.text, b.base, b.line, b.eof);
-    (vec![chunk], used, next, n)
 }
 
 /// The records of a window of a JSON document, split and parsed. Inside an array of objects the
@@ -679,16 +624,19 @@ pub fn load_file(
                 .into(),
         );
     }
+    let absorb_one = |report: &mut FileReport, c: Chunk| {
+        report.records += c.events.len();
+        report.skipped += c.skipped;
+        for p in c.problems() {
+            if report.problems.len() < super::MAX_PROBLEMS_KEPT {
+                report.problems.push(p);
+            }
+        }
+        merger.send(c.interner, c.events);
+    };
     let absorb = |report: &mut FileReport, chunks: Vec<Chunk>| {
         for c in chunks {
-            report.records += c.events.len();
-            report.skipped += c.skipped;
-            for p in c.problems() {
-                if report.problems.len() < super::MAX_PROBLEMS_KEPT {
-                    report.problems.push(p);
-                }
-            }
-            merger.send(c.interner, c.events);
+            absorb_one(report, c);
         }
     };
 
@@ -737,8 +685,11 @@ pub fn load_file(
     } else {
         let mut base = header_end as u64;
         feed.consume(header_end);
+        feed.widen_to_end();
+        let piece = feed.block / 8;
         let mut line = first_line;
         let mut rows = 0usize;
+        let mut released = 0;
         loop {
             let buf = feed.window();
             let eof = feed.eof;
@@ -750,11 +701,24 @@ pub fn load_file(
                 layout: layout.as_ref(),
                 file_no,
             };
-            let (chunks, used, next_line, n) = split_and_parse(&block, opts);
+            let map = feed.mapped();
+            let mut reported = 0;
+            let mut progress = |pos: usize| {
+                if let Some(b) = opts.bytes_read {
+                    b.fetch_add(
+                        (pos - reported) as u64,
+                        std::sync::atomic::Ordering::Relaxed,
+                    );
+                }
+                reported = pos;
+                if let Some((map, start)) = map {
+                    release(map, &mut released, start + pos);
+                }
+            };
+            let mut deliver = |c: Chunk| absorb_one(&mut report, c);
+            let (mut used, mut next_line, n) =
+                pieces::split_and_parse(&block, opts, piece, &mut deliver, &mut progress);
             rows += n;
-            absorb(&mut report, chunks);
-            let mut used = used;
-            let mut next_line = next_line;
             if used == 0 && buf.len() >= MAX_RECORD && !eof {
                 // One record larger than any real one: skip it up to the next line break.
                 let cut = memchr::memchr(b'\n', buf).map_or(buf.len(), |i| i + 1);
@@ -769,7 +733,10 @@ pub fn load_file(
             feed.consume(used);
             base += used as u64;
             if let Some(b) = opts.bytes_read {
-                b.fetch_add(used as u64, std::sync::atomic::Ordering::Relaxed);
+                b.fetch_add(
+                    (used - reported) as u64,
+                    std::sync::atomic::Ordering::Relaxed,
+                );
             }
             line = next_line;
             if eof {

@@ -9,6 +9,7 @@ mod file;
 pub mod format;
 pub mod normalise;
 mod parse;
+mod pieces;
 pub mod record;
 pub mod record_scan;
 pub mod scan;
