@@ -97,7 +97,7 @@ impl Postings {
 
 /// One logon session of one user, or a user's activity without a session ID
 /// (`id == Sym::EMPTY`: legacy/basic auth, system actions).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     pub id: Sym,
     pub user: Sym,
@@ -115,6 +115,79 @@ pub struct Session {
 impl Session {
     pub fn has_id(&self) -> bool {
         !self.id.is_empty()
+    }
+}
+
+/// Groups events into sessions one at a time, in any order, and summarises them on the way:
+/// the loader feeds it on its merging thread while later blocks are still being parsed, before
+/// the time order is known.
+#[derive(Default)]
+pub struct SessionBuilder {
+    slots: FxHashMap<(Sym, Sym), usize>,
+    sessions: Vec<Session>,
+}
+
+impl SessionBuilder {
+    /// Adds event number `id`.
+    pub fn add(&mut self, id: u32, e: &Event) {
+        let time = i64::from(e.time);
+        let slot = *self.slots.entry((e.session, e.user)).or_insert_with(|| {
+            self.sessions.push(Session {
+                id: e.session,
+                user: e.user,
+                first: time,
+                last: time,
+                events: Vec::new(),
+                ips: Vec::new(),
+                clients: Vec::new(),
+                tokens: Vec::new(),
+                operations: Vec::new(),
+            });
+            self.sessions.len() - 1
+        });
+        let s = &mut self.sessions[slot];
+        s.first = s.first.min(time);
+        s.last = s.last.max(time);
+        s.events.push(id);
+        for (list, v) in [
+            (&mut s.ips, e.ip),
+            (&mut s.clients, e.client),
+            (&mut s.tokens, e.token),
+        ] {
+            // Runs of the same value are the rule; the rest is deduplicated at the end.
+            if list.last() != Some(&v) {
+                list.push(v);
+            }
+        }
+        // Sessions use a handful of operations: a short list beats a hash map.
+        match s.operations.iter_mut().find(|(op, _)| *op == e.operation) {
+            Some((_, n)) => *n += 1,
+            None => s.operations.push((e.operation, 1)),
+        }
+    }
+
+    /// The sessions in order of first activity, each event number `i` given as `position(i)`,
+    /// its place in the store's time order.
+    pub fn finish(self, position: impl Fn(u32) -> u32) -> Vec<Session> {
+        let mut sessions = self.sessions;
+        for s in &mut sessions {
+            for id in &mut s.events {
+                *id = position(*id);
+            }
+            if !s.events.is_sorted() {
+                s.events.sort_unstable();
+            }
+            s.ips = distinct(std::mem::take(&mut s.ips));
+            s.clients = distinct(std::mem::take(&mut s.clients));
+            s.tokens = distinct(std::mem::take(&mut s.tokens));
+            s.operations
+                .sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            s.operations.shrink_to_fit();
+            s.events.shrink_to_fit();
+        }
+        // A session's first event breaks ties: the order does not depend on the load order.
+        sessions.sort_unstable_by_key(|s| (s.first, s.last, s.events[0]));
+        sessions
     }
 }
 
@@ -152,31 +225,32 @@ impl Store {
     /// The store of `events`, which must be in time order (the loader puts them so while it
     /// drops duplicates).
     pub fn build(interner: Interner, events: Vec<Event>, files: Vec<SourceFile>) -> Store {
+        let mut builder = SessionBuilder::default();
+        for (i, e) in events.iter().enumerate() {
+            builder.add(i as u32, e);
+        }
+        let sessions = builder.finish(|i| i);
+        Self::with_sessions(interner, events, sessions, files)
+    }
+
+    /// The store of `events` in time order and their `sessions` (from a [`SessionBuilder`]
+    /// fed the same events, numbered by their places in `events`).
+    pub fn with_sessions(
+        interner: Interner,
+        events: Vec<Event>,
+        sessions: Vec<Session>,
+        files: Vec<SourceFile>,
+    ) -> Store {
         debug_assert!(events.is_sorted_by_key(|e| e.time));
-        let events_ref = &events;
-        let symbols = interner.len();
-        let postings_of = |facets: &[Facet]| -> Vec<(FacetKey, Postings)> {
-            facets
-                .iter()
-                .map(|&f| {
-                    (
-                        facet_key(f),
-                        Postings::build(events_ref, symbols, |e| f.of(e)),
-                    )
-                })
-                .collect()
-        };
         // Users' and sessions' events are their sessions' own lists. Other pivots are one key
         // press each, which a scan of the events answers in about 10 ms per million, so only
         // IPs get a posting list (4 bytes an event): linked sessions look up every IP of the
         // marked sessions, hundreds for an attacker hopping across a VPN.
-        let (postings, sessions) = std::thread::scope(|scope| {
-            let a = scope.spawn(|| postings_of(&[Facet::Ip]));
-            let sessions = Self::build_sessions(events_ref);
-            let mut postings: FxHashMap<FacetKey, Postings> = FxHashMap::default();
-            postings.extend(a.join().expect("index worker panicked"));
-            (postings, sessions)
-        });
+        let mut postings: FxHashMap<FacetKey, Postings> = FxHashMap::default();
+        postings.insert(
+            facet_key(Facet::Ip),
+            Postings::build(&events, interner.len(), |e| e.ip),
+        );
         let session_index = sessions
             .iter()
             .enumerate()
@@ -202,59 +276,6 @@ impl Store {
             by_id,
             files,
         }
-    }
-
-    /// Groups events into sessions and summarises them in the same pass over the events, in
-    /// time order: a session's own events are scattered through the store, and reading them
-    /// again session by session costs a cache miss each.
-    fn build_sessions(events: &[Event]) -> Vec<Session> {
-        let mut slots: FxHashMap<(Sym, Sym), usize> = FxHashMap::default();
-        let mut sessions: Vec<Session> = Vec::new();
-        for (i, e) in events.iter().enumerate() {
-            let slot = *slots.entry((e.session, e.user)).or_insert_with(|| {
-                sessions.push(Session {
-                    id: e.session,
-                    user: e.user,
-                    first: i64::from(e.time),
-                    last: i64::from(e.time),
-                    events: Vec::new(),
-                    ips: Vec::new(),
-                    clients: Vec::new(),
-                    tokens: Vec::new(),
-                    operations: Vec::new(),
-                });
-                sessions.len() - 1
-            });
-            let s = &mut sessions[slot];
-            s.last = i64::from(e.time);
-            s.events.push(i as u32);
-            for (list, v) in [
-                (&mut s.ips, e.ip),
-                (&mut s.clients, e.client),
-                (&mut s.tokens, e.token),
-            ] {
-                // Runs of the same value are the rule; the rest is deduplicated at the end.
-                if list.last() != Some(&v) {
-                    list.push(v);
-                }
-            }
-            // Sessions use a handful of operations: a short list beats a hash map.
-            match s.operations.iter_mut().find(|(op, _)| *op == e.operation) {
-                Some((_, n)) => *n += 1,
-                None => s.operations.push((e.operation, 1)),
-            }
-        }
-        for s in &mut sessions {
-            s.ips = distinct(std::mem::take(&mut s.ips));
-            s.clients = distinct(std::mem::take(&mut s.clients));
-            s.tokens = distinct(std::mem::take(&mut s.tokens));
-            s.operations
-                .sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-            s.operations.shrink_to_fit();
-            s.events.shrink_to_fit();
-        }
-        sessions.sort_by_key(|s| (s.first, s.last));
-        sessions
     }
 
     pub fn str(&self, s: Sym) -> &str {

@@ -14,36 +14,67 @@ use rustc_hash::FxHashSet;
 /// pair.
 const PAIRWISE: usize = 32;
 
-/// `events` in time order (equal times in load order) without duplicates; `keys[i]` is the key
-/// of `events[i]`. The copy loaded first is kept. Returns the events and how many were dropped
-/// per file number (`SourceRef::file`).
-pub fn in_time_order_without_duplicates(
-    mut events: Vec<Event>,
-    keys: &[u128],
-) -> (Vec<Event>, Vec<usize>) {
-    debug_assert_eq!(events.len(), keys.len());
-    let order = time_order(&events);
-    let doomed = duplicates(&order, keys);
-    let mut dropped = Vec::new();
-    for &at in &doomed {
-        let file = usize::from(events[order[at] as u32 as usize].source.file);
-        if dropped.len() <= file {
-            dropped.resize(file + 1, 0);
+/// Where loaded events go: in time order (equal times in load order), without duplicates. The
+/// copy loaded first is kept.
+pub struct TimeOrder {
+    /// From [`time_order`].
+    order: Vec<u64>,
+    /// Positions in `order` of the copies dropped, ascending.
+    doomed: Vec<usize>,
+}
+
+impl TimeOrder {
+    /// The order of `events`; `keys[i]` is the key of `events[i]`.
+    pub fn of(events: &[Event], keys: &[u128]) -> TimeOrder {
+        debug_assert_eq!(events.len(), keys.len());
+        let order = time_order(events);
+        let doomed = duplicates(&order, keys);
+        TimeOrder { order, doomed }
+    }
+
+    /// How many of `events` are dropped, per file number (`SourceRef::file`).
+    pub fn dropped_per_file(&self, events: &[Event]) -> Vec<usize> {
+        let mut dropped = Vec::new();
+        for &at in &self.doomed {
+            let file = usize::from(events[self.order[at] as u32 as usize].source.file);
+            if dropped.len() <= file {
+                dropped.resize(file + 1, 0);
+            }
+            dropped[file] += 1;
         }
-        dropped[file] += 1;
+        dropped
     }
-    put_in_order(&mut events, &order);
-    drop(order);
-    if !doomed.is_empty() {
-        let mut doomed = doomed.into_iter().peekable();
-        let mut at = 0;
-        events.retain(|_| {
-            let keep = doomed.next_if_eq(&at).is_none();
-            at += 1;
-            keep
-        });
+
+    pub fn drops_nothing(&self) -> bool {
+        self.doomed.is_empty()
     }
-    (events, dropped)
+
+    /// Where each event, numbered in load order, lands; `None` when duplicates are dropped
+    /// (the places after a dropped one shift).
+    pub fn positions(&self) -> Option<Vec<u32>> {
+        if !self.drops_nothing() {
+            return None;
+        }
+        let mut at = vec![0u32; self.order.len()];
+        for (position, &key) in self.order.iter().enumerate() {
+            at[key as u32 as usize] = position as u32;
+        }
+        Some(at)
+    }
+
+    /// Puts `events` (those this order was worked out from) in order and drops the duplicates.
+    pub fn apply(&self, events: &mut Vec<Event>) {
+        put_in_order(events, &self.order);
+        if !self.doomed.is_empty() {
+            let mut doomed = self.doomed.iter().copied().peekable();
+            let mut at = 0;
+            events.retain(|_| {
+                let keep = doomed.next_if_eq(&at).is_none();
+                at += 1;
+                keep
+            });
+        }
+    }
 }
 
 /// The time order of `events`, equal times in their current order: entry j is
@@ -119,6 +150,16 @@ fn duplicates(order: &[u64], keys: &[u128]) -> Vec<usize> {
 mod tests {
     use super::*;
     use crate::model::SourceRef;
+
+    fn in_time_order_without_duplicates(
+        mut events: Vec<Event>,
+        keys: &[u128],
+    ) -> (Vec<Event>, Vec<usize>) {
+        let order = TimeOrder::of(&events, keys);
+        let dropped = order.dropped_per_file(&events);
+        order.apply(&mut events);
+        (events, dropped)
+    }
 
     fn event(time: u32, file: u16, offset: u64) -> Event {
         Event::blank(time, SourceRef::new(file, offset, 1))
@@ -197,6 +238,60 @@ mod tests {
             (0..100).map(|i| (7, 0, i)).collect::<Vec<_>>()
         );
         assert_eq!(dropped, [100]);
+    }
+
+    /// The loader groups sessions as events arrive, in load order, and renumbers them once the
+    /// time order is known: the sessions must be those built from the events in time order,
+    /// in the same order, whatever order the events were loaded in.
+    #[test]
+    fn sessions_built_in_load_order_are_those_built_in_time_order() {
+        use crate::intern::Interner;
+        use crate::store::{SessionBuilder, Store};
+        let seed = std::cell::Cell::new(7u64);
+        let next = |n: u64| {
+            let s = seed.get().wrapping_mul(6_364_136_223_846_793_005);
+            seed.set(s.wrapping_add(1_442_695_040_888_963_407));
+            (seed.get() >> 33) % n
+        };
+        for round in 0..20 {
+            // Few values, few seconds: sessions share users, ties in time abound.
+            let mut interner = Interner::default();
+            let mut value = |kind: &str, n: u64| match next(n) {
+                0 => crate::intern::Sym::EMPTY,
+                v => interner.intern(&format!("{kind}{v}")),
+            };
+            let events: Vec<Event> = (0..3000)
+                .map(|i| {
+                    let mut e = event(next(400) as u32, 0, i);
+                    e.session = value("session", 30);
+                    e.user = value("user", 5);
+                    e.ip = value("ip", 12);
+                    e.client = value("client", 4);
+                    e.token = value("token", 6);
+                    e.operation = value("op", 9);
+                    e
+                })
+                .collect();
+            let keys: Vec<u128> = (0..events.len() as u128).collect();
+            let order = TimeOrder::of(&events, &keys);
+            let mut builder = SessionBuilder::default();
+            for (i, e) in events.iter().enumerate() {
+                builder.add(i as u32, e);
+            }
+            let at = order.positions().expect("no duplicates");
+            let from_load_order = builder.finish(|i| at[i as usize]);
+            let mut sorted = events.clone();
+            order.apply(&mut sorted);
+            let store = Store::build(interner, sorted, Vec::new());
+            assert_eq!(from_load_order, store.sessions, "round {round}");
+        }
+    }
+
+    #[test]
+    fn positions_are_not_given_when_copies_are_dropped() {
+        let events = [event(1, 0, 0), event(1, 0, 1)];
+        assert!(TimeOrder::of(&events, &[5, 5]).positions().is_none());
+        assert!(TimeOrder::of(&events, &[5, 6]).positions().is_some());
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub mod summary;
 
 use crate::intern::{Interner, Sym};
 use crate::model::{Event, RecordId, SourceRef};
-use crate::store::Store;
+use crate::store::{SessionBuilder, Store};
 use format::{CsvLayout, Format};
 use serde::Serialize;
 use std::borrow::Cow;
@@ -117,6 +117,8 @@ pub struct Accumulator {
     events: Vec<Event>,
     /// The dedupe key of each event.
     keys: Vec<u128>,
+    /// The events' sessions, numbered in load order.
+    sessions: SessionBuilder,
 }
 
 impl Accumulator {
@@ -127,6 +129,7 @@ impl Accumulator {
         self.keys.reserve(events.len());
         for (mut event, key) in events {
             remap(&mut event, &map);
+            self.sessions.add(self.events.len() as u32, &event);
             self.events.push(event);
             self.keys.push(key);
         }
@@ -206,17 +209,31 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, LoadReport) {
         .push(("read and parse", started.elapsed().as_secs_f64()));
     let Accumulator {
         interner,
-        events,
+        mut events,
         keys,
+        sessions,
     } = merger.finish();
     let indexing = Instant::now();
-    let (mut events, duplicates) = dedupe::in_time_order_without_duplicates(events, &keys);
+    let order = dedupe::TimeOrder::of(&events, &keys);
     drop(keys);
-    for (source, n) in duplicates.into_iter().enumerate() {
+    for (source, n) in order.dropped_per_file(&events).into_iter().enumerate() {
         report.files[report_of_source[source]].duplicates += n;
     }
+    // The sessions built while loading are kept unless duplicates were dropped from them;
+    // they are finished on a second core while the events are moved.
+    let sessions = std::thread::scope(|scope| {
+        let sessions = scope.spawn(|| {
+            let at = order.positions()?;
+            Some(sessions.finish(|i| at[i as usize]))
+        });
+        order.apply(&mut events);
+        sessions.join().expect("index worker panicked")
+    });
     events.shrink_to_fit();
-    let store = Store::build(interner, events, sources);
+    let store = match sessions {
+        Some(sessions) => Store::with_sessions(interner, events, sessions, sources),
+        None => Store::build(interner, events, sources),
+    };
     report
         .timings
         .push(("index", indexing.elapsed().as_secs_f64()));
