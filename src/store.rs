@@ -59,12 +59,13 @@ struct Postings {
 }
 
 impl Postings {
-    /// Counts and places events in arrays indexed by handle (`symbols` is the interner's
-    /// size): two passes over the events without a hash lookup in either.
-    fn build(events: &[Event], symbols: usize, key: impl Fn(&Event) -> Sym) -> Postings {
+    /// The postings of `len` events, `key(i)` the value of the event at place `i` in time
+    /// order. Counts and places events in arrays indexed by handle (`symbols` is the
+    /// interner's size): two passes over the events without a hash lookup in either.
+    fn build(len: usize, symbols: usize, key: impl Fn(usize) -> Sym) -> Postings {
         let mut cursor = vec![0u32; symbols];
-        for e in events {
-            cursor[key(e).0 as usize] += 1;
+        for i in 0..len {
+            cursor[key(i).0 as usize] += 1;
         }
         cursor[Sym::EMPTY.0 as usize] = 0;
         let mut ranges = FxHashMap::default();
@@ -76,8 +77,8 @@ impl Postings {
             }
         }
         let mut ids = vec![0u32; next as usize];
-        for (i, e) in events.iter().enumerate() {
-            let k = key(e);
+        for i in 0..len {
+            let k = key(i);
             if !k.is_empty() {
                 let at = &mut cursor[k.0 as usize];
                 ids[*at as usize] = i as u32;
@@ -118,18 +119,28 @@ impl Session {
     }
 }
 
-/// Groups events into sessions one at a time, in any order, and summarises them on the way:
-/// the loader feeds it on its merging thread while later blocks are still being parsed, before
-/// the time order is known.
-#[derive(Default)]
-pub struct SessionBuilder {
-    slots: FxHashMap<(Sym, Sym), usize>,
+/// What the store finds events by, besides the events: sessions and IP postings.
+pub struct Index {
     sessions: Vec<Session>,
+    ips: Postings,
 }
 
-impl SessionBuilder {
-    /// Adds event number `id`.
-    pub fn add(&mut self, id: u32, e: &Event) {
+/// Builds the [`Index`] of events fed one at a time, in any order: the loader feeds it on its
+/// merging thread while later blocks are still being parsed, before the time order is known.
+/// Sessions are grouped and summarised on the way.
+#[derive(Default)]
+pub struct Indexer {
+    slots: FxHashMap<(Sym, Sym), usize>,
+    sessions: Vec<Session>,
+    /// The IP of each event, in the order they were added.
+    ips: Vec<Sym>,
+}
+
+impl Indexer {
+    /// Adds the next event; events are numbered from 0 in the order they are added.
+    pub fn add(&mut self, e: &Event) {
+        let id = self.ips.len() as u32;
+        self.ips.push(e.ip);
         let time = i64::from(e.time);
         let slot = *self.slots.entry((e.session, e.user)).or_insert_with(|| {
             self.sessions.push(Session {
@@ -166,13 +177,18 @@ impl SessionBuilder {
         }
     }
 
-    /// The sessions in order of first activity, each event number `i` given as `position(i)`,
-    /// its place in the store's time order.
-    pub fn finish(self, position: impl Fn(u32) -> u32) -> Vec<Session> {
+    /// The index, the events put in time order: `in_order[j]` is the number of the event at
+    /// place `j`. `symbols` is the interner's size.
+    pub fn finish(self, in_order: &[u32], symbols: usize) -> Index {
+        debug_assert_eq!(in_order.len(), self.ips.len());
+        let mut place = vec![0u32; in_order.len()];
+        for (j, &i) in in_order.iter().enumerate() {
+            place[i as usize] = j as u32;
+        }
         let mut sessions = self.sessions;
         for s in &mut sessions {
             for id in &mut s.events {
-                *id = position(*id);
+                *id = place[*id as usize];
             }
             if !s.events.is_sorted() {
                 s.events.sort_unstable();
@@ -187,7 +203,8 @@ impl SessionBuilder {
         }
         // A session's first event breaks ties: the order does not depend on the load order.
         sessions.sort_unstable_by_key(|s| (s.first, s.last, s.events[0]));
-        sessions
+        let ips = Postings::build(in_order.len(), symbols, |j| self.ips[in_order[j] as usize]);
+        Index { sessions, ips }
     }
 }
 
@@ -225,32 +242,31 @@ impl Store {
     /// The store of `events`, which must be in time order (the loader puts them so while it
     /// drops duplicates).
     pub fn build(interner: Interner, events: Vec<Event>, files: Vec<SourceFile>) -> Store {
-        let mut builder = SessionBuilder::default();
-        for (i, e) in events.iter().enumerate() {
-            builder.add(i as u32, e);
+        let mut indexer = Indexer::default();
+        for e in &events {
+            indexer.add(e);
         }
-        let sessions = builder.finish(|i| i);
-        Self::with_sessions(interner, events, sessions, files)
+        let in_order: Vec<u32> = (0..events.len() as u32).collect();
+        let index = indexer.finish(&in_order, interner.len());
+        Self::with_index(interner, events, index, files)
     }
 
-    /// The store of `events` in time order and their `sessions` (from a [`SessionBuilder`]
-    /// fed the same events, numbered by their places in `events`).
-    pub fn with_sessions(
+    /// The store of `events` in time order and their `index` (from an [`Indexer`] fed the
+    /// same events).
+    pub fn with_index(
         interner: Interner,
         events: Vec<Event>,
-        sessions: Vec<Session>,
+        index: Index,
         files: Vec<SourceFile>,
     ) -> Store {
         debug_assert!(events.is_sorted_by_key(|e| e.time));
+        let Index { sessions, ips } = index;
         // Users' and sessions' events are their sessions' own lists. Other pivots are one key
         // press each, which a scan of the events answers in about 10 ms per million, so only
         // IPs get a posting list (4 bytes an event): linked sessions look up every IP of the
         // marked sessions, hundreds for an attacker hopping across a VPN.
         let mut postings: FxHashMap<FacetKey, Postings> = FxHashMap::default();
-        postings.insert(
-            facet_key(Facet::Ip),
-            Postings::build(&events, interner.len(), |e| e.ip),
-        );
+        postings.insert(facet_key(Facet::Ip), ips);
         let session_index = sessions
             .iter()
             .enumerate()

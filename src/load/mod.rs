@@ -18,7 +18,7 @@ pub mod summary;
 
 use crate::intern::{Interner, Sym};
 use crate::model::{Event, RecordId, SourceRef};
-use crate::store::{SessionBuilder, Store};
+use crate::store::{Indexer, Store};
 use format::{CsvLayout, Format};
 use serde::Serialize;
 use std::borrow::Cow;
@@ -117,8 +117,10 @@ pub struct Accumulator {
     events: Vec<Event>,
     /// The dedupe key of each event.
     keys: Vec<u128>,
-    /// The events' sessions, numbered in load order.
-    sessions: SessionBuilder,
+    /// The [`dedupe::time_key`] of each event.
+    time_keys: Vec<u64>,
+    /// The events' sessions and postings, numbered in load order.
+    index: Indexer,
 }
 
 impl Accumulator {
@@ -127,9 +129,12 @@ impl Accumulator {
         let map = self.interner.absorb(&interner);
         self.events.reserve(events.len());
         self.keys.reserve(events.len());
+        self.time_keys.reserve(events.len());
         for (mut event, key) in events {
             remap(&mut event, &map);
-            self.sessions.add(self.events.len() as u32, &event);
+            self.index.add(&event);
+            self.time_keys
+                .push(dedupe::time_key(event.time, self.events.len()));
             self.events.push(event);
             self.keys.push(key);
         }
@@ -211,27 +216,26 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, LoadReport) {
         interner,
         mut events,
         keys,
-        sessions,
+        time_keys,
+        index,
     } = merger.finish();
     let indexing = Instant::now();
-    let order = dedupe::TimeOrder::of(&events, &keys);
+    let order = dedupe::TimeOrder::new(time_keys, &keys);
     drop(keys);
     for (source, n) in order.dropped_per_file(&events).into_iter().enumerate() {
         report.files[report_of_source[source]].duplicates += n;
     }
-    // The sessions built while loading are kept unless duplicates were dropped from them;
-    // they are finished on a second core while the events are moved.
-    let sessions = std::thread::scope(|scope| {
-        let sessions = scope.spawn(|| {
-            let at = order.positions()?;
-            Some(sessions.finish(|i| at[i as usize]))
-        });
+    // The index built while loading is kept unless duplicates were dropped from it; it is
+    // finished on a second core while the events are moved.
+    let symbols = interner.len();
+    let index = std::thread::scope(|scope| {
+        let index = scope.spawn(|| Some(index.finish(&order.in_order()?, symbols)));
         order.apply(&mut events);
-        sessions.join().expect("index worker panicked")
+        index.join().expect("index worker panicked")
     });
     events.shrink_to_fit();
-    let store = match sessions {
-        Some(sessions) => Store::with_sessions(interner, events, sessions, sources),
+    let store = match index {
+        Some(index) => Store::with_index(interner, events, index, sources),
         None => Store::build(interner, events, sources),
     };
     report
