@@ -1,8 +1,7 @@
 //! String interning: every repeated string (user, IP, operation, client, ...) is stored once
 //! and events carry 4-byte [`Sym`] handles instead of heap strings.
 
-use indexmap::IndexMap;
-use indexmap::map::{RawEntryApiV1, raw_entry_v1::RawEntryMut};
+use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 use std::hash::BuildHasher;
 
@@ -18,70 +17,109 @@ impl Sym {
     }
 }
 
+/// The strings live end to end in one buffer, found through a table of handles: no allocation
+/// per string (the loader's workers intern a few million a second and the merging thread
+/// drops their tables), and a lookup compares against bytes next to their neighbours.
 #[derive(Debug, Clone)]
 pub struct Interner {
-    /// A map to nothing rather than a set, for its raw entries: a new string is hashed once
-    /// for the lookup and its insertion both.
-    set: IndexMap<Box<str>, (), FxBuildHasher>,
+    /// Every string, end to end, in the order they were first interned.
+    text: String,
+    /// Where each string ends in `text`; string i starts where string i - 1 ends.
+    ends: Vec<usize>,
+    /// Each string's hash, so that the table grows, and tables merge, without hashing the
+    /// strings again.
+    hashes: Vec<u64>,
+    /// Handles, found by the hash of their string.
+    table: HashTable<u32>,
 }
 
 impl Default for Interner {
     fn default() -> Self {
-        let mut set = IndexMap::with_hasher(FxBuildHasher);
-        set.insert(Box::<str>::from(""), ());
-        Interner { set }
+        let mut interner = Interner {
+            text: String::new(),
+            ends: Vec::new(),
+            hashes: Vec::new(),
+            table: HashTable::new(),
+        };
+        interner.intern("");
+        interner
     }
+}
+
+fn hash(s: &str) -> u64 {
+    FxBuildHasher.hash_one(s)
 }
 
 impl Interner {
     pub fn intern(&mut self, s: &str) -> Sym {
-        let hash = self.set.hasher().hash_one(s);
-        let i = match self.set.raw_entry_mut_v1().from_key_hashed_nocheck(hash, s) {
-            RawEntryMut::Occupied(entry) => entry.index(),
-            RawEntryMut::Vacant(entry) => {
-                let i = entry.index();
-                entry.insert_hashed_nocheck(hash, Box::from(s), ());
-                i
-            }
-        };
-        Sym(i as u32)
+        self.intern_hashed(s, hash(s))
+    }
+
+    /// [`Interner::intern`] of `s`, whose hash is `hash`.
+    fn intern_hashed(&mut self, s: &str, hash: u64) -> Sym {
+        let (text, ends) = (&self.text, &self.ends);
+        if let Some(&i) = self.table.find(hash, |&i| at(text, ends, i) == s) {
+            return Sym(i);
+        }
+        let i = self.ends.len() as u32;
+        self.text.push_str(s);
+        self.ends.push(self.text.len());
+        self.hashes.push(hash);
+        let hashes = &self.hashes;
+        self.table.insert_unique(hash, i, |&j| hashes[j as usize]);
+        Sym(i)
     }
 
     /// The handle of `s` if it was ever interned; lookups never grow the table.
     pub fn get(&self, s: &str) -> Option<Sym> {
-        self.set.get_index_of(s).map(|i| Sym(i as u32))
+        self.table
+            .find(hash(s), |&i| at(&self.text, &self.ends, i) == s)
+            .map(|&i| Sym(i))
     }
 
     pub fn resolve(&self, sym: Sym) -> &str {
-        self.set.get_index(sym.0 as usize).map_or("", |(s, ())| s)
+        if (sym.0 as usize) < self.ends.len() {
+            at(&self.text, &self.ends, sym.0)
+        } else {
+            ""
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.set.len()
+        self.ends.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.set.len() <= 1
+        self.ends.len() <= 1
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (Sym, &str)> {
-        self.set
-            .keys()
-            .enumerate()
-            .map(|(i, s)| (Sym(i as u32), &**s))
+        (0..self.ends.len() as u32).map(|i| (Sym(i), at(&self.text, &self.ends, i)))
     }
 
     /// Interns every string of `other` and returns the table that maps its handles to ours.
     /// Used to merge the interners that loader threads filled independently.
     pub fn absorb(&mut self, other: &Interner) -> Vec<Sym> {
-        other.set.keys().map(|s| self.intern(s)).collect()
+        other
+            .iter()
+            .zip(&other.hashes)
+            .map(|((_, s), &hash)| self.intern_hashed(s, hash))
+            .collect()
     }
 
-    /// Bytes held by the strings themselves plus the table, for memory reports.
+    /// Bytes held by the strings themselves plus the tables, for memory reports.
     pub fn heap_bytes(&self) -> usize {
-        self.set.keys().map(|s| s.len()).sum::<usize>()
-            + self.set.capacity() * (std::mem::size_of::<Box<str>>() + 16)
+        self.text.capacity()
+            + (self.ends.capacity() + self.hashes.capacity()) * 8
+            + self.table.capacity() * (std::mem::size_of::<u32>() + 1)
     }
+}
+
+/// String `i` of an interner's `text` and `ends`.
+fn at<'t>(text: &'t str, ends: &[usize], i: u32) -> &'t str {
+    let i = i as usize;
+    let start = if i == 0 { 0 } else { ends[i - 1] };
+    &text[start..ends[i]]
 }
 
 #[cfg(test)]
@@ -97,6 +135,40 @@ mod tests {
         assert_ne!(a, Sym::EMPTY);
         assert_eq!(i.intern(""), Sym::EMPTY);
         assert_eq!(i.resolve(a), "alex@contoso.com");
+    }
+
+    #[test]
+    fn handles_and_strings_survive_the_tables_growing() {
+        let mut main = Interner::default();
+        let mut other = Interner::default();
+        let words: Vec<String> = (0..20_000)
+            .map(|i| format!("w{i}-{}", "é".repeat(i % 7)))
+            .collect();
+        let mine: Vec<Sym> = words.iter().step_by(2).map(|w| main.intern(w)).collect();
+        let theirs: Vec<Sym> = words.iter().rev().map(|w| other.intern(w)).collect();
+        assert_eq!(main.len(), 10_001);
+        assert_eq!(other.len(), 20_001);
+        for (w, &s) in words.iter().step_by(2).zip(&mine) {
+            assert_eq!(main.resolve(s), w);
+            assert_eq!(main.get(w), Some(s));
+        }
+        assert_eq!(
+            main.get("w1-é"),
+            None,
+            "an odd word was never interned here"
+        );
+        let map = main.absorb(&other);
+        assert_eq!(main.len(), 20_001);
+        for (w, &s) in words.iter().rev().zip(&theirs) {
+            assert_eq!(main.resolve(map[s.0 as usize]), w);
+        }
+        // Strings this interner had keep their handles.
+        for (w, &s) in words.iter().step_by(2).zip(&mine) {
+            assert_eq!(main.get(w), Some(s));
+        }
+        assert_eq!(main.resolve(Sym(u32::MAX)), "");
+        let listed: Vec<&str> = main.iter().skip(1).take(2).map(|(_, s)| s).collect();
+        assert_eq!(listed, ["w0-", "w2-éé"]);
     }
 
     #[test]
