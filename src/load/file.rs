@@ -500,6 +500,7 @@ impl DocWindow<'_> {
             layout: None,
             file_no: self.file_no,
             records_read: None,
+            prefetch: &[],
         };
         // A fast read is kept only if every record in it read.
         let kept =

@@ -15,6 +15,7 @@ pub mod record_scan;
 pub mod scan;
 pub mod split;
 pub mod summary;
+mod warm;
 
 use crate::intern::{Interner, Sym};
 use crate::model::{Event, RecordId, SourceRef};

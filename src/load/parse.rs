@@ -69,6 +69,8 @@ pub struct BlockCtx<'a> {
     pub layout: Option<&'a CsvLayout>,
     pub file_no: u16,
     pub records_read: Option<&'a AtomicUsize>,
+    /// Text to bring into cache while these records are parsed (the next window's).
+    pub prefetch: &'a [u8],
 }
 
 /// How many threads to read with: `requested`, or one per core when it is 0.
@@ -118,6 +120,7 @@ pub fn parse_chunk(ctx: &BlockCtx, spans: &[Span], first_index: usize) -> Chunk 
 pub fn parse_into(chunk: &mut Chunk, ctx: &BlockCtx, spans: &[Span], first_index: usize) {
     chunk.events.reserve(spans.len());
     for (i, span) in spans.iter().enumerate() {
+        super::warm::share(ctx.prefetch, i, spans.len());
         if i % 4096 == 4095
             && let Some(c) = ctx.records_read
         {

@@ -15,7 +15,7 @@
 
 use super::format::CsvLayout;
 use super::parse::{BlockCtx, Chunk, parse_into, worker_threads};
-use super::{LoadOptions, csv, split};
+use super::{LoadOptions, csv, split, warm};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError, mpsc};
@@ -67,6 +67,7 @@ impl Block<'_> {
     /// Splits and parses `text[from..to]`, the end of the file if `eof`.
     fn parse(&self, from: usize, to: usize, eof: bool, opts: &LoadOptions) -> Parsed {
         let text = &self.text[from..to];
+        warm::map_in(text);
         let mut chunk = Chunk::new(false);
         let (mut pos, mut lines, mut records, mut window) = (0, 0, 0, WINDOW);
         loop {
@@ -77,6 +78,7 @@ impl Block<'_> {
                 None => split::json_lines(&text[pos..end], lines, eof && last),
             };
             let ctx = BlockCtx {
+                prefetch: &text[end..(end + window).min(text.len())],
                 text: &text[pos..end],
                 base: self.base + (from + pos) as u64,
                 numbered: false,
