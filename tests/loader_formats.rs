@@ -298,3 +298,48 @@ fn a_large_json_array_reads_the_same_split_on_two_cores() {
     assert!(broken_store.events.len() > lines_store.events.len() / 2);
     assert_eq!(broken_report.files[0].problems.len(), 1);
 }
+
+/// The loading screen's counters end at what was read: every record (read, skipped or a
+/// duplicate) and every byte after the header, whether the file is mapped, streamed or read in
+/// pieces on two cores.
+#[test]
+fn progress_counters_end_at_the_records_and_bytes_read() {
+    use sessionscope::{LoadOptions, load};
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    for file in [
+        "demo/tenant.csv",
+        "formats/json-lines.jsonl",
+        "formats/sentinel-csv.csv",
+        "formats/api-json.json",
+        "formats/json-lines.jsonl.gz",
+        "hostile/garbage-rows.csv",
+        "hostile/invalid-utf8.jsonl",
+    ] {
+        for block in [0, 4096] {
+            let (records, bytes) = (AtomicUsize::new(0), AtomicU64::new(0));
+            let opts = LoadOptions {
+                records_read: Some(&records),
+                bytes_read: Some(&bytes),
+                block_size: block,
+                ..LoadOptions::default()
+            };
+            let (_, report) = load(&[fixture(file)], &opts);
+            let f = &report.files[0];
+            assert!(f.records > 0, "{file}");
+            assert_eq!(
+                records.load(Ordering::Relaxed),
+                f.records + f.skipped,
+                "{file} in blocks of {block}"
+            );
+            let size = std::fs::metadata(fixture(file)).unwrap().len();
+            let read = bytes.load(Ordering::Relaxed);
+            if !file.ends_with(".gz") {
+                assert!(
+                    read <= size && read >= size * 8 / 10,
+                    "{file} in blocks of {block}: {read} of {size} bytes"
+                );
+            }
+            assert!(read > 0, "{file}");
+        }
+    }
+}

@@ -1,6 +1,8 @@
 //! One file, streamed: memory-mapped when it is a plain file, otherwise decoded block by block
-//! (gzip, BOM, UTF-16); its format recognised from the first block, its records split and
-//! parsed a block at a time so memory stays bounded by the block size, not the file size.
+//! (gzip, BOM, UTF-16); its format recognised from the first block. A mapped JSON Lines or CSV
+//! file is one block shared out between the cores in pieces (see `pieces`), its pages handed
+//! back as the reading passes them; other input is split and parsed a block at a time. Either
+//! way memory stays bounded by the block size, not the file size.
 
 use super::csv::{self, Span};
 use super::format::{CsvLayout, Format};
@@ -499,7 +501,6 @@ impl DocWindow<'_> {
             numbered: true,
             layout: None,
             file_no: self.file_no,
-            records_read: None,
             prefetch: &[],
         };
         // A fast read is kept only if every record in it read.
@@ -687,6 +688,8 @@ pub fn load_file(
         let mut base = header_end as u64;
         feed.consume(header_end);
         feed.widen_to_end();
+        // 4 MiB with the default block: small enough that the cores finish within a piece of
+        // each other, large enough that per-piece work (an interner each) stays small.
         let piece = feed.block / 8;
         let mut line = first_line;
         let mut rows = 0usize;

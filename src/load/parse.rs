@@ -6,7 +6,6 @@ use super::format::{CsvLayout, RecordText};
 use super::{MAX_PROBLEMS_KEPT, Problem, normalise};
 use crate::intern::Interner;
 use crate::model::{Event, SourceRef};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What one worker made of its share of a block.
 pub struct Chunk {
@@ -15,9 +14,9 @@ pub struct Chunk {
     /// (line, record number, reason); lines are relative until `line_offset` is known.
     problems: Vec<(u32, usize, String)>,
     pub skipped: usize,
-    /// Added to the lines and record numbers of problems: a worker that split the second
-    /// half of a block learns where its lines and records start only after the first half is
-    /// split.
+    /// Added to the lines and record numbers of problems: a worker that split a piece or the
+    /// second half of a window learns where its lines and records start only once what comes
+    /// before is split.
     pub line_offset: u32,
     pub record_offset: usize,
     numbered: bool,
@@ -68,7 +67,6 @@ pub struct BlockCtx<'a> {
     pub numbered: bool,
     pub layout: Option<&'a CsvLayout>,
     pub file_no: u16,
-    pub records_read: Option<&'a AtomicUsize>,
     /// Text to bring into cache while these records are parsed (the next window's).
     pub prefetch: &'a [u8],
 }
@@ -121,11 +119,6 @@ pub fn parse_into(chunk: &mut Chunk, ctx: &BlockCtx, spans: &[Span], first_index
     chunk.events.reserve(spans.len());
     for (i, span) in spans.iter().enumerate() {
         super::warm::share(ctx.prefetch, i, spans.len());
-        if i % 4096 == 4095
-            && let Some(c) = ctx.records_read
-        {
-            c.fetch_add(4096, Ordering::Relaxed);
-        }
         match parse_one(ctx, span, &mut chunk.interner) {
             Ok(n) => chunk.events.push((n.event, n.dedupe_key)),
             Err(reason) => {

@@ -65,7 +65,7 @@ struct Reading<'f> {
 
 impl Block<'_> {
     /// Splits and parses `text[from..to]`, the end of the file if `eof`.
-    fn parse(&self, from: usize, to: usize, eof: bool, opts: &LoadOptions) -> Parsed {
+    fn parse(&self, from: usize, to: usize, eof: bool) -> Parsed {
         let text = &self.text[from..to];
         warm::map_in(text);
         let mut chunk = Chunk::new(false);
@@ -84,7 +84,6 @@ impl Block<'_> {
                 numbered: false,
                 layout: self.layout,
                 file_no: self.file_no,
-                records_read: opts.records_read,
             };
             parse_into(&mut chunk, &ctx, &spans, 0);
             records += spans.len();
@@ -129,9 +128,9 @@ impl Reading<'_> {
         let mut parsed = parsed;
         if from != self.pos {
             // The bet is lost: the piece is read again from where its records are.
-            parsed = b.parse(self.pos, to, b.eof && last, opts);
+            parsed = b.parse(self.pos, to, b.eof && last);
             if parsed.used == 0 && !last && to - self.pos > REDO_PIECES * piece {
-                parsed = b.parse(self.pos, b.text.len(), b.eof, opts);
+                parsed = b.parse(self.pos, b.text.len(), b.eof);
                 last = true;
             }
         }
@@ -142,6 +141,9 @@ impl Reading<'_> {
             records,
         } = parsed;
         chunk.line_offset = self.line;
+        if let Some(counter) = opts.records_read {
+            counter.fetch_add(chunk.events.len() + chunk.skipped, Ordering::Relaxed);
+        }
         self.pos += used;
         self.line += lines;
         self.records += records;
@@ -172,7 +174,7 @@ pub(super) fn split_and_parse(
         progress,
     };
     if threads <= 1 {
-        let parsed = b.parse(0, b.text.len(), b.eof, opts);
+        let parsed = b.parse(0, b.text.len(), b.eof);
         reading.take(b, (0, b.text.len()), piece, parsed, opts);
         return (reading.pos, reading.line, reading.records);
     }
@@ -199,7 +201,7 @@ pub(super) fn split_and_parse(
                     }
                     drop(done);
                     let (from, to) = (b.cut(k, count, piece), b.cut(k + 1, count, piece));
-                    let parsed = b.parse(from, to, b.eof && to == b.text.len(), opts);
+                    let parsed = b.parse(from, to, b.eof && to == b.text.len());
                     if results.send((k, parsed)).is_err() {
                         return;
                     }
