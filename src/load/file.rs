@@ -197,10 +197,11 @@ fn open(path: &Path) -> std::io::Result<Input> {
 
 /// Why a record could not be read whole: one value larger than any real record, or a
 /// stretch of NUL bytes.
-fn oversized(record: &[u8], then: &str) -> String {
-    match super::parse::nul_stretch(&record[..record.len().min(MAX_RECORD)]) {
+pub(super) fn oversized(record: &[u8], limit: usize, then: &str) -> String {
+    match super::parse::nul_stretch(&record[..record.len().min(limit)]) {
         Some(nul) => format!("{nul}; {then}"),
-        None => format!("record larger than {} MB; {then}", MAX_RECORD >> 20),
+        None if limit >= 1 << 20 => format!("record larger than {} MB; {then}", limit >> 20),
+        None => format!("record larger than {limit} bytes; {then}"),
     }
 }
 
@@ -664,7 +665,7 @@ pub fn load_file(
                 report.skipped += 1;
                 report.problems.push(Problem {
                     location: format!("record {} (line {})", state.records + 1, state.line),
-                    reason: oversized(buf, "the rest of the file was not read"),
+                    reason: oversized(buf, MAX_RECORD, "the rest of the file was not read"),
                 });
                 break;
             }
@@ -704,6 +705,7 @@ pub fn load_file(
                 eof,
                 layout: layout.as_ref(),
                 file_no,
+                max_record: MAX_RECORD,
             };
             let map = feed.mapped();
             let mut reported = 0;
@@ -729,7 +731,7 @@ pub fn load_file(
                 report.skipped += 1;
                 report.problems.push(Problem {
                     location: format!("line {line}"),
-                    reason: oversized(buf, "skipped"),
+                    reason: oversized(buf, MAX_RECORD, "skipped"),
                 });
                 used = cut;
                 next_line = line + 1;

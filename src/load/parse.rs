@@ -35,6 +35,13 @@ impl Chunk {
         }
     }
 
+    /// A chunk of one record that could not be read, on `line`.
+    pub fn skipped_one(line: u32, reason: String) -> Chunk {
+        let mut chunk = Chunk::new(false);
+        chunk.problem(line, 0, reason);
+        chunk
+    }
+
     fn problem(&mut self, line: u32, index: usize, reason: String) {
         self.skipped += 1;
         if self.problems.len() < MAX_PROBLEMS_KEPT {

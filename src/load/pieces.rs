@@ -9,9 +9,9 @@
 //! again from where the records really are. What comes out is what one core reading the
 //! block from start to end makes of it, problems and their lines included.
 //!
-//! A record that runs on over several pieces (a stray quote opening a cell that never closes)
-//! would have every piece after it read again from its start: past [`REDO_PIECES`], the rest
-//! of the block is read on one core.
+//! A record that runs on over many pieces (a stray quote opening a cell that never closes) has
+//! each piece after it read again from its start until it reaches `max_record` bytes; then, as
+//! at the end of a streamed block, it is skipped up to the next line break and reported.
 
 use super::format::CsvLayout;
 use super::parse::{BlockCtx, Chunk, parse_into, worker_threads};
@@ -23,9 +23,6 @@ use std::sync::{Condvar, Mutex, PoisonError, mpsc};
 /// How many pieces a core may run ahead of the one the results wait for: bounds the results
 /// held back when one piece is slow.
 const AHEAD: usize = 8;
-
-/// A lost bet whose record still runs on past this many pieces ends the sharing out.
-const REDO_PIECES: usize = 4;
 
 /// Bytes split before their records are parsed, so that each record is parsed while the
 /// split has just brought it into cache rather than after a pass over megabytes.
@@ -41,6 +38,8 @@ pub(super) struct Block<'a> {
     pub eof: bool,
     pub layout: Option<&'a CsvLayout>,
     pub file_no: u16,
+    /// A record that has not ended this many bytes after its start is skipped.
+    pub max_record: usize,
 }
 
 /// What splitting and parsing a stretch of a block came to.
@@ -114,25 +113,32 @@ impl Block<'_> {
 }
 
 impl Reading<'_> {
-    /// Takes piece `from..to` of pieces of `piece` bytes, parsed in advance on the bet that a
-    /// record starts at `from`. Returns whether the whole block is read.
+    /// Takes the piece ending at `to`, `parsed` from `from` in advance on the bet that a
+    /// record starts there. Returns whether the whole block is read.
     fn take(
         &mut self,
         b: &Block,
         (from, to): (usize, usize),
-        piece: usize,
         parsed: Parsed,
         opts: &LoadOptions,
     ) -> bool {
-        let mut last = to == b.text.len();
+        let last = to == b.text.len();
         let mut parsed = parsed;
         if from != self.pos {
             // The bet is lost: the piece is read again from where its records are.
             parsed = b.parse(self.pos, to, b.eof && last);
-            if parsed.used == 0 && !last && to - self.pos > REDO_PIECES * piece {
-                parsed = b.parse(self.pos, b.text.len(), b.eof);
-                last = true;
-            }
+        }
+        if parsed.used == 0 && !last && to - self.pos >= b.max_record {
+            // One record larger than any real one: skipped up to the next line break.
+            let rest = &b.text[self.pos..to];
+            let cut = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+            let reason = super::file::oversized(rest, b.max_record, "skipped");
+            parsed = Parsed {
+                chunk: Chunk::skipped_one(0, reason),
+                used: cut,
+                lines: 1,
+                records: 0,
+            };
         }
         let Parsed {
             mut chunk,
@@ -174,8 +180,14 @@ pub(super) fn split_and_parse(
         progress,
     };
     if threads <= 1 {
-        let parsed = b.parse(0, b.text.len(), b.eof);
-        reading.take(b, (0, b.text.len()), piece, parsed, opts);
+        // Piece by piece all the same, so that pages are handed back as the reading goes.
+        for k in 0..count {
+            let (from, to) = (reading.pos, b.cut(k + 1, count, piece));
+            let parsed = b.parse(from, to, b.eof && to == b.text.len());
+            if reading.take(b, (from, to), parsed, opts) {
+                break;
+            }
+        }
         return (reading.pos, reading.line, reading.records);
     }
     let next = &AtomicUsize::new(0);
@@ -225,9 +237,7 @@ pub(super) fn split_and_parse(
             };
             let Some(parsed) = parsed else { break };
             let span = (b.cut(k, count, piece), b.cut(k + 1, count, piece));
-            if reading.take(b, span, piece, parsed, opts) {
-                // (Pieces still being read after the rest was read on one core are dropped.)
-                next.store(count, Ordering::Relaxed);
+            if reading.take(b, span, parsed, opts) {
                 break;
             }
             set_taken(k + 1);
@@ -261,6 +271,17 @@ mod tests {
         piece: usize,
         threads: usize,
     ) -> Reading {
+        read_limited(text, layout, eof, piece, threads, usize::MAX)
+    }
+
+    fn read_limited(
+        text: &[u8],
+        layout: Option<&CsvLayout>,
+        eof: bool,
+        piece: usize,
+        threads: usize,
+        max_record: usize,
+    ) -> Reading {
         let block = Block {
             text,
             base: 1000,
@@ -268,6 +289,7 @@ mod tests {
             eof,
             layout,
             file_no: 0,
+            max_record,
         };
         let opts = LoadOptions {
             threads,
@@ -387,6 +409,7 @@ mod tests {
                 eof: true,
                 layout: Some(&layout),
                 file_no: 0,
+                max_record: usize::MAX,
             };
             let lost = (1..count)
                 .map(|k| block.cut(k, count, 100))
@@ -398,16 +421,46 @@ mod tests {
     }
 
     #[test]
-    fn a_quote_that_never_closes_reads_the_same_in_pieces() {
-        // The stray quote opens a cell that runs to the end of the file: one core reads the
-        // rest as one row, finds it does not read, and keeps the rows it is made of that do.
+    fn a_stray_quote_reads_the_same_in_pieces() {
+        // The stray quote pairs with the next cell's opening quote, and the rows after it are
+        // cut in the wrong places: one core keeps what reads of them, line by line.
         let (layout, body) = csv_body(include_bytes!("../../fixtures/formats/sentinel-csv.csv"));
         let mut text = body.repeat(6);
-        let at = text.len() / 3;
-        let at = at + memchr::memchr(b'\n', &text[at..]).unwrap() + 1;
+        let rows = read(&text, Some(&layout), true, usize::MAX, 1).events;
+        let at = (rows[rows.len() / 3].0 - 1000) as usize;
         text.splice(at..at, b"x,\"stray\r\n".iter().copied());
         same_in_pieces("stray quote", &text, Some(&layout));
-        // In small pieces the row outgrows the redo limit and the rest is read on one core.
-        assert!(text.len() - at > REDO_PIECES * 100);
+    }
+
+    #[test]
+    fn a_record_past_the_limit_is_skipped_to_the_next_line() {
+        // A quote that never closes, followed by 3 KB of lines without one: as the end of a
+        // streamed block does with a record over 64 MB, the record is skipped up to its first
+        // line break and the lines after it are read, however the text is cut and shared out.
+        let (layout, body) = csv_body(include_bytes!("../../fixtures/formats/sentinel-csv.csv"));
+        let mut text = body.repeat(3);
+        text.extend_from_slice(b"x,\"stray\r\n");
+        text.extend_from_slice(&b"no quote on this line\r\n".repeat(130));
+        let limited =
+            |piece, threads| read_limited(&text, Some(&layout), true, piece, threads, 2000);
+        let reference = limited(100, 1);
+        for (piece, threads) in [(16, 2), (100, 2), (700, 2), (16, 1), (700, 1)] {
+            assert_eq!(
+                limited(piece, threads),
+                reference,
+                "pieces of {piece}, {threads} cores"
+            );
+        }
+        let too_long = "record larger than 2000 bytes; skipped";
+        let skips = reference
+            .problems
+            .iter()
+            .filter(|p| p.ends_with(too_long))
+            .count();
+        assert_eq!(skips, 1, "{:?}", reference.problems);
+        // The 130 lines after it are rows of their own (that do not read).
+        assert_eq!(reference.skipped, 131, "{:?}", reference.problems);
+        let before = read(&body.repeat(3), Some(&layout), true, usize::MAX, 1);
+        assert_eq!(reference.events, before.events);
     }
 }
