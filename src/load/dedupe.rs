@@ -113,7 +113,7 @@ fn merge(a: &[u64], b: &[u64]) -> Vec<u64> {
     out
 }
 
-/// Moves the events into `order` (from [`time_order`]).
+/// Moves the events into `order` (a [`TimeOrder`]'s).
 fn put_in_order(events: &mut [Event], order: &[u64]) {
     // Position j receives the event now at perm[j]. Applied in place, cycle by cycle: no
     // second 80 MB buffer to fault in. Events already in place are skipped and an export in
