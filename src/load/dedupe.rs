@@ -53,7 +53,7 @@ impl TimeOrder {
         dropped
     }
 
-    pub fn drops_nothing(&self) -> bool {
+    fn drops_nothing(&self) -> bool {
         self.doomed.is_empty()
     }
 
