@@ -3,7 +3,7 @@
 use super::csv;
 use super::format::RecordText;
 use super::record::{AppAccessContext, AuditRecord, RawJson, lookup, name_values};
-use super::record_scan::{read_record_doubled_into, read_record_into};
+use super::record_scan::{read_indexed_record_into, read_record_doubled_into, read_record_into};
 use super::summary::summarize;
 use crate::intern::{Interner, Sym};
 use crate::ip;
@@ -63,8 +63,31 @@ fn visit_doubled(
     Some(event_of(&rec, json, 0, wrapper_id, source, interner))
 }
 
+/// [`normalise_json`] of a JSON Lines record whose tokens `scan::index_line` found, if it
+/// found them.
+pub fn normalise_line(
+    json: &[u8],
+    tokens: Option<&[u32]>,
+    source: SourceRef,
+    interner: &mut Interner,
+) -> Result<Normalised, String> {
+    visit_indexed(json, tokens, 0, None, source, interner)
+}
+
 fn visit(
     json: &[u8],
+    depth: usize,
+    wrapper_id: Option<&str>,
+    source: SourceRef,
+    interner: &mut Interner,
+) -> Result<Normalised, String> {
+    visit_indexed(json, None, depth, wrapper_id, source, interner)
+}
+
+/// [`visit`] with the record's tokens, if they are known.
+fn visit_indexed(
+    json: &[u8],
+    tokens: Option<&[u32]>,
     depth: usize,
     wrapper_id: Option<&str>,
     source: SourceRef,
@@ -78,7 +101,11 @@ fn visit(
     let text = simdutf8::compat::from_utf8(json)
         .map_err(|e| format!("invalid UTF-8 at byte {} of the record", e.valid_up_to()))?;
     let mut rec = AuditRecord::default();
-    if !read_record_into(text, &mut rec) {
+    let read = match tokens {
+        Some(tokens) => read_indexed_record_into(text, tokens, &mut rec),
+        None => read_record_into(text, &mut rec),
+    };
+    if !read {
         rec = serde_json::from_str(text).map_err(|e| json_error(&e))?;
     }
     event_of(&rec, json, depth, wrapper_id, source, interner)

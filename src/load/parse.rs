@@ -157,6 +157,65 @@ pub fn parse_into(chunk: &mut Chunk, ctx: &BlockCtx, spans: &[Span], first_index
     }
 }
 
+/// What [`parse_lines`] read.
+pub struct LinesRead {
+    /// Bytes of complete lines (all of the text at the end of the file).
+    pub used: usize,
+    /// Line breaks in those bytes.
+    pub lines: u32,
+    /// Lines that were not blank.
+    pub records: usize,
+}
+
+/// Splits JSON Lines `text` into records and parses them into `chunk`, as `split::json_lines`
+/// and [`parse_into`] do, but finding each line's end in the pass that indexes its tokens:
+/// the text is read from memory once. Unless `eof`, a last line without its break is left.
+pub fn parse_lines(
+    chunk: &mut Chunk,
+    text: &[u8],
+    base: u64,
+    file_no: u16,
+    eof: bool,
+) -> LinesRead {
+    const BOM: &[u8] = "\u{feff}".as_bytes();
+    let mut tokens = Vec::new();
+    let (mut pos, mut line, mut records) = (0, 0, 0);
+    while pos < text.len() {
+        let rest = &text[pos..];
+        let (len, found) = super::scan::index_line(rest, &mut tokens);
+        let complete = len < rest.len();
+        if !complete && !eof {
+            break;
+        }
+        let (mut start, mut end) = (pos, pos + len);
+        let mut found = found;
+        if text[start..end].starts_with(BOM) {
+            start += 3;
+            found = None;
+        }
+        if end > start && text[end - 1] == b'\r' {
+            end -= 1;
+        }
+        let bytes = &text[start..end];
+        if !bytes.iter().all(u8::is_ascii_whitespace) {
+            let source = SourceRef::new(file_no, base + start as u64, (end - start) as u32);
+            let tokens = found.map(|n| &tokens[..n]);
+            match normalise::normalise_line(bytes, tokens, source, &mut chunk.interner) {
+                Ok(n) => chunk.events.push((n.event, n.dedupe_key)),
+                Err(why) => chunk.problem(line, records, nul_stretch(bytes).unwrap_or(why)),
+            }
+            records += 1;
+        }
+        line += u32::from(complete);
+        pos += len + usize::from(complete);
+    }
+    LinesRead {
+        used: pos,
+        lines: line,
+        records,
+    }
+}
+
 fn parse_one(
     ctx: &BlockCtx,
     span: &Span,
@@ -195,5 +254,124 @@ pub fn record_json<'b>(
     match layout {
         Some(layout) => layout.record_json(bytes),
         None => Ok(RecordText::plain(bytes)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::split;
+
+    /// What reading JSON Lines text gave: events (their debug text, interned strings by
+    /// number), problems, and how much was read.
+    fn outcome(chunk: &Chunk, used: usize, lines: u32, records: usize) -> String {
+        let problems: Vec<_> = chunk.problems().map(|p| (p.location, p.reason)).collect();
+        let strings: Vec<_> = (0..chunk.interner.len())
+            .map(|i| {
+                chunk
+                    .interner
+                    .resolve(crate::intern::Sym(i as u32))
+                    .to_string()
+            })
+            .collect();
+        format!(
+            "{:?}\n{problems:?}\n{strings:?}\nused {used}, lines {lines}, records {records}",
+            chunk.events
+        )
+    }
+
+    fn by_lines(text: &[u8], eof: bool) -> String {
+        let mut chunk = Chunk::new(false);
+        let read = parse_lines(&mut chunk, text, 1000, 0, eof);
+        outcome(&chunk, read.used, read.lines, read.records)
+    }
+
+    /// The reference: lines found first, then each parsed.
+    fn split_then_parsed(text: &[u8], eof: bool) -> String {
+        let (spans, used, lines) = split::json_lines(text, 0, eof);
+        let ctx = BlockCtx {
+            text,
+            base: 1000,
+            numbered: false,
+            layout: None,
+            file_no: 0,
+            prefetch: &[],
+        };
+        let chunk = parse_chunk(&ctx, &spans, 0);
+        outcome(&chunk, used, lines, spans.len())
+    }
+
+    /// Finding each line's end while indexing it must read JSON Lines exactly as finding the
+    /// lines first does, whatever the lines hold: real records of three formats, records
+    /// cut short, blank and white lines, byte order marks, `\r\n`, control characters and
+    /// line breaks inside strings, invalid UTF-8, NUL bytes, and line breaks at every offset
+    /// around a 64-byte block's end; with the text cut anywhere, at the end of the file or not.
+    #[test]
+    fn lines_indexed_as_read_equal_lines_split_first() {
+        let mut kinds: Vec<Vec<u8>> = [
+            include_str!("../../fixtures/formats/json-lines.jsonl"),
+            include_str!("../../fixtures/formats/siem-json-lines.jsonl"),
+            include_str!("../../fixtures/formats/defender-json-lines.jsonl"),
+        ]
+        .iter()
+        .flat_map(|f| f.lines())
+        .map(|l| l.as_bytes().to_vec())
+        .collect();
+        let record = kinds[0].clone();
+        kinds.extend(
+            [
+                &b""[..],
+                b"   \t",
+                b"\r",
+                b"\xef\xbb\xbf{\"Id\":\"bom\",\"CreationTime\":\"2024-01-01T00:00:00\"}",
+                b"{\"broken\": ",
+                b"{\"Id\":\"a\tb\",\"CreationTime\":\"2024-01-01T00:00:00\"}",
+                b"{\"Id\":\"a\rb\",\"CreationTime\":\"2024-01-01T00:00:00\"}",
+                b"{\"Id\":\"caf\xc3\xa9\",\"CreationTime\":\"2024-01-01T00:00:00\"}",
+                b"{\"Id\":\"\xff\xfe\",\"CreationTime\":\"2024-01-01T00:00:00\"}",
+                b"\0\0\0\0\0\0\0\0\0\0",
+                b"  {\"Id\":\"x\",\"CreationTime\":\"2024-01-01T00:00:00\"}  ",
+                b"{\"Operation\":\"Send\",\"CreationTime\":\"2024-01-01T00:00:00\",\"UserId\":\"\\\"q\\\"\"}",
+            ]
+            .map(<[u8]>::to_vec),
+        );
+        // A string split by a line break, and records of every length near a block's end.
+        kinds.push([&record[..record.len() / 2], b"\n\"\"}"].concat());
+        for pad in 50..80 {
+            let filler = "x".repeat(pad);
+            let line = format!(
+                "{{\"Id\":\"{filler}\",\"CreationTime\":\"2024-01-01T00:00:00\",\"UserId\":\"u\"}}"
+            );
+            kinds.push(line.into_bytes());
+        }
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as usize % n
+        };
+        for _ in 0..400 {
+            let mut text = Vec::new();
+            for _ in 0..next(12) {
+                text.extend_from_slice(&kinds[next(kinds.len())]);
+                text.extend_from_slice(if next(3) == 0 { b"\r\n" } else { b"\n" });
+            }
+            let cut = if text.is_empty() {
+                0
+            } else {
+                next(text.len() + 1)
+            };
+            for text in [&text[..], &text[..cut]] {
+                for eof in [true, false] {
+                    assert_eq!(
+                        by_lines(text, eof),
+                        split_then_parsed(text, eof),
+                        "{:?}",
+                        String::from_utf8_lossy(text)
+                    );
+                }
+            }
+        }
     }
 }

@@ -15,7 +15,7 @@
 
 use super::format::CsvLayout;
 use super::parse::{BlockCtx, Chunk, parse_into, worker_threads};
-use super::{LoadOptions, csv, split, warm};
+use super::{LoadOptions, csv, parse, warm};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError, mpsc};
@@ -24,8 +24,9 @@ use std::sync::{Condvar, Mutex, PoisonError, mpsc};
 /// held back when one piece is slow.
 const AHEAD: usize = 8;
 
-/// Bytes split before their records are parsed, so that each record is parsed while the
-/// split has just brought it into cache rather than after a pass over megabytes.
+/// Bytes of CSV split into rows before the rows are parsed, so that each row is parsed while
+/// the split has just brought it into cache rather than after a pass over megabytes. (JSON
+/// Lines are found as they are read, `parse::parse_lines`.)
 const WINDOW: usize = 256 << 10;
 
 /// Text to read: complete records plus, unless at the end of the file, the start of the next.
@@ -68,20 +69,27 @@ impl Block<'_> {
         let text = &self.text[from..to];
         warm::map_in(text);
         let mut chunk = Chunk::new(false);
+        let Some(layout) = self.layout else {
+            let base = self.base + from as u64;
+            let read = parse::parse_lines(&mut chunk, text, base, self.file_no, eof);
+            return Parsed {
+                chunk,
+                used: read.used,
+                lines: read.lines,
+                records: read.records,
+            };
+        };
         let (mut pos, mut lines, mut records, mut window) = (0, 0, 0, WINDOW);
         loop {
             let end = (pos + window).min(text.len());
             let last = end == text.len();
-            let (spans, used, next) = match self.layout {
-                Some(_) => csv::rows_in_block(&text[pos..end], lines, eof && last),
-                None => split::json_lines(&text[pos..end], lines, eof && last),
-            };
+            let (spans, used, next) = csv::rows_in_block(&text[pos..end], lines, eof && last);
             let ctx = BlockCtx {
                 prefetch: &text[end..(end + window).min(text.len())],
                 text: &text[pos..end],
                 base: self.base + (from + pos) as u64,
                 numbered: false,
-                layout: self.layout,
+                layout: Some(layout),
                 file_no: self.file_no,
             };
             parse_into(&mut chunk, &ctx, &spans, 0);

@@ -35,6 +35,16 @@ pub fn read_record_into<'a>(text: &'a str, rec: &mut AuditRecord<'a>) -> bool {
     read::<false>(text, rec).is_some()
 }
 
+/// [`read_record_into`] for `text` whose tokens [`scan::index`] has found (as
+/// [`scan::index_line`] finds them with the line).
+pub fn read_indexed_record_into<'a>(
+    text: &'a str,
+    tokens: &[u32],
+    rec: &mut AuditRecord<'a>,
+) -> bool {
+    text.len() <= MAX_RECORD && read_indexed::<false>(text, tokens, rec).is_some()
+}
+
 /// [`read_record`] for the JSON of a CSV cell as it lies in the file, every quote doubled:
 /// the record that reading the copy made by `csv::unquote_json` (one quote of each pair
 /// blanked) would give, without copying the cell. A wrapped record kept as raw JSON (a

@@ -58,6 +58,11 @@ mod avx2 {
         super::index_blocks::<true, DOUBLED>(text, out)
     }
 
+    #[target_feature(enable = "avx2,bmi1,popcnt,pclmulqdq")]
+    pub(super) fn index_line(text: &[u8], out: &mut Vec<u32>) -> (usize, Option<usize>) {
+        super::line_blocks::<true>(text, out)
+    }
+
     /// [`super::prefix_xor`] in one carry-less multiplication by all ones.
     #[target_feature(enable = "pclmulqdq")]
     pub(super) fn prefix_xor(x: u64) -> u64 {
@@ -299,6 +304,83 @@ fn index_with<const DOUBLED: bool>(text: &[u8], out: &mut Vec<u32>) -> Option<us
     index_blocks::<false, DOUBLED>(text, out)
 }
 
+/// [`index`] of the first line of `text`, found in the same pass: where the line ends (at its
+/// `\n`, or the end of `text`), and its tokens as [`index`] finds them in `text[..end]`. For
+/// JSON Lines, where finding the line breaks first would read every byte from memory twice.
+pub fn index_line(text: &[u8], out: &mut Vec<u32>) -> (usize, Option<usize>) {
+    #[cfg(target_arch = "x86_64")]
+    if avx2_available() {
+        // SAFETY: the CPU has just been seen to have every feature `avx2::index_line` enables.
+        return unsafe { avx2::index_line(text, out) };
+    }
+    line_blocks::<false>(text, out)
+}
+
+/// How far ahead of the block being indexed [`index_line`] asks for the text.
+const READ_AHEAD: usize = 32 << 10;
+
+/// [`index_line`], compiled as [`index_blocks`] is.
+#[inline(always)]
+fn line_blocks<const AVX2: bool>(text: &[u8], out: &mut Vec<u32>) -> (usize, Option<usize>) {
+    let mut n = 0;
+    let mut carry = StringCarry::default();
+    let mut padded = [b' '; BLOCK];
+    for start in (0..text.len()).step_by(BLOCK) {
+        // The lines after this one are read next: a cache line asked for per block read keeps
+        // the text arriving from memory as fast as it is indexed.
+        super::warm::prefetch(text.as_ptr().wrapping_add(start + READ_AHEAD));
+        let rest = &text[start..];
+        let block = match rest.first_chunk::<BLOCK>() {
+            Some(block) => block,
+            None => {
+                padded[..rest.len()].copy_from_slice(rest);
+                &padded
+            }
+        };
+        let mut masks = classify(block, AVX2);
+        let mut line_end = None;
+        // A line break is a control character; they are rare enough to look at one by one.
+        let mut controls = masks.control;
+        while controls != 0 {
+            let at = controls.trailing_zeros();
+            if block[at as usize] == b'\n' {
+                let before = (1u64 << at) - 1;
+                masks.quote &= before;
+                masks.backslash &= before;
+                masks.structural &= before;
+                masks.control &= before;
+                line_end = Some(start + at as usize);
+                break;
+            }
+            controls &= controls - 1;
+        }
+        let Strings {
+            escaped,
+            quotes,
+            inside,
+        } = strings::<AVX2>(masks.quote, masks.backslash, &mut carry);
+        if masks.control & inside != 0 {
+            let end = line_end
+                .unwrap_or_else(|| start + memchr::memchr(b'\n', rest).unwrap_or(rest.len()));
+            return (end, None);
+        }
+        if out.len() < n + BLOCK {
+            out.resize((n + BLOCK).max(2 * out.len()), 0);
+        }
+        let mut bits = (masks.structural & !inside) | quotes | (masks.backslash & !escaped);
+        let count = bits.count_ones() as usize;
+        for slot in &mut out[n..n + count] {
+            *slot = (start + bits.trailing_zeros() as usize) as u32;
+            bits &= bits - 1;
+        }
+        n += count;
+        if let Some(end) = line_end {
+            return (end, Some(n));
+        }
+    }
+    (text.len(), Some(n))
+}
+
 /// Carried from one block to the next when quotes are doubled: a run of quotes with an
 /// unpaired quote at its end, a backslash as the last byte, and the second quote of an opening
 /// pair that falls on the next block's first byte.
@@ -532,6 +614,53 @@ mod tests {
         let long = format!("[\"{}\n\"]", "x".repeat(70));
         assert_eq!(tokens(&long), None);
         assert!(tokens("[\n\"ab\"\t]").is_some());
+    }
+
+    /// [`index_line`] finds the first line's end and, in the same pass, the tokens [`index`]
+    /// finds in that line, in both builds: texts of JSON punctuation, escapes, control
+    /// characters and line breaks, with the break anywhere in a block.
+    #[test]
+    fn a_line_is_indexed_as_the_text_up_to_its_break() {
+        let bytes = b"\"\\{}[]:, ab\xc3\xa9";
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let (mut found, mut refused) = (0, 0);
+        for len in 0..300 {
+            for _ in 0..40 {
+                let text: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        // Line breaks and other control characters rare enough that lines
+                        // run over several blocks.
+                        match x % 128 {
+                            0 => b'\n',
+                            1 => b'\t',
+                            2 => b'\r',
+                            k => bytes[k as usize % bytes.len()],
+                        }
+                    })
+                    .collect();
+                let end = memchr::memchr(b'\n', &text).unwrap_or(text.len());
+                let mut expected = Vec::new();
+                let expected = index(&text[..end], &mut expected).map(|n| expected[..n].to_vec());
+                let mut out = Vec::new();
+                let (line, n) = index_line(&text, &mut out);
+                let mut portable = Vec::new();
+                let (portable_line, m) = line_blocks::<false>(&text, &mut portable);
+                assert_eq!(
+                    (line, n.map(|n| out[..n].to_vec())),
+                    (end, expected.clone())
+                );
+                assert_eq!(
+                    (portable_line, m.map(|m| portable[..m].to_vec())),
+                    (end, expected)
+                );
+                found += usize::from(n.is_some() && end > 64);
+                refused += usize::from(n.is_none());
+            }
+        }
+        assert!(found > 100 && refused > 100, "{found} {refused}");
     }
 
     #[test]

@@ -7,6 +7,9 @@ use serde_json::value::RawValue;
 
 /// Complete lines of `text` starting at line `first_line`. Unless `eof`, the last line is left
 /// for the next block; returns the spans, how many bytes they consumed and the next line number.
+/// (The loader finds lines as it reads them, `parse::parse_lines`; this is what its tests
+/// compare it with.)
+#[cfg(test)]
 pub fn json_lines(text: &[u8], first_line: u32, eof: bool) -> (Vec<Span>, usize, u32) {
     let mut out = Vec::new();
     let mut start = 0;

@@ -38,9 +38,10 @@ pub fn share(bytes: &[u8], i: usize, n: usize) {
     }
 }
 
-/// Asks for the cache line at `p` to be brought into the core's cache, without waiting.
+/// Asks for the cache line at `p` to be brought into the core's cache, without waiting. Any
+/// address will do: a prefetch never faults, and one outside the mapped memory is dropped.
 #[inline(always)]
-fn prefetch(p: *const u8) {
+pub(super) fn prefetch(p: *const u8) {
     // SAFETY (both): a prefetch is a hint; it reads nothing into the program and cannot fault.
     #[cfg(target_arch = "x86_64")]
     unsafe {
