@@ -63,15 +63,21 @@ fn visit_doubled(
     Some(event_of(&rec, json, 0, wrapper_id, source, interner))
 }
 
-/// [`normalise_json`] of a JSON Lines record whose tokens `scan::index_line` found, if it
-/// found them.
+/// What `scan::index_line` found in a record's line.
+pub struct Indexed<'t> {
+    pub tokens: &'t [u32],
+    /// Every byte is ASCII.
+    pub ascii: bool,
+}
+
+/// [`normalise_json`] of a JSON Lines record, indexed if `scan::index_line` could.
 pub fn normalise_line(
     json: &[u8],
-    tokens: Option<&[u32]>,
+    indexed: Option<Indexed>,
     source: SourceRef,
     interner: &mut Interner,
 ) -> Result<Normalised, String> {
-    visit_indexed(json, tokens, 0, None, source, interner)
+    visit_indexed(json, indexed, 0, None, source, interner)
 }
 
 fn visit(
@@ -84,10 +90,10 @@ fn visit(
     visit_indexed(json, None, depth, wrapper_id, source, interner)
 }
 
-/// [`visit`] with the record's tokens, if they are known.
+/// [`visit`] with what indexing the record found, if it was indexed.
 fn visit_indexed(
     json: &[u8],
-    tokens: Option<&[u32]>,
+    indexed: Option<Indexed>,
     depth: usize,
     wrapper_id: Option<&str>,
     source: SourceRef,
@@ -98,11 +104,15 @@ fn visit_indexed(
     }
     // Validating the whole record once (vectorised, chosen at run time) lets serde_json skip
     // checking every string it borrows; that is faster than its per-string checks.
-    let text = simdutf8::compat::from_utf8(json)
-        .map_err(|e| format!("invalid UTF-8 at byte {} of the record", e.valid_up_to()))?;
+    let text = match &indexed {
+        // SAFETY: ASCII is UTF-8.
+        Some(Indexed { ascii: true, .. }) => unsafe { std::str::from_utf8_unchecked(json) },
+        _ => simdutf8::compat::from_utf8(json)
+            .map_err(|e| format!("invalid UTF-8 at byte {} of the record", e.valid_up_to()))?,
+    };
     let mut rec = AuditRecord::default();
-    let read = match tokens {
-        Some(tokens) => read_indexed_record_into(text, tokens, &mut rec),
+    let read = match indexed {
+        Some(Indexed { tokens, .. }) => read_indexed_record_into(text, tokens, &mut rec),
         None => read_record_into(text, &mut rec),
     };
     if !read {

@@ -182,16 +182,21 @@ pub fn parse_lines(
     let (mut pos, mut line, mut records) = (0, 0, 0);
     while pos < text.len() {
         let rest = &text[pos..];
-        let (len, found) = super::scan::index_line(rest, &mut tokens);
+        let found = super::scan::index_line(rest, &mut tokens);
+        let len = found.end;
         let complete = len < rest.len();
         if !complete && !eof {
             break;
         }
         let (mut start, mut end) = (pos, pos + len);
-        let mut found = found;
+        let mut indexed = found.tokens.map(|n| normalise::Indexed {
+            tokens: &tokens[..n],
+            ascii: found.ascii,
+        });
         if text[start..end].starts_with(BOM) {
+            // The tokens were found counting the mark.
             start += 3;
-            found = None;
+            indexed = None;
         }
         if end > start && text[end - 1] == b'\r' {
             end -= 1;
@@ -199,8 +204,7 @@ pub fn parse_lines(
         let bytes = &text[start..end];
         if !bytes.iter().all(u8::is_ascii_whitespace) {
             let source = SourceRef::new(file_no, base + start as u64, (end - start) as u32);
-            let tokens = found.map(|n| &tokens[..n]);
-            match normalise::normalise_line(bytes, tokens, source, &mut chunk.interner) {
+            match normalise::normalise_line(bytes, indexed, source, &mut chunk.interner) {
                 Ok(n) => chunk.events.push((n.event, n.dedupe_key)),
                 Err(why) => chunk.problem(line, records, nul_stretch(bytes).unwrap_or(why)),
             }

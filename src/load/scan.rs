@@ -18,6 +18,8 @@ struct Masks {
     structural: u64,
     /// Bytes 0x00-0x1F, which JSON forbids inside strings.
     control: u64,
+    /// Bytes 0x80-0xFF: the text is not all ASCII.
+    high: u64,
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -59,7 +61,7 @@ mod avx2 {
     }
 
     #[target_feature(enable = "avx2,bmi1,popcnt,pclmulqdq")]
-    pub(super) fn index_line(text: &[u8], out: &mut Vec<u32>) -> (usize, Option<usize>) {
+    pub(super) fn index_line(text: &[u8], out: &mut Vec<u32>) -> super::Line {
         super::line_blocks::<true>(text, out)
     }
 
@@ -87,6 +89,7 @@ mod avx2 {
             m.backslash |= bits(eq(v, b'\\')) << shift;
             m.structural |= bits(structural) << shift;
             m.control |= bits(control) << shift;
+            m.high |= bits(v) << shift;
         }
         m
     }
@@ -125,6 +128,7 @@ mod sse2 {
             m.backslash |= bits(eq(v, b'\\')) << shift;
             m.structural |= bits(structural) << shift;
             m.control |= bits(control) << shift;
+            m.high |= bits(v) << shift;
         }
         m
     }
@@ -235,6 +239,7 @@ fn classify_scalar(block: &[u8; BLOCK]) -> Masks {
             b'\\' => m.backslash |= bit,
             b'{' | b'}' | b'[' | b']' | b':' | b',' => m.structural |= bit,
             0..=0x1F => m.control |= bit,
+            0x80.. => m.high |= bit,
             _ => {}
         }
     }
@@ -304,10 +309,21 @@ fn index_with<const DOUBLED: bool>(text: &[u8], out: &mut Vec<u32>) -> Option<us
     index_blocks::<false, DOUBLED>(text, out)
 }
 
-/// [`index`] of the first line of `text`, found in the same pass: where the line ends (at its
-/// `\n`, or the end of `text`), and its tokens as [`index`] finds them in `text[..end]`. For
+/// The first line of a text, as [`index_line`] finds it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Line {
+    /// Where the line ends: at its `\n`, or the end of the text.
+    pub end: usize,
+    /// How many tokens [`index`] finds in `text[..end]`, written to the start of `out`; `None`
+    /// where [`index`] gives `None`.
+    pub tokens: Option<usize>,
+    /// Every byte of the line is ASCII (and so the line is UTF-8), known when `tokens` is.
+    pub ascii: bool,
+}
+
+/// [`index`] of the first line of `text`, found in the same pass as where the line ends. For
 /// JSON Lines, where finding the line breaks first would read every byte from memory twice.
-pub fn index_line(text: &[u8], out: &mut Vec<u32>) -> (usize, Option<usize>) {
+pub fn index_line(text: &[u8], out: &mut Vec<u32>) -> Line {
     #[cfg(target_arch = "x86_64")]
     if avx2_available() {
         // SAFETY: the CPU has just been seen to have every feature `avx2::index_line` enables.
@@ -321,8 +337,9 @@ const READ_AHEAD: usize = 32 << 10;
 
 /// [`index_line`], compiled as [`index_blocks`] is.
 #[inline(always)]
-fn line_blocks<const AVX2: bool>(text: &[u8], out: &mut Vec<u32>) -> (usize, Option<usize>) {
+fn line_blocks<const AVX2: bool>(text: &[u8], out: &mut Vec<u32>) -> Line {
     let mut n = 0;
+    let mut high = 0;
     let mut carry = StringCarry::default();
     let mut padded = [b' '; BLOCK];
     for start in (0..text.len()).step_by(BLOCK) {
@@ -349,6 +366,7 @@ fn line_blocks<const AVX2: bool>(text: &[u8], out: &mut Vec<u32>) -> (usize, Opt
                 masks.backslash &= before;
                 masks.structural &= before;
                 masks.control &= before;
+                masks.high &= before;
                 line_end = Some(start + at as usize);
                 break;
             }
@@ -362,8 +380,13 @@ fn line_blocks<const AVX2: bool>(text: &[u8], out: &mut Vec<u32>) -> (usize, Opt
         if masks.control & inside != 0 {
             let end = line_end
                 .unwrap_or_else(|| start + memchr::memchr(b'\n', rest).unwrap_or(rest.len()));
-            return (end, None);
+            return Line {
+                end,
+                tokens: None,
+                ascii: false,
+            };
         }
+        high |= masks.high;
         if out.len() < n + BLOCK {
             out.resize((n + BLOCK).max(2 * out.len()), 0);
         }
@@ -375,10 +398,18 @@ fn line_blocks<const AVX2: bool>(text: &[u8], out: &mut Vec<u32>) -> (usize, Opt
         }
         n += count;
         if let Some(end) = line_end {
-            return (end, Some(n));
+            return Line {
+                end,
+                tokens: Some(n),
+                ascii: high == 0,
+            };
         }
     }
-    (text.len(), Some(n))
+    Line {
+        end: text.len(),
+        tokens: Some(n),
+        ascii: high == 0,
+    }
 }
 
 /// Carried from one block to the next when quotes are doubled: a run of quotes with an
@@ -621,9 +652,9 @@ mod tests {
     /// characters and line breaks, with the break anywhere in a block.
     #[test]
     fn a_line_is_indexed_as_the_text_up_to_its_break() {
-        let bytes = b"\"\\{}[]:, ab\xc3\xa9";
+        let bytes = b"\"\\{}[]:, ab";
         let mut x = 0x2545_F491_4F6C_DD1Du64;
-        let (mut found, mut refused) = (0, 0);
+        let (mut found, mut refused, mut all_ascii) = (0, 0, 0);
         for len in 0..300 {
             for _ in 0..40 {
                 let text: Vec<u8> = (0..len)
@@ -637,6 +668,8 @@ mod tests {
                             0 => b'\n',
                             1 => b'\t',
                             2 => b'\r',
+                            3 => 0xC3,
+                            4 => 0xA9,
                             k => bytes[k as usize % bytes.len()],
                         }
                     })
@@ -644,23 +677,25 @@ mod tests {
                 let end = memchr::memchr(b'\n', &text).unwrap_or(text.len());
                 let mut expected = Vec::new();
                 let expected = index(&text[..end], &mut expected).map(|n| expected[..n].to_vec());
+                let ascii = expected.is_some() && text[..end].is_ascii();
                 let mut out = Vec::new();
-                let (line, n) = index_line(&text, &mut out);
+                let line = index_line(&text, &mut out);
                 let mut portable = Vec::new();
-                let (portable_line, m) = line_blocks::<false>(&text, &mut portable);
-                assert_eq!(
-                    (line, n.map(|n| out[..n].to_vec())),
-                    (end, expected.clone())
-                );
-                assert_eq!(
-                    (portable_line, m.map(|m| portable[..m].to_vec())),
-                    (end, expected)
-                );
-                found += usize::from(n.is_some() && end > 64);
-                refused += usize::from(n.is_none());
+                let portable_line = line_blocks::<false>(&text, &mut portable);
+                for (line, out) in [(line, out), (portable_line, portable)] {
+                    assert_eq!((line.end, line.ascii), (end, ascii));
+                    assert_eq!(line.tokens.map(|n| out[..n].to_vec()), expected);
+                }
+                found += usize::from(expected.is_some() && end > 64);
+                refused += usize::from(expected.is_none());
+                all_ascii += usize::from(ascii && end > 64);
             }
         }
         assert!(found > 100 && refused > 100, "{found} {refused}");
+        assert!(
+            all_ascii > 100 && all_ascii < found,
+            "{all_ascii} of {found}"
+        );
     }
 
     #[test]
