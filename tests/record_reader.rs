@@ -9,14 +9,19 @@ use common::*;
 use proptest::prelude::*;
 use sessionscope::load::csv::unquote_json;
 use sessionscope::load::record::AuditRecord;
-use sessionscope::load::record_scan::{read_record, read_record_doubled};
+use sessionscope::load::record_scan::{read_record, read_record_doubled, recycle};
 
 /// `true`: the reader read `text` and agreed with serde; `false`: it declined. Panics (with
 /// both sides) when it accepted something serde reads differently or refuses. Checks the
-/// in-place CSV reader on the same record too ([`doubled_agrees_with_copy`]).
+/// in-place CSV reader on the same record too ([`doubled_agrees_with_copy`]). The record's
+/// lists are recycled as the loader does, so that the next records fill lists used before.
 fn agrees_with_serde(text: &str) -> bool {
     doubled_agrees_with_copy(text);
-    let fast = read_record(text).map(|r| format!("{r:?}"));
+    let fast = read_record(text).map(|mut r| {
+        let shown = format!("{r:?}");
+        recycle(&mut r);
+        shown
+    });
     let slow = serde_json::from_str::<AuditRecord>(text).map(|r| format!("{r:?}"));
     match (fast, slow) {
         (Some(fast), Ok(slow)) => {

@@ -3,7 +3,9 @@
 use super::csv;
 use super::format::RecordText;
 use super::record::{AppAccessContext, AuditRecord, RawJson, lookup, name_values};
-use super::record_scan::{read_indexed_record_into, read_record_doubled_into, read_record_into};
+use super::record_scan::{
+    read_indexed_record_into, read_record_doubled_into, read_record_into, recycle,
+};
 use super::summary::summarize;
 use crate::intern::{Interner, Sym};
 use crate::ip;
@@ -60,7 +62,9 @@ fn visit_doubled(
     if !read_record_doubled_into(text, &mut rec) {
         return None;
     }
-    Some(event_of(&rec, json, 0, wrapper_id, source, interner))
+    let event = event_of(&rec, json, 0, wrapper_id, source, interner);
+    recycle(&mut rec);
+    Some(event)
 }
 
 /// What `scan::index_line` found in a record's line.
@@ -118,7 +122,9 @@ fn visit_indexed(
     if !read {
         rec = serde_json::from_str(text).map_err(|e| json_error(&e))?;
     }
-    event_of(&rec, json, depth, wrapper_id, source, interner)
+    let event = event_of(&rec, json, depth, wrapper_id, source, interner);
+    recycle(&mut rec);
+    event
 }
 
 /// The event of a record read at wrapper depth `depth`: of the record it wraps, if it is a
