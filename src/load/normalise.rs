@@ -6,7 +6,7 @@ use super::record::{AppAccessContext, AuditRecord, RawJson, lookup, name_values}
 use super::record_scan::{
     read_indexed_record_into, read_record_doubled_into, read_record_into, recycle,
 };
-use super::summary::summarize;
+use super::summary::summarize_into;
 use crate::intern::{Interner, Sym};
 use crate::ip;
 use crate::model::{Event, LogonType, RecordId, SourceRef, is_absent_id, record_type_number};
@@ -294,29 +294,36 @@ fn build(
     .unzip();
 
     let (record_id, dedupe_key) = record_key(present(&rec.id).or(wrapper_id), json, interner);
-    let summary = summarize(operation, rec);
     let token = present(&ctx.unique_token_id).filter(|t| !is_absent_id(t));
 
-    let mut sym = |s: Option<&str>| s.map_or(Sym::EMPTY, |s| interner.intern(s));
-    let event = Event {
-        time,
-        user: sym(present(&rec.user_id).map(lower).as_deref()),
-        operation: sym(Some(operation)),
-        session: sym(session_id(rec, ctx).as_deref()),
-        ip: sym(ip_norm.as_deref()),
-        ip_raw: sym(ip_raw),
-        client: sym(client(rec).as_deref()),
-        target: sym(target(rec).as_deref()),
-        summary: sym(Some(&summary)),
-        workload: sym(present(&rec.workload)),
-        result: sym(present(&rec.result_status)),
-        token: sym(token),
-        record_id,
-        record_type: present(&rec.record_type).map_or(0, record_type_number),
-        logon_type: present(&rec.logon_type).map_or(LogonType::Unknown, LogonType::parse),
-        source,
-    };
-    Ok(Normalised { event, dedupe_key })
+    SUMMARY.with_borrow_mut(|summary| {
+        summarize_into(operation, rec, summary);
+        let mut sym = |s: Option<&str>| s.map_or(Sym::EMPTY, |s| interner.intern(s));
+        let event = Event {
+            time,
+            user: sym(present(&rec.user_id).map(lower).as_deref()),
+            operation: sym(Some(operation)),
+            session: sym(session_id(rec, ctx).as_deref()),
+            ip: sym(ip_norm.as_deref()),
+            ip_raw: sym(ip_raw),
+            client: sym(client(rec).as_deref()),
+            target: sym(target(rec).as_deref()),
+            summary: sym(Some(summary)),
+            workload: sym(present(&rec.workload)),
+            result: sym(present(&rec.result_status)),
+            token: sym(token),
+            record_id,
+            record_type: present(&rec.record_type).map_or(0, record_type_number),
+            logon_type: present(&rec.logon_type).map_or(LogonType::Unknown, LogonType::parse),
+            source,
+        };
+        Ok(Normalised { event, dedupe_key })
+    })
+}
+
+thread_local! {
+    /// The summary of the record being built: one string, written again for every record.
+    static SUMMARY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
 #[cfg(test)]
