@@ -116,6 +116,7 @@ impl Interner {
 }
 
 /// String `i` of an interner's `text` and `ends`.
+#[inline(always)]
 fn at<'t>(text: &'t str, ends: &[usize], i: u32) -> &'t str {
     let i = i as usize;
     let start = if i == 0 { 0 } else { ends[i - 1] };

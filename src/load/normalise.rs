@@ -299,15 +299,35 @@ fn build(
     SUMMARY.with_borrow_mut(|summary| {
         summarize_into(operation, rec, summary);
         let mut sym = |s: Option<&str>| s.map_or(Sym::EMPTY, |s| interner.intern(s));
+        // The raw address is often the address, and the target mailbox the user's own: the
+        // handle already found is taken rather than looked up again (it is the one a lookup
+        // would give).
+        let user_id = present(&rec.user_id).map(lower);
+        let user = sym(user_id.as_deref());
+        let operation = sym(Some(operation));
+        let session = sym(session_id(rec, ctx).as_deref());
+        let ip = sym(ip_norm.as_deref());
+        let ip_raw = if ip_raw == ip_norm.as_deref() {
+            ip
+        } else {
+            sym(ip_raw)
+        };
+        let client = sym(client(rec).as_deref());
+        let target_id = target(rec);
+        let target = if target_id.is_some() && target_id == user_id {
+            user
+        } else {
+            sym(target_id.as_deref())
+        };
         let event = Event {
             time,
-            user: sym(present(&rec.user_id).map(lower).as_deref()),
-            operation: sym(Some(operation)),
-            session: sym(session_id(rec, ctx).as_deref()),
-            ip: sym(ip_norm.as_deref()),
-            ip_raw: sym(ip_raw),
-            client: sym(client(rec).as_deref()),
-            target: sym(target(rec).as_deref()),
+            user,
+            operation,
+            session,
+            ip,
+            ip_raw,
+            client,
+            target,
             summary: sym(Some(summary)),
             workload: sym(present(&rec.workload)),
             result: sym(present(&rec.result_status)),
@@ -329,6 +349,52 @@ thread_local! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The event's strings, resolved: (user, ip, raw ip, target).
+    fn strings(json: &str) -> [String; 4] {
+        let mut interner = Interner::default();
+        let n = normalise_json(
+            &super::super::format::RecordText::plain(json.as_bytes()),
+            SourceRef::new(0, 0, 0),
+            &mut interner,
+        )
+        .expect("the record reads");
+        let e = n.event;
+        [e.user, e.ip, e.ip_raw, e.target].map(|s| interner.resolve(s).to_string())
+    }
+
+    /// A handle found for one field is taken for another holding the same text: each field
+    /// must still resolve to its own text when they differ.
+    #[test]
+    fn raw_address_and_target_resolve_to_their_own_text() {
+        let base = r#""CreationTime":"2024-01-01T00:00:00","Operation":"MailItemsAccessed""#;
+        let own = format!(
+            r#"{{{base},"UserId":"Alex@Contoso.com","MailboxOwnerUPN":"alex@contoso.com","ClientIPAddress":"203.0.113.7"}}"#
+        );
+        assert_eq!(
+            strings(&own),
+            [
+                "alex@contoso.com",
+                "203.0.113.7",
+                "203.0.113.7",
+                "alex@contoso.com"
+            ]
+        );
+        let other = format!(
+            r#"{{{base},"UserId":"alex@contoso.com","MailboxOwnerUPN":"ceo@contoso.com","ClientIP":"203.0.113.7:50010"}}"#
+        );
+        assert_eq!(
+            strings(&other),
+            [
+                "alex@contoso.com",
+                "203.0.113.7",
+                "203.0.113.7:50010",
+                "ceo@contoso.com"
+            ]
+        );
+        let no_target = format!(r#"{{{base},"UserId":"alex@contoso.com"}}"#);
+        assert_eq!(strings(&no_target)[3], "");
+    }
 
     #[test]
     fn values_are_trimmed_as_str_trim_does() {
