@@ -347,13 +347,7 @@ fn line_blocks<const AVX2: bool>(text: &[u8], out: &mut Vec<u32>) -> Line {
         // the text arriving from memory as fast as it is indexed.
         super::warm::prefetch(text.as_ptr().wrapping_add(start + READ_AHEAD));
         let rest = &text[start..];
-        let block = match rest.first_chunk::<BLOCK>() {
-            Some(block) => block,
-            None => {
-                padded[..rest.len()].copy_from_slice(rest);
-                &padded
-            }
-        };
+        let block = block_of(rest, &mut padded);
         let mut masks = classify(block, AVX2);
         let mut line_end = None;
         // A line break is a control character; they are rare enough to look at one by one.
@@ -390,13 +384,8 @@ fn line_blocks<const AVX2: bool>(text: &[u8], out: &mut Vec<u32>) -> Line {
         if out.len() < n + BLOCK {
             out.resize((n + BLOCK).max(2 * out.len()), 0);
         }
-        let mut bits = (masks.structural & !inside) | quotes | (masks.backslash & !escaped);
-        let count = bits.count_ones() as usize;
-        for slot in &mut out[n..n + count] {
-            *slot = (start + bits.trailing_zeros() as usize) as u32;
-            bits &= bits - 1;
-        }
-        n += count;
+        let bits = (masks.structural & !inside) | quotes | (masks.backslash & !escaped);
+        n += write_tokens(&mut out[n..], start, bits);
         if let Some(end) = line_end {
             return Line {
                 end,
@@ -410,6 +399,31 @@ fn line_blocks<const AVX2: bool>(text: &[u8], out: &mut Vec<u32>) -> Line {
         tokens: Some(n),
         ascii: high == 0,
     }
+}
+
+/// The first 64 bytes of `rest`, or all of it followed by spaces (which classify as nothing)
+/// in `padded`.
+#[inline(always)]
+fn block_of<'b>(rest: &'b [u8], padded: &'b mut [u8; BLOCK]) -> &'b [u8; BLOCK] {
+    match rest.first_chunk::<BLOCK>() {
+        Some(block) => block,
+        None => {
+            padded[..rest.len()].copy_from_slice(rest);
+            padded
+        }
+    }
+}
+
+/// Writes the positions of a block's token `bits` (the block starting at `start`) to the
+/// start of `out`, which has room for a token per byte; returns how many.
+#[inline(always)]
+fn write_tokens(out: &mut [u32], start: usize, mut bits: u64) -> usize {
+    let count = bits.count_ones() as usize;
+    for slot in &mut out[..count] {
+        *slot = (start + bits.trailing_zeros() as usize) as u32;
+        bits &= bits - 1;
+    }
+    count
 }
 
 /// Carried from one block to the next when quotes are doubled: a run of quotes with an
@@ -488,15 +502,7 @@ fn index_blocks<const AVX2: bool, const DOUBLED: bool>(
     let mut pairs = PairCarry::default();
     let mut padded = [b' '; BLOCK];
     for start in (0..text.len()).step_by(BLOCK) {
-        let rest = &text[start..];
-        let block = match rest.first_chunk::<BLOCK>() {
-            Some(block) => block,
-            None => {
-                // Spaces after the end classify as nothing.
-                padded[..rest.len()].copy_from_slice(rest);
-                &padded
-            }
-        };
+        let block = block_of(&text[start..], &mut padded);
         let masks = classify(block, fast);
         let Strings {
             escaped,
@@ -510,14 +516,8 @@ fn index_blocks<const AVX2: bool, const DOUBLED: bool>(
         if masks.control & inside != 0 {
             return None;
         }
-        let mut bits = (masks.structural & !inside) | quotes | (masks.backslash & !escaped);
-        // At most one token per byte, so the block's tokens fit in the next 64 slots.
-        let count = bits.count_ones() as usize;
-        for slot in &mut out[n..n + count] {
-            *slot = (start + bits.trailing_zeros() as usize) as u32;
-            bits &= bits - 1;
-        }
-        n += count;
+        let bits = (masks.structural & !inside) | quotes | (masks.backslash & !escaped);
+        n += write_tokens(&mut out[n..], start, bits);
     }
     // A last quote left without its partner.
     (pairs.run == 0).then_some(n)
