@@ -236,11 +236,27 @@ fn mail_items_accessed(rec: &AuditRecord, out: &mut String) {
 
 /// `3 items`, `1 item`.
 fn push_count(out: &mut String, n: usize, noun: &str) {
-    use std::fmt::Write;
-    let _ = write!(out, "{n} {noun}");
+    push_number(out, n);
+    out.push(' ');
+    out.push_str(noun);
     if n != 1 {
         out.push('s');
     }
+}
+
+/// `n` in decimal, without the formatting machinery (this runs for most records).
+fn push_number(out: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
 /// `lead` and the items separated by commas, or nothing when there are none.
@@ -367,6 +383,15 @@ mod tests {
     fn summary(json: &str) -> String {
         let rec: AuditRecord = serde_json::from_str(json).unwrap();
         summarize(rec.operation.as_deref().unwrap_or(""), &rec)
+    }
+
+    #[test]
+    fn counts_are_written_in_decimal() {
+        for n in [0, 1, 9, 10, 99, 100, 12_345, usize::MAX] {
+            let mut out = String::new();
+            push_number(&mut out, n);
+            assert_eq!(out, n.to_string());
+        }
     }
 
     /// The loader writes every summary into one string: each replaces what it held.
