@@ -20,7 +20,7 @@ use std::cell::RefCell;
 const MAX_DEPTH: usize = 100;
 
 /// Longer records are left to serde (see [`read_record`]).
-const MAX_RECORD: usize = 1 << 20;
+const MAX_RECORD: usize = scan::MAX_INDEXED_LINE;
 
 /// `text` read as serde would read it into an [`AuditRecord`], or `None` to let serde decide.
 pub fn read_record(text: &str) -> Option<AuditRecord<'_>> {

@@ -335,6 +335,10 @@ pub fn index_line(text: &[u8], out: &mut Vec<u32>) -> Line {
 /// How far ahead of the block being indexed [`index_line`] asks for the text.
 const READ_AHEAD: usize = 32 << 10;
 
+/// Lines longer than this are not indexed: `record_scan` leaves records over 1 MiB to serde,
+/// and the token buffer would grow to four bytes per byte of a hostile 64 MB line.
+pub const MAX_INDEXED_LINE: usize = 1 << 20;
+
 /// [`index_line`], compiled as [`index_blocks`] is.
 #[inline(always)]
 fn line_blocks<const AVX2: bool>(text: &[u8], out: &mut Vec<u32>) -> Line {
@@ -343,6 +347,14 @@ fn line_blocks<const AVX2: bool>(text: &[u8], out: &mut Vec<u32>) -> Line {
     let mut carry = StringCarry::default();
     let mut padded = [b' '; BLOCK];
     for start in (0..text.len()).step_by(BLOCK) {
+        if start >= MAX_INDEXED_LINE {
+            let rest = &text[start..];
+            return Line {
+                end: start + memchr::memchr(b'\n', rest).unwrap_or(rest.len()),
+                tokens: None,
+                ascii: false,
+            };
+        }
         // The lines after this one are read next: a cache line asked for per block read keeps
         // the text arriving from memory as fast as it is indexed.
         super::warm::prefetch(text.as_ptr().wrapping_add(start + READ_AHEAD));
@@ -645,6 +657,24 @@ mod tests {
         let long = format!("[\"{}\n\"]", "x".repeat(70));
         assert_eq!(tokens(&long), None);
         assert!(tokens("[\n\"ab\"\t]").is_some());
+    }
+
+    /// A line too long to index still has its end found, without the token buffer growing
+    /// with it; one just short enough is indexed.
+    #[test]
+    fn a_line_too_long_to_index_is_only_measured() {
+        let record = |len: usize| {
+            let filler = "x".repeat(len - 9);
+            format!("{{\"Id\":\"{filler}\"}}\n{{}}")
+        };
+        let mut out = Vec::new();
+        let long = record(3 * MAX_INDEXED_LINE);
+        let line = index_line(long.as_bytes(), &mut out);
+        assert_eq!((line.end, line.tokens), (3 * MAX_INDEXED_LINE, None));
+        assert!(out.len() <= MAX_INDEXED_LINE + BLOCK, "{} slots", out.len());
+        let fits = record(MAX_INDEXED_LINE - BLOCK);
+        let line = index_line(fits.as_bytes(), &mut out);
+        assert_eq!((line.end, line.tokens), (MAX_INDEXED_LINE - BLOCK, Some(7)));
     }
 
     /// [`index_line`] finds the first line's end and, in the same pass, the tokens [`index`]
