@@ -69,9 +69,18 @@ fn visit_doubled(
 
 /// What `scan::index_line` found in a record's line.
 pub struct Indexed<'t> {
-    pub tokens: &'t [u32],
-    /// Every byte is ASCII.
-    pub ascii: bool,
+    tokens: &'t [u32],
+    /// Every byte of the record is ASCII: it is not checked to be UTF-8 again.
+    ascii: bool,
+}
+
+impl<'t> Indexed<'t> {
+    /// # Safety
+    /// `ascii` only if every byte of the record this is given with is ASCII: the record is
+    /// then taken as UTF-8 unchecked.
+    pub unsafe fn new(tokens: &'t [u32], ascii: bool) -> Indexed<'t> {
+        Indexed { tokens, ascii }
+    }
 }
 
 /// [`normalise_json`] of a JSON Lines record, indexed if `scan::index_line` could.
@@ -109,7 +118,7 @@ fn visit_indexed(
     // Validating the whole record once (vectorised, chosen at run time) lets serde_json skip
     // checking every string it borrows; that is faster than its per-string checks.
     let text = match &indexed {
-        // SAFETY: ASCII is UTF-8.
+        // SAFETY: ASCII is UTF-8, and `Indexed::new`'s caller vouches that the record is.
         Some(Indexed { ascii: true, .. }) => unsafe { std::str::from_utf8_unchecked(json) },
         _ => simdutf8::compat::from_utf8(json)
             .map_err(|e| format!("invalid UTF-8 at byte {} of the record", e.valid_up_to()))?,

@@ -192,10 +192,11 @@ pub fn parse_lines(
             break;
         }
         let (mut start, mut end) = (pos, pos + len);
-        let mut indexed = found.tokens.map(|n| normalise::Indexed {
-            tokens: &tokens[..n],
-            ascii: found.ascii,
-        });
+        // SAFETY: `ascii` is index_line's finding that every byte of the line is ASCII; the
+        // record is the line or a part of it.
+        let mut indexed = found
+            .tokens
+            .map(|n| unsafe { normalise::Indexed::new(&tokens[..n], found.ascii) });
         if text[start..end].starts_with(BOM) {
             // The tokens were found counting the mark.
             start += 3;
