@@ -15,6 +15,11 @@ pub fn summarize(op: &str, rec: &AuditRecord) -> String {
 /// [`summarize`] into `out`, emptied first: the loader writes every record's summary into one
 /// string rather than allocating one per record.
 pub fn summarize_into(op: &str, rec: &AuditRecord, out: &mut String) {
+    // A summary is cut to 300 bytes, but is built whole first: room a hostile record's
+    // parameters made is not kept.
+    if out.capacity() > 4 * MAX_LEN {
+        *out = String::new();
+    }
     out.clear();
     if op.ends_with("-InboxRule") {
         out.push_str(&inbox_rule(&name_values(&rec.parameters)));
