@@ -2,7 +2,7 @@
 
 use super::csv;
 use super::format::RecordText;
-use super::record::{AppAccessContext, AuditRecord, RawJson, lookup, name_values};
+use super::record::{AppAccessContext, AuditRecord, NameValues, RawJson, lookup, name_values};
 use super::record_scan::{
     read_indexed_record_into, read_record_doubled_into, read_record_into, recycle,
 };
@@ -215,18 +215,28 @@ fn session_id<'r>(rec: &'r AuditRecord, ctx: &'r AppAccessContext) -> Option<Cow
     if let Some(s) = present(&ctx.aad_session_id).filter(|s| !is_absent_id(s)) {
         return Some(lower(s));
     }
-    let props = name_values(&rec.device_properties);
-    lookup(&props, "SessionId")
+    lookup_value(&rec.device_properties, "SessionId")
         .filter(|s| !is_absent_id(s))
-        .map(owned_lower)
+        .map(|s| match s {
+            Cow::Borrowed(s) => lower(s),
+            Cow::Owned(s) => owned_lower(&s),
+        })
+}
+
+/// `name`'s value in a name/value list: borrowed from the record unless the list came as a
+/// JSON string (and was parsed into a list of its own).
+fn lookup_value<'r>(list: &'r NameValues<'_>, name: &str) -> Option<Cow<'r, str>> {
+    match name_values(list) {
+        Cow::Borrowed(list) => lookup(list, name).map(Cow::Borrowed),
+        Cow::Owned(list) => lookup(&list, name).map(|s| Cow::Owned(s.to_owned())),
+    }
 }
 
 fn client<'r>(rec: &'r AuditRecord) -> Option<Cow<'r, str>> {
     if let Some(c) = present(&rec.client_info_string).or(present(&rec.user_agent)) {
         return Some(Cow::Borrowed(c));
     }
-    let props = name_values(&rec.extended_properties);
-    lookup(&props, "UserAgent").map(|s| Cow::Owned(s.to_owned()))
+    lookup_value(&rec.extended_properties, "UserAgent")
 }
 
 /// The mailbox or object an action was aimed at.
@@ -370,6 +380,40 @@ mod tests {
         .expect("the record reads");
         let e = n.event;
         [e.user, e.ip, e.ip_raw, e.target].map(|s| interner.resolve(s).to_string())
+    }
+
+    /// An Entra ID sign-in's session and client come from its property lists, given as lists
+    /// or as JSON strings holding them (both seen in exports); the session lower-cased.
+    #[test]
+    fn session_and_client_are_read_from_property_lists_of_both_shapes() {
+        let session_and_client = |json: &str| {
+            let mut interner = Interner::default();
+            let e = normalise_json(
+                &super::super::format::RecordText::plain(json.as_bytes()),
+                SourceRef::new(0, 0, 0),
+                &mut interner,
+            )
+            .expect("the record reads")
+            .event;
+            [e.session, e.client].map(|s| interner.resolve(s).to_string())
+        };
+        let base = r#""CreationTime":"2024-01-01T00:00:00","Operation":"UserLoggedIn""#;
+        let device = r#"[{"Name":"SessionId","Value":"AB12-CD"}]"#;
+        let extended = r#"[{"Name":"UserAgent","Value":"Mozilla/5.0 X"}]"#;
+        let as_lists =
+            format!(r#"{{{base},"DeviceProperties":{device},"ExtendedProperties":{extended}}}"#);
+        let as_strings = format!(
+            r#"{{{base},"DeviceProperties":{},"ExtendedProperties":{}}}"#,
+            serde_json::to_string(device).unwrap(),
+            serde_json::to_string(extended).unwrap()
+        );
+        for json in [as_lists, as_strings] {
+            assert_eq!(
+                session_and_client(&json),
+                ["ab12-cd", "Mozilla/5.0 X"],
+                "{json}"
+            );
+        }
     }
 
     /// A handle found for one field is taken for another holding the same text: each field
