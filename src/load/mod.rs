@@ -103,9 +103,9 @@ pub struct LoadOptions<'a> {
     pub progress: Option<&'a (dyn Fn(&Progress) + Sync)>,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
-    /// Bytes read per block of streamed input and JSON documents, and eight times the piece a
-    /// mapped JSON Lines or CSV file is shared out in; 0 means the default (32 MiB, so 4 MiB
-    /// pieces). Small blocks are for tests.
+    /// Bytes read per block of streamed input and JSON documents, eight times the piece a
+    /// streamed block of JSON Lines or CSV is shared out in and four times a mapped file's
+    /// piece; 0 means the default (32 MiB, so 4 and 8 MiB pieces). Small blocks are for tests.
     pub block_size: usize,
     /// Counts bytes as blocks are parsed, for a progress display.
     pub bytes_read: Option<&'a std::sync::atomic::AtomicU64>,
