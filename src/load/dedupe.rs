@@ -36,7 +36,7 @@ impl TimeOrder {
     pub fn new(time_keys: Vec<u64>, keys: &[u128]) -> TimeOrder {
         debug_assert_eq!(time_keys.len(), keys.len());
         let order = sorted(time_keys);
-        let doomed = duplicates(&order, keys);
+        let doomed = duplicates_on_two_cores(&order, keys);
         TimeOrder { order, doomed }
     }
 
@@ -139,6 +139,31 @@ fn put_in_order(events: &mut [Event], order: &[u64]) {
     }
 }
 
+/// [`duplicates`], the two halves of `order` (cut between two seconds) on two cores.
+fn duplicates_on_two_cores(order: &[u64], keys: &[u128]) -> Vec<usize> {
+    let half = order.len() / 2;
+    if half < 1 << 15 {
+        return duplicates(order, keys);
+    }
+    let second = order[half] >> 32;
+    let cut = half
+        - order[..half]
+            .iter()
+            .rev()
+            .take_while(|&&o| o >> 32 == second)
+            .count();
+    let (early, late) = order.split_at(cut);
+    let (mut doomed, late) = std::thread::scope(|scope| {
+        let late = scope.spawn(|| duplicates(late, keys));
+        (
+            duplicates(early, keys),
+            late.join().expect("duplicate check panicked"),
+        )
+    });
+    doomed.extend(late.into_iter().map(|at| at + cut));
+    doomed
+}
+
 /// The positions in `order` (ascending) of events whose key an earlier event of the same
 /// second has.
 fn duplicates(order: &[u64], keys: &[u128]) -> Vec<usize> {
@@ -207,6 +232,26 @@ mod tests {
 
     /// The sort must be stable: events of the same second keep the order they were read in
     /// (the order an export lists them), whatever the spread of times.
+    /// The check split between two cores finds the copies one core finds, also in a busy
+    /// second that the middle of the events falls in.
+    #[test]
+    fn duplicates_found_on_two_cores_are_those_found_on_one() {
+        let n = 100_000u32;
+        let busy = n / 2 - 700..n / 2 + 300;
+        let time = |i: u32| {
+            if busy.contains(&i) {
+                1 << 20
+            } else {
+                i / 100 + (i / (n / 2)) * (2 << 20)
+            }
+        };
+        let order = sorted((0..n).map(|i| time_key(time(i), i as usize)).collect());
+        let keys: Vec<u128> = (0..n).map(|i| u128::from(i % 37)).collect();
+        let one = duplicates(&order, &keys);
+        assert!(one.len() > n as usize / 2, "{} copies", one.len());
+        assert_eq!(duplicates_on_two_cores(&order, &keys), one);
+    }
+
     #[test]
     fn sorting_by_time_keeps_load_order_for_equal_times() {
         let scattered = |spread: u32| -> Vec<u32> {
