@@ -789,11 +789,15 @@ impl<'a, const DOUBLED: bool> Reader<'a, '_, DOUBLED> {
 /// key and its slot cannot drift apart.
 macro_rules! audit_fields {
     ($($bit:literal $key:literal => $read:ident $slot:ident,)*) => {
+        /// Each field's key and number at the place [`field_slot`] gives it.
+        const FIELD_TABLE: [(&str, u32); FIELD_SLOTS] = field_table(&[$(($key, $bit),)*]);
+
         fn field_index(key: &str) -> Option<u32> {
-            match key {
-                $($key => Some($bit),)*
-                _ => None,
+            if key.is_empty() {
+                return None;
             }
+            let (name, bit) = FIELD_TABLE[field_slot(key.as_bytes())];
+            (name == key).then_some(bit)
         }
 
         impl<'a, const DOUBLED: bool> Reader<'a, '_, DOUBLED> {
@@ -806,6 +810,29 @@ macro_rules! audit_fields {
             }
         }
     };
+}
+
+/// Places in [`FIELD_TABLE`].
+const FIELD_SLOTS: usize = 128;
+
+/// A key's place in the field table: one compare per key rather than a search through the
+/// names of its length. (The multiplier is one for which no two field names share a place;
+/// building the table checks it.)
+const fn field_slot(key: &[u8]) -> usize {
+    (key.len() + key[0] as usize + key[key.len() - 1] as usize * 54) % FIELD_SLOTS
+}
+
+const fn field_table(fields: &[(&'static str, u32)]) -> [(&'static str, u32); FIELD_SLOTS] {
+    let mut table = [("", u32::MAX); FIELD_SLOTS];
+    let mut i = 0;
+    while i < fields.len() {
+        let (name, bit) = fields[i];
+        let slot = field_slot(name.as_bytes());
+        assert!(table[slot].0.is_empty(), "two field names share a place");
+        table[slot] = (name, bit);
+        i += 1;
+    }
+    table
 }
 
 audit_fields! {
@@ -934,6 +961,28 @@ fn is_number(b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every field name finds its own number, each number once; other keys, near misses
+    /// included, find none.
+    #[test]
+    fn each_field_name_finds_its_field() {
+        let fields: Vec<_> = FIELD_TABLE
+            .iter()
+            .filter(|(name, _)| !name.is_empty())
+            .collect();
+        assert_eq!(fields.len(), 38);
+        let mut bits: Vec<u32> = fields.iter().map(|&&(_, bit)| bit).collect();
+        bits.sort_unstable();
+        assert_eq!(bits, (0..38).collect::<Vec<_>>());
+        for &&(name, bit) in &fields {
+            assert_eq!(field_index(name), Some(bit), "{name}");
+        }
+        for other in [
+            "", "ID", "Ids", "id ", "Folder2", "folders", "UserKey", "Version", "x",
+        ] {
+            assert_eq!(field_index(other), None, "{other}");
+        }
+    }
 
     /// A record's lists, once recycled, are the ones the next records on the thread fill: no
     /// allocation per list per record; and they come back empty.
