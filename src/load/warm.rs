@@ -1,8 +1,9 @@
 //! Text brought into memory ahead of parsing. Reading a mapped file the first time costs more
 //! than parsing it: each page is mapped by a fault, and its bytes come from memory at about
 //! 7 GB/s for one core, a stall when the splitter is the first to read them. A piece's pages
-//! are mapped in one call before it is read, and the next window's bytes are prefetched a
-//! share per record while the records before them are parsed.
+//! are mapped in one call before it is read. A CSV window's bytes are prefetched a share per
+//! record while the window before is parsed; JSON Lines are prefetched by the index that reads
+//! them (`scan::index_line`), a cache line per 64 bytes indexed.
 
 /// Maps the pages under `bytes` (a piece of a mapped file) in one call rather than a fault
 /// per 64 KiB; prefetches into unmapped pages would be dropped. Memory that is not a file
