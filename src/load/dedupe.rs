@@ -14,6 +14,9 @@ use rustc_hash::FxHashSet;
 /// pair.
 const PAIRWISE: usize = 32;
 
+/// Fewer events than this are sorted and checked on one core: starting a thread costs more.
+const TWO_CORES_FROM: usize = 1 << 16;
+
 /// Where loaded events go: in time order (equal times in load order), without duplicates. The
 /// copy loaded first is kept.
 pub struct TimeOrder {
@@ -82,11 +85,11 @@ impl TimeOrder {
 /// `order` sorted. Two halves are sorted on two cores and merged: the keys are distinct, so
 /// the result is the one sort gives.
 fn sorted(mut order: Vec<u64>) -> Vec<u64> {
-    let half = order.len() / 2;
-    if half < 1 << 15 {
+    if order.len() < TWO_CORES_FROM {
         order.sort_unstable();
         return order;
     }
+    let half = order.len() / 2;
     let (low, high) = order.split_at_mut(half);
     std::thread::scope(|scope| {
         scope.spawn(|| low.sort_unstable());
@@ -141,10 +144,10 @@ fn put_in_order(events: &mut [Event], order: &[u64]) {
 
 /// [`duplicates`], the two halves of `order` (cut between two seconds) on two cores.
 fn duplicates_on_two_cores(order: &[u64], keys: &[u128]) -> Vec<usize> {
-    let half = order.len() / 2;
-    if half < 1 << 15 {
+    if order.len() < TWO_CORES_FROM {
         return duplicates(order, keys);
     }
+    let half = order.len() / 2;
     let second = order[half] >> 32;
     let cut = half
         - order[..half]
@@ -230,8 +233,6 @@ mod tests {
             .collect()
     }
 
-    /// The sort must be stable: events of the same second keep the order they were read in
-    /// (the order an export lists them), whatever the spread of times.
     /// The check split between two cores finds the copies one core finds, also in a busy
     /// second that the middle of the events falls in.
     #[test]
@@ -252,6 +253,8 @@ mod tests {
         assert_eq!(duplicates_on_two_cores(&order, &keys), one);
     }
 
+    /// The sort must be stable: events of the same second keep the order they were read in
+    /// (the order an export lists them), whatever the spread of times.
     #[test]
     fn sorting_by_time_keeps_load_order_for_equal_times() {
         let scattered = |spread: u32| -> Vec<u32> {
