@@ -206,7 +206,7 @@ pub(super) fn split_and_parse(
         taken.1.notify_all();
     };
     std::thread::scope(|scope| {
-        let (results, received) = mpsc::channel::<(usize, Parsed)>();
+        let (results, received) = mpsc::channel::<(usize, (usize, usize), Parsed)>();
         for _ in 0..threads {
             let results = results.clone();
             scope.spawn(move || {
@@ -222,7 +222,7 @@ pub(super) fn split_and_parse(
                     drop(done);
                     let (from, to) = (b.cut(k, count, piece), b.cut(k + 1, count, piece));
                     let parsed = b.parse(from, to, b.eof && to == b.text.len());
-                    if results.send((k, parsed)).is_err() {
+                    if results.send((k, (from, to), parsed)).is_err() {
                         return;
                     }
                 }
@@ -236,15 +236,14 @@ pub(super) fn split_and_parse(
                     break Some(p);
                 }
                 match received.recv() {
-                    Ok((i, p)) => {
-                        held.insert(i, p);
+                    Ok((i, span, p)) => {
+                        held.insert(i, (span, p));
                     }
                     // A core panicked; the panic is raised when the scope ends.
                     Err(_) => break None,
                 }
             };
-            let Some(parsed) = parsed else { break };
-            let span = (b.cut(k, count, piece), b.cut(k + 1, count, piece));
+            let Some((span, parsed)) = parsed else { break };
             if reading.take(b, span, parsed, opts) {
                 break;
             }
