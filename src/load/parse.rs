@@ -177,7 +177,6 @@ pub fn parse_lines(
     file_no: u16,
     eof: bool,
 ) -> LinesRead {
-    const BOM: &[u8] = "\u{feff}".as_bytes();
     let mut tokens = Vec::new();
     // Audit records run to a kilobyte or more: room for that many, rather than growing the
     // list a dozen times.
@@ -191,22 +190,15 @@ pub fn parse_lines(
         if !complete && !eof {
             break;
         }
-        let (mut start, mut end) = (pos, pos + len);
-        // SAFETY: `ascii` is index_line's finding that every byte of the line is ASCII; the
-        // record is the line or a part of it.
-        let mut indexed = found
-            .tokens
-            .map(|n| unsafe { normalise::Indexed::new(&tokens[..n], found.ascii) });
-        if text[start..end].starts_with(BOM) {
-            // The tokens were found counting the mark.
-            start += 3;
-            indexed = None;
-        }
-        if end > start && text[end - 1] == b'\r' {
-            end -= 1;
-        }
-        let bytes = &text[start..end];
-        if !bytes.iter().all(u8::is_ascii_whitespace) {
+        if let Some((start, end)) = super::split::line_record(text, pos, pos + len) {
+            // SAFETY: `ascii` is index_line's finding that every byte of the line is ASCII;
+            // the record is the line or a part of it. (After a byte order mark the tokens,
+            // found counting the mark, do not apply.)
+            let indexed = found
+                .tokens
+                .filter(|_| start == pos)
+                .map(|n| unsafe { normalise::Indexed::new(&tokens[..n], found.ascii) });
+            let bytes = &text[start..end];
             let source = SourceRef::new(file_no, base + start as u64, (end - start) as u32);
             match normalise::normalise_line(bytes, indexed, source, &mut chunk.interner) {
                 Ok(n) => chunk.events.push((n.event, n.dedupe_key)),

@@ -5,6 +5,23 @@ use super::csv::Span;
 use super::normalise;
 use serde_json::value::RawValue;
 
+/// Where the record on the line `text[start..end]` (its line break left out) lies: without a
+/// leading byte order mark or a trailing `\r`; `None` when the line is blank.
+pub fn line_record(text: &[u8], start: usize, end: usize) -> Option<(usize, usize)> {
+    let start = start
+        + if text[start..end].starts_with("\u{feff}".as_bytes()) {
+            3
+        } else {
+            0
+        };
+    let end = if end > start && text[end - 1] == b'\r' {
+        end - 1
+    } else {
+        end
+    };
+    (!text[start..end].iter().all(u8::is_ascii_whitespace)).then_some((start, end))
+}
+
 /// Complete lines of `text` starting at line `first_line`. Unless `eof`, the last line is left
 /// for the next block; returns the spans, how many bytes they consumed and the next line number.
 /// (The loader finds lines as it reads them, `parse::parse_lines`; this is what its tests
@@ -14,21 +31,9 @@ pub fn json_lines(text: &[u8], first_line: u32, eof: bool) -> (Vec<Span>, usize,
     let mut out = Vec::new();
     let mut start = 0;
     let mut line = first_line;
-    let mut push = |s: usize, end: usize, line: u32| {
-        let mut s = s;
-        if text[s..end].starts_with("\u{feff}".as_bytes()) {
-            s += 3;
-        }
-        let mut e = end;
-        if e > s && text[e - 1] == b'\r' {
-            e -= 1;
-        }
-        if !text[s..e].iter().all(u8::is_ascii_whitespace) {
-            out.push(Span {
-                start: s,
-                end: e,
-                line,
-            });
+    let mut push = |start: usize, end: usize, line: u32| {
+        if let Some((start, end)) = line_record(text, start, end) {
+            out.push(Span { start, end, line });
         }
     };
     for end in memchr::memchr_iter(b'\n', text) {
