@@ -11,6 +11,7 @@ use sessionscope::load::record::AuditRecord;
 use sessionscope::load::record_scan::read_record;
 use sessionscope::load::scan;
 use sessionscope::model::SourceRef;
+use sessionscope::search::Searcher;
 use sessionscope::synth::{tenant, write};
 use sessionscope::tui::{Action, App, draw, update};
 use std::hint::black_box;
@@ -160,6 +161,13 @@ fn main() {
     );
 
     let (store, _) = sessionscope::load(std::slice::from_ref(&path), &Default::default());
+    let searcher = Searcher::new(&store);
+    // A keystroke of a fuzzy search over every action: a common word and a rare one.
+    for query in ["inbx", "payment"] {
+        bench(&format!("search: \"{query}\", whole store"), 1, || {
+            black_box(searcher.search(&store, black_box(query), None, 5000));
+        });
+    }
     let mut app = App::new(Arc::new(store));
     app.viewport = (200, 50);
     update(&mut app, Action::NextPane);
