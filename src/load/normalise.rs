@@ -369,8 +369,8 @@ thread_local! {
 mod tests {
     use super::*;
 
-    /// The event's strings, resolved: (user, ip, raw ip, target).
-    fn strings(json: &str) -> [String; 4] {
+    /// The texts of the fields `pick` takes from the event of `json`.
+    fn texts<const N: usize>(json: &str, pick: impl Fn(&Event) -> [Sym; N]) -> [String; N] {
         let mut interner = Interner::default();
         let n = normalise_json(
             &super::super::format::RecordText::plain(json.as_bytes()),
@@ -378,25 +378,19 @@ mod tests {
             &mut interner,
         )
         .expect("the record reads");
-        let e = n.event;
-        [e.user, e.ip, e.ip_raw, e.target].map(|s| interner.resolve(s).to_string())
+        pick(&n.event).map(|s| interner.resolve(s).to_string())
+    }
+
+    /// The event's strings, resolved: (user, ip, raw ip, target).
+    fn strings(json: &str) -> [String; 4] {
+        texts(json, |e| [e.user, e.ip, e.ip_raw, e.target])
     }
 
     /// An Entra ID sign-in's session and client come from its property lists, given as lists
     /// or as JSON strings holding them (both seen in exports); the session lower-cased.
     #[test]
     fn session_and_client_are_read_from_property_lists_of_both_shapes() {
-        let session_and_client = |json: &str| {
-            let mut interner = Interner::default();
-            let e = normalise_json(
-                &super::super::format::RecordText::plain(json.as_bytes()),
-                SourceRef::new(0, 0, 0),
-                &mut interner,
-            )
-            .expect("the record reads")
-            .event;
-            [e.session, e.client].map(|s| interner.resolve(s).to_string())
-        };
+        let session_and_client = |json: &str| texts(json, |e| [e.session, e.client]);
         let base = r#""CreationTime":"2024-01-01T00:00:00","Operation":"UserLoggedIn""#;
         let device = r#"[{"Name":"SessionId","Value":"AB12-CD"}]"#;
         let extended = r#"[{"Name":"UserAgent","Value":"Mozilla/5.0 X"}]"#;
