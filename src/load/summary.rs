@@ -390,6 +390,28 @@ mod tests {
         summarize(rec.operation.as_deref().unwrap_or(""), &rec)
     }
 
+    /// The loader's one string grows to whatever a record's summary is before it is cut (a
+    /// hostile subject of a megabyte); that room is not kept for every record after it.
+    #[test]
+    fn a_used_string_does_not_keep_a_hostile_records_room() {
+        let huge = format!(
+            r#"{{"Operation":"Send","Item":{{"Subject":"{}"}}}}"#,
+            "x".repeat(1 << 20)
+        );
+        let small = r#"{"Operation":"Send","Item":{"Subject":"hi"}}"#;
+        let mut out = String::new();
+        for json in [&huge[..], small] {
+            let rec: AuditRecord = serde_json::from_str(json).unwrap();
+            summarize_into("Send", &rec, &mut out);
+        }
+        assert_eq!(out, summary(small));
+        assert!(
+            out.capacity() <= 4 * MAX_LEN,
+            "{} bytes kept",
+            out.capacity()
+        );
+    }
+
     #[test]
     fn counts_are_written_in_decimal() {
         for n in [0, 1, 9, 10, 99, 100, 12_345, usize::MAX] {
