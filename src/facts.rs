@@ -60,6 +60,39 @@ pub struct SessionRow {
     pub risk: u32,
     /// Why, in plain words with the numbers behind them; heaviest first.
     pub reasons: Vec<String>,
+    /// The weights added up, uncapped (ranks sessions whose risk is 100).
+    pub score: u32,
+    /// The same reasons with a stable `code`, their `weight` and the records behind them.
+    pub reasons_detail: Vec<ReasonDetail>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReasonDetail {
+    /// Stable name of the finding (`rule_forwards_outside`, `token_replay`, `legacy_auth`...).
+    pub code: &'static str,
+    pub weight: u32,
+    pub text: String,
+    /// Record `Id`s of the events behind the reason (at most 50; `record_count` says how many
+    /// in all).
+    pub records: Vec<String>,
+    pub record_count: usize,
+}
+
+fn reason_details(store: &Store, a: &Assessment) -> Vec<ReasonDetail> {
+    a.reasons
+        .iter()
+        .map(|r| ReasonDetail {
+            code: r.code,
+            weight: r.weight,
+            text: r.text.clone(),
+            records: r
+                .records
+                .iter()
+                .filter_map(|&e| record_id(store, &store.events[e as usize]))
+                .collect(),
+            record_count: r.record_count,
+        })
+        .collect()
 }
 
 pub fn session_row(
@@ -90,6 +123,10 @@ pub fn session_row(
         note: entry.map(|e| e.note.clone()).filter(|n| !n.is_empty()),
         risk: assessment.map_or(0, |a| a.risk),
         reasons: assessment.map(Assessment::texts).unwrap_or_default(),
+        score: assessment.map_or(0, |a| a.score),
+        reasons_detail: assessment
+            .map(|a| reason_details(store, a))
+            .unwrap_or_default(),
     }
 }
 

@@ -3,6 +3,7 @@
 //! user's even behind the same IP.
 
 pub mod analysis;
+pub mod audit;
 pub mod case;
 pub mod cli;
 pub mod facts;

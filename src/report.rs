@@ -2,6 +2,7 @@
 //! remediation checklist built from those actions (inbox rules, permissions, forwarding, mail
 //! deleted or sent). Markdown for people, CSV and JSON for tools.
 
+use crate::audit::{self, Action, Kind};
 use crate::case::{Case, Verdict};
 use crate::facts::{self, TimelineRow};
 use crate::sanitize::{csv_cell, for_terminal};
@@ -24,7 +25,7 @@ pub struct AttackerSession {
 
 #[derive(Debug, Serialize)]
 pub struct Remedy {
-    /// `inbox rule`, `permission`, `forwarding`, `deleted mail` or `sent mail`.
+    /// `inbox rule`, `forwarding`, `permission`, `application`, `deleted mail` or `sent mail`.
     pub category: &'static str,
     pub what_to_do: &'static str,
     pub session_id: String,
@@ -43,30 +44,39 @@ pub struct Report {
     pub remediation: Vec<Remedy>,
 }
 
-/// The remediation category of an operation, and what to do about it.
-pub fn remedy_for(operation: &str, summary: &str) -> Option<(&'static str, &'static str)> {
-    let op = operation;
-    if op.ends_with("-InboxRule") || op == "UpdateInboxRules" {
-        Some((
+/// The remediation category of an action, and what to do about it, from what the action is
+/// ([`Kind`]) and, for settings and grants, what its record says it did.
+pub fn remedy_for(kind: Kind, action: Option<&Action>) -> Option<(&'static str, &'static str)> {
+    match (kind, action) {
+        (Kind::RuleChange, Some(Action::Rule(r))) if r.removed => Some((
+            "inbox rule",
+            "a rule was removed: check which, and restore it if the user relied on it",
+        )),
+        (Kind::RuleChange, _) => Some((
             "inbox rule",
             "remove or restore the rule; check where it forwarded mail",
-        ))
-    } else if op.contains("Permission") {
-        Some(("permission", "remove the permission granted"))
-    } else if op == "Set-Mailbox" && summary.starts_with("forward ") {
-        Some(("forwarding", "clear the mailbox forwarding"))
-    } else if matches!(op, "SoftDelete" | "HardDelete" | "MoveToDeletedItems") {
-        Some((
+        )),
+        (Kind::RuleRemoval, _) => Some((
+            "inbox rule",
+            "a rule was removed: check which, and restore it if the user relied on it",
+        )),
+        (_, Some(Action::Forwarding(_))) => Some(("forwarding", "clear the mailbox forwarding")),
+        (Kind::PermissionGrant, _) | (Kind::MailboxSettings, Some(Action::Grant(_))) => {
+            Some(("permission", "remove the permission granted"))
+        }
+        (Kind::Consent | Kind::AppGrant | Kind::AppRegistration, _) => Some((
+            "application",
+            "revoke the consent and the app's permission grants; remove the service principal or its new credentials if unknown",
+        )),
+        (Kind::Delete, _) => Some((
             "deleted mail",
             "recover the items (Recoverable Items) and review them",
-        ))
-    } else if matches!(op, "Send" | "SendAs" | "SendOnBehalf") {
-        Some((
+        )),
+        (Kind::Send, _) => Some((
             "sent mail",
             "warn the recipients; the message came from the attacker",
-        ))
-    } else {
-        None
+        )),
+        _ => None,
     }
 }
 
@@ -86,8 +96,26 @@ pub fn build(store: &Store, case: Option<&Case>) -> Report {
             .iter()
             .map(|&e| facts::timeline_row(store, &store.events[e as usize]))
             .collect();
-        for a in &actions {
-            if let Some((category, what_to_do)) = remedy_for(&a.operation, &a.summary) {
+        let kinds: Vec<Kind> = s
+            .events
+            .iter()
+            .map(|&e| audit::classify(store.str(store.events[e as usize].operation)))
+            .collect();
+        let telling: Vec<u32> = s
+            .events
+            .iter()
+            .zip(&kinds)
+            .filter(|(_, k)| k.wants_record())
+            .map(|(&e, _)| e)
+            .collect();
+        let mut read_back: rustc_hash::FxHashMap<u32, Action> = telling
+            .iter()
+            .zip(audit::actions_of(store, &telling))
+            .filter_map(|(&e, a)| Some((e, a.ok()??)))
+            .collect();
+        for ((a, &kind), &e) in actions.iter().zip(&kinds).zip(&s.events) {
+            let action = read_back.remove(&e);
+            if let Some((category, what_to_do)) = remedy_for(kind, action.as_ref()) {
                 remediation.push(Remedy {
                     category,
                     what_to_do,
@@ -116,6 +144,7 @@ pub fn build(store: &Store, case: Option<&Case>) -> Report {
         "inbox rule",
         "forwarding",
         "permission",
+        "application",
         "deleted mail",
         "sent mail",
     ];

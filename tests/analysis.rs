@@ -51,7 +51,7 @@ fn seed_attacker_sessions_outscore_the_users_with_the_expected_reasons() {
     ));
     assert!(has(
         attacker,
-        "a second session from the same IP at the same time"
+        "a second session beside the user's own on the same IP (203.0.113.10) with a client the user's sessions never used"
     ));
     assert!(has(
         attacker,

@@ -435,7 +435,10 @@ fn print_sessions(
     let mut chosen = facts::sessions(store, user);
     if sort == SessionOrder::Risk {
         let index = |s: &crate::store::Session| store.session_index(s.id, s.user).unwrap_or(0);
-        chosen.sort_by_key(|s| std::cmp::Reverse(assessments[index(s)].risk));
+        chosen.sort_by_key(|s| {
+            let a = &assessments[index(s)];
+            std::cmp::Reverse((a.risk, a.score))
+        });
     }
     let rows: Vec<_> = chosen
         .iter()
@@ -505,11 +508,7 @@ fn print_sessions(
                 .take(3)
                 .map(|&(op, _)| store.str(op))
                 .collect();
-            let risk = if s.has_id() {
-                r.risk.to_string()
-            } else {
-                "-".into()
-            };
+            let risk = r.risk.to_string();
             writeln!(
                 out,
                 "{}",

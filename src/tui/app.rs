@@ -211,16 +211,16 @@ impl App {
             }
         };
         // Sorted by risk, the riskiest account comes first too; otherwise accounts by name.
-        let mut user_risk: FxHashMap<Sym, u32> = FxHashMap::default();
+        let mut user_risk: FxHashMap<Sym, (u32, u32)> = FxHashMap::default();
         if self.sort == SessionSort::Risk {
             for &s in &sessions {
                 let r = user_risk.entry(store.sessions[s].user).or_default();
-                *r = (*r).max(self.risk(s));
+                *r = (*r).max(self.rank(s));
             }
         }
         sessions.sort_by(|&a, &b| {
             let (sa, sb) = (&store.sessions[a], &store.sessions[b]);
-            let risk_of = |u: Sym| user_risk.get(&u).copied().unwrap_or(0);
+            let risk_of = |u: Sym| user_risk.get(&u).copied().unwrap_or_default();
             risk_of(sb.user)
                 .cmp(&risk_of(sa.user))
                 .then_with(|| store.str(sa.user).cmp(store.str(sb.user)))
@@ -228,7 +228,7 @@ impl App {
                     SessionSort::FirstSeen => sa.first.cmp(&sb.first),
                     SessionSort::Events => sb.events.len().cmp(&sa.events.len()),
                     SessionSort::Ips => sb.ips.len().cmp(&sa.ips.len()),
-                    SessionSort::Risk => self.risk(b).cmp(&self.risk(a)),
+                    SessionSort::Risk => self.rank(b).cmp(&self.rank(a)),
                 })
                 .then(a.cmp(&b))
         });
@@ -307,6 +307,13 @@ impl App {
 
     pub fn risk(&self, session: usize) -> u32 {
         self.assessments.get(session).map_or(0, |a| a.risk)
+    }
+
+    /// Risk, then the uncapped score behind it: the order of "sort by risk".
+    pub fn rank(&self, session: usize) -> (u32, u32) {
+        self.assessments
+            .get(session)
+            .map_or((0, 0), |a| (a.risk, a.score))
     }
 
     pub fn verdict(&self, session: usize) -> Option<Verdict> {

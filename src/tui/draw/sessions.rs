@@ -93,7 +93,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
                 } else {
                     "no-sess".to_string()
                 };
-                let risk = app.assessments.get(s).filter(|_| session.has_id());
+                let risk = app.assessments.get(s);
                 let mut cells = vec![
                     fit(&tag, 2),
                     fit(&id, 8),

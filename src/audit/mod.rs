@@ -1,0 +1,11 @@
+//! The domain vocabulary of Exchange and Entra audit records: what each operation is
+//! ([`vocab`]), and the facts behind a verdict read from the whole record ([`action`]).
+//! Analysis, the report's remediation and the TUI's detail view all speak it.
+
+pub mod action;
+pub mod read_back;
+pub mod vocab;
+
+pub use action::{Action, AppGrant, Forwarding, Grant, GrantScope, Rule};
+pub use read_back::actions_of;
+pub use vocab::{Kind, classify, is_automation, is_legacy_auth, protocol};
