@@ -235,3 +235,145 @@ fn sessions_sort_by_risk_puts_attackers_first() {
     assert!(rows[0]["risk"].as_u64().unwrap() >= rows[3]["risk"].as_u64().unwrap());
     assert!(rows[0]["reasons"].as_array().unwrap().len() >= 3);
 }
+
+fn pat(session: &str, ip: &str) -> Actor {
+    Actor {
+        user: "pat@contoso.com".into(),
+        session: Some(session.into()),
+        ip: ip.into(),
+        client_info: "Client=OWA;Action=ViaProxy".into(),
+        token: None,
+        issued_at: None,
+    }
+}
+
+#[test]
+fn a_forwarding_rule_with_sixty_keywords_still_forwards() {
+    let words: Vec<String> = (0..60).map(|i| format!("keyword{i:02}")).collect();
+    let d = seed_day();
+    let mut n = 0;
+    let mut records = Vec::new();
+    for k in 0..3 {
+        records.extend(session_at(
+            &mut n,
+            &format!("aaaaaaaa-0000-4000-8000-00000000000{k}"),
+            (8 + k, 0),
+            (9 + k, 0),
+        ));
+    }
+    let evil = pat("eeeeeeee-0000-4000-8000-000000000009", "192.0.2.7");
+    records.push(r::new_inbox_rule(
+        "11111111-0000-4000-8000-000000000001",
+        d + 15 * 3600,
+        &evil,
+        &[
+            ("Name", "Archive"),
+            ("SubjectOrBodyContainsWords", &words.join(";")),
+            ("ForwardTo", "drop@exfil.example"),
+        ],
+    ));
+    let text: Vec<String> = records.iter().map(|v| v.to_string()).collect();
+    let path = write_temp("sixty-words.jsonl", text.join("\n").as_bytes());
+    let (store, _) = load_files(&[path]);
+    let rule = session_timeline(&store, "eeeeeeee-0000-4000-8000-000000000009");
+    assert!(
+        !rule[0].summary.contains("exfil.example"),
+        "the summary is cut before the forward target: {}",
+        rule[0].summary
+    );
+    let all = assess_all(&store, None);
+    let a = by_id(
+        &store,
+        &all,
+        "eeeeeeee-0000-4000-8000-000000000009",
+        "pat@contoso.com",
+    );
+    let forward = a
+        .reasons
+        .iter()
+        .find(|r| r.code == "rule_forwards_outside")
+        .unwrap_or_else(|| panic!("no forwarding reason: {:?}", a.texts()));
+    assert!(
+        forward.text.contains("drop@exfil.example"),
+        "{}",
+        forward.text
+    );
+    assert_eq!(forward.record_count, 1);
+    assert!(forward.weight >= ALARMING);
+}
+
+#[test]
+fn reasons_detail_names_the_records_behind_each_reason() {
+    let demo = fixture("seed/first-table.csv");
+    let rows = json_rows(&sessionscope(&[
+        "sessions",
+        demo.to_str().unwrap(),
+        "--json",
+    ]));
+    let attacker = rows
+        .iter()
+        .find(|r| r["session_id"] == ATTACKER_SESSION)
+        .unwrap();
+    let detail = attacker["reasons_detail"].as_array().unwrap();
+    assert_eq!(detail.len(), attacker["reasons"].as_array().unwrap().len());
+    let timeline = json_rows(&sessionscope(&[
+        "timeline",
+        demo.to_str().unwrap(),
+        "--session",
+        ATTACKER_SESSION,
+        "--json",
+    ]));
+    let id_of = |op: &str| {
+        timeline
+            .iter()
+            .find(|t| t["operation"] == op)
+            .map(|t| t["record_id"].clone())
+            .unwrap()
+    };
+    let by_code = |code: &str| {
+        detail
+            .iter()
+            .filter(|d| d["code"] == code)
+            .collect::<Vec<_>>()
+    };
+    let hides = by_code("rule_hides_mail");
+    assert_eq!(hides.len(), 1, "{detail:?}");
+    assert_eq!(
+        hides[0]["records"],
+        serde_json::json!([id_of("New-InboxRule")])
+    );
+    let forwards = by_code("mailbox_forwards_outside");
+    assert_eq!(
+        forwards[0]["records"],
+        serde_json::json!([id_of("Set-Mailbox")])
+    );
+    assert!(
+        forwards[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("a copy is kept")
+    );
+    for d in detail {
+        assert!(d["weight"].as_u64().unwrap() > 0);
+        assert!(!d["code"].as_str().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn rules_in_a_gzip_export_are_judged_as_in_the_plain_one() {
+    let texts = |rel: &str| {
+        let (store, _) = load_fixture(rel);
+        let all = assess_all(&store, None);
+        let a = by_id(&store, &all, ATTACKER_SESSION, "alex.wilber@contoso.com");
+        a.reasons
+            .iter()
+            .map(|r| (r.code, r.text.clone()))
+            .collect::<Vec<_>>()
+    };
+    let plain = texts("formats/json-lines.jsonl");
+    assert!(
+        plain.iter().any(|(c, _)| *c == "rule_forwards_outside"),
+        "{plain:?}"
+    );
+    assert_eq!(texts("formats/json-lines.jsonl.gz"), plain);
+}

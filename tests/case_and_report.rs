@@ -456,3 +456,98 @@ fn links_through_values_every_account_uses_come_last_and_say_so() {
     let hopper = session_named(&store, "7c3e9a51-2f84-4d6b-b0c1-5e9d8a4f2b17");
     assert_eq!(links[0].session, hopper, "{:?}", links[0].describe(&store));
 }
+
+#[test]
+fn remediation_follows_what_the_action_did_not_its_name() {
+    use sessionscope::synth::records::{self as r, Actor};
+    let a = Actor {
+        user: "pat@contoso.com".into(),
+        session: Some("aaaaaaaa-0000-4000-8000-000000000001".into()),
+        ip: "192.0.2.7".into(),
+        client_info: "Client=Microsoft.Exchange.PowerShell;Version=3.0".into(),
+        token: None,
+        issued_at: None,
+    };
+    let t = sessionscope::synth::tenant::seed_day();
+    let records = [
+        r::cmdlet(
+            "11111111-0000-4000-8000-000000000001",
+            t,
+            &a,
+            "Get-MailboxPermission",
+            "pat",
+            &[("Identity", "ceo@contoso.com")],
+        ),
+        r::cmdlet(
+            "11111111-0000-4000-8000-000000000002",
+            t + 60,
+            &a,
+            "Set-Mailbox",
+            "pat",
+            &[
+                ("Identity", "pat@contoso.com"),
+                ("ProhibitSendQuota", "49 GB"),
+            ],
+        ),
+        r::cmdlet(
+            "11111111-0000-4000-8000-000000000003",
+            t + 120,
+            &a,
+            "Add-MailboxPermission",
+            "ceo",
+            &[
+                ("Identity", "ceo@contoso.com"),
+                ("User", "pat@contoso.com"),
+                ("AccessRights", "FullAccess"),
+            ],
+        ),
+        r::cmdlet(
+            "11111111-0000-4000-8000-000000000004",
+            t + 180,
+            &a,
+            "Set-Mailbox",
+            "pat",
+            &[
+                ("Identity", "pat@contoso.com"),
+                ("ForwardingAddress", "Outside Contact"),
+            ],
+        ),
+    ];
+    let text: Vec<String> = records.iter().map(|v| v.to_string()).collect();
+    let path = write_temp("remedies.jsonl", text.join("\n").as_bytes());
+    let p = path.to_str().unwrap();
+    let marked = bin()
+        .args([
+            "mark",
+            p,
+            "--session",
+            "aaaaaaaa-0000-4000-8000-000000000001",
+        ])
+        .arg("--attacker")
+        .status()
+        .unwrap();
+    assert!(marked.success());
+    let o = bin()
+        .args(["report", p, "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let remedies: Vec<(&str, &str)> = v["remediation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["category"].as_str().unwrap(),
+                r["operation"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        remedies,
+        [
+            ("forwarding", "Set-Mailbox"),
+            ("permission", "Add-MailboxPermission")
+        ]
+    );
+}

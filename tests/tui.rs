@@ -396,3 +396,44 @@ fn help_lists_every_key_and_scrolls_to_its_last_line() {
         "{s}"
     );
 }
+
+#[test]
+fn detail_says_what_the_rule_does_and_which_reasons_it_is_behind() {
+    let mut app = app(&["seed/first-table.csv"], (80, 24));
+    press(
+        &mut app,
+        &[Action::Down, Action::Enter, Action::Down, Action::Enter],
+    );
+    let lines: Vec<String> = app
+        .detail
+        .as_ref()
+        .unwrap()
+        .lines
+        .iter()
+        .map(|l| format!("{l:?}"))
+        .collect();
+    let text = lines.join("\n");
+    assert!(text.contains("What the record says it did"), "{text}");
+    assert!(
+        text.contains("forwards to: billing-archive@proton-mail.example"),
+        "{text}"
+    );
+    assert!(
+        text.contains("hides mail from its owner: moves to RSS Feeds, marks as read"),
+        "{text}"
+    );
+    // The rule is behind the hiding reason, not behind the Set-Mailbox forwarding.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("» inbox rule that hides mail")),
+        "{text}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("· mail forwarded outside the tenant")
+                && l.contains("mailbox forwarding")),
+        "{text}"
+    );
+}

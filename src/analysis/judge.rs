@@ -362,12 +362,22 @@ impl Judge<'_> {
                 Kind::Consent | Kind::AppGrant | Kind::AppRegistration => "application access",
                 _ => continue,
             };
-            let records = p
+            let of_op: Vec<&super::profile::Telling> = p
                 .telling
                 .iter()
                 .filter(|t| store.events[t.event as usize].operation == op)
-                .map(|t| t.event)
                 .collect();
+            // A filing rule or a calendar share is no news for being the first.
+            let routine = !of_op.is_empty()
+                && of_op.iter().all(|t| match &t.action {
+                    Some(Action::Rule(rule)) => rule.is_filing() && rule.forward_to.is_empty(),
+                    Some(Action::Grant(g)) => g.scope == GrantScope::Routine,
+                    _ => false,
+                });
+            if routine {
+                continue;
+            }
+            let records = of_op.iter().map(|t| t.event).collect();
             r.add(
                 "new_operation",
                 5,

@@ -206,6 +206,92 @@ impl Rule {
     }
 }
 
+/// The facts of an action as lines of plain words, for the detail view.
+pub fn describe(action: &Action) -> Vec<String> {
+    let mut out = Vec::new();
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    match action {
+        Action::Rule(r) => {
+            if !r.name.is_empty() {
+                out.push(format!("rule name: {}", r.name));
+            }
+            if r.removed {
+                out.push("the rule was removed".into());
+            }
+            if !r.words.is_empty() {
+                out.push(format!("looks for: {}", r.words.join(", ")));
+            }
+            if !r.from.is_empty() {
+                out.push(format!("from: {}", r.from.join(", ")));
+            }
+            if !r.forward_to.is_empty() {
+                out.push(format!("forwards to: {}", r.forward_to.join(", ")));
+            }
+            if let Some(f) = &r.move_to {
+                out.push(format!("moves to: {f}"));
+            }
+            out.push(format!(
+                "deletes: {}, marks as read: {}, stops other rules: {}",
+                yes(r.deletes),
+                yes(r.marks_read),
+                yes(r.stops_processing)
+            ));
+            if let Some(how) = r.hides() {
+                out.push(format!("hides mail from its owner: {how}"));
+            }
+            if let Some(w) = r.money_word() {
+                out.push(format!("filters on a money word: \"{w}\""));
+            }
+            if let Some(w) = r.alert_word() {
+                out.push(format!("filters on a warning word: \"{w}\""));
+            }
+        }
+        Action::Forwarding(f) => {
+            out.push(format!("mailbox forwards to: {}", f.targets.join(", ")));
+            out.push(format!(
+                "a copy is kept in the mailbox: {}",
+                yes(f.keeps_copy)
+            ));
+        }
+        Action::Grant(g) => {
+            out.push(format!("rights: {}", g.rights.join(", ")));
+            if let Some(m) = &g.mailbox {
+                out.push(format!("on mailbox: {m}"));
+            }
+            if let Some(f) = &g.folder {
+                out.push(format!("folder: {f}"));
+            }
+            if let Some(who) = &g.grantee {
+                out.push(format!("to: {who}"));
+            }
+            let scope = match g.scope {
+                GrantScope::Routine => "routine (calendar, contacts, free/busy)",
+                GrantScope::Folder => "a mail folder",
+                GrantScope::Inbox => "the Inbox or the whole mailbox's folders",
+                GrantScope::Send => "sending as or for the owner",
+                GrantScope::FullAccess => "the whole mailbox",
+            };
+            out.push(format!("reach: {scope}"));
+        }
+        Action::App(a) => {
+            if let Some(app) = &a.app {
+                out.push(format!("application: {app}"));
+            }
+            if !a.scopes.is_empty() {
+                out.push(format!("scopes: {}", a.scopes.join(" ")));
+            }
+            let mail = a.mail_scopes();
+            if !mail.is_empty() {
+                out.push(format!("mail scopes: {}", mail.join(" ")));
+            }
+            if a.admin_consent {
+                out.push("for all users (admin consent)".into());
+            }
+        }
+    }
+    out
+}
+
 /// The facts of a record of kind `kind`, or `None` when it holds nothing telling (a
 /// `Set-Mailbox` that changed a quota, a grant without rights).
 pub fn read(kind: Kind, op: &str, record: &Value) -> Option<Action> {

@@ -3,10 +3,11 @@
 //!
 //!     gen-tenant fixtures DIR
 //!     gen-tenant scale EVENTS FORMAT OUT [--seed N]
+//!     gen-tenant attacks FORMAT OUT [--seed N]
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use sessionscope::synth::{tenant, write};
+use sessionscope::synth::{attacks, tenant, write};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -30,7 +31,15 @@ enum Cmd {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
-    /// The format names `scale` accepts.
+    /// Two weeks of a tenant with one of each attack kind and benign heavy users; the
+    /// attacks are listed on stderr.
+    Attacks {
+        format: String,
+        out: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// The format names `scale` and `attacks` accept.
     Formats,
 }
 
@@ -65,6 +74,18 @@ fn main() -> anyhow::Result<()> {
             let mut w = create(&out)?;
             write::write(&format, tenant::scale_tenant(events, seed), &mut w)?;
             w.flush()?;
+        }
+        Cmd::Attacks { format, out, seed } => {
+            let t = attacks::attack_tenant(seed);
+            write_file(&out, &format, t.records)?;
+            for p in &t.attacks {
+                eprintln!(
+                    "{:?}\t{}\t{}",
+                    p.attack,
+                    p.user,
+                    p.session.as_deref().unwrap_or("(no session)")
+                );
+            }
         }
         Cmd::Fixtures { dir } => {
             let seed = dir.join("seed");

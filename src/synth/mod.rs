@@ -3,6 +3,7 @@
 //! `formats.md` (SCHEMA, REALCSV, SEKOIA); every value is made up (RFC 5737 addresses,
 //! `contoso.com` users).
 
+pub mod attacks;
 pub mod hostile;
 pub mod records;
 pub mod tenant;

@@ -374,3 +374,44 @@ pub fn user_logged_in(
     m.insert("ErrorNumber".into(), "0".into());
     Value::Object(m)
 }
+
+/// Entra `Consent to application.` (RecordType 8): a user gave an app delegated scopes. Such
+/// records carry no session ID.
+pub fn consent_to_application(id: &str, t: i64, a: &Actor, app: &str, scopes: &str) -> Value {
+    let mut m = base(
+        id,
+        t,
+        "Consent to application.",
+        8,
+        "AzureActiveDirectory",
+        a,
+    );
+    m.remove("AppAccessContext");
+    m.insert("ResultStatus".into(), "Success".into());
+    m.insert("UserType".into(), 0.into());
+    m.insert("ObjectId".into(), guid_of(app).into());
+    m.insert("AzureActiveDirectoryEventType".into(), 1.into());
+    m.insert(
+        "ModifiedProperties".into(),
+        json!([
+            { "Name": "ConsentContext.IsAdminConsent", "NewValue": "False", "OldValue": "" },
+            { "Name": "ConsentContext.OnBehalfOfAll", "NewValue": "False", "OldValue": "" },
+            { "Name": "ConsentAction.Permissions", "NewValue": format!(
+                "[] => [[Id: {}, ClientId: {}, PrincipalId: {}, ResourceId: {}, ConsentType: Principal, Scope:  {scopes}, CreatedDateTime: , LastModifiedDateTime ]]; ",
+                guid_of(&format!("{app}{}", a.user)), guid_of(app), guid_of(&a.user), guid_of("graph")), "OldValue": "" },
+        ]),
+    );
+    m.insert(
+        "Target".into(),
+        json!([
+            { "ID": format!("ServicePrincipal_{}", guid_of(app)), "Type": 2 },
+            { "ID": "ServicePrincipal", "Type": 2 },
+            { "ID": app, "Type": 1 },
+        ]),
+    );
+    m.insert(
+        "Actor".into(),
+        json!([{ "ID": a.user, "Type": 5 }, { "ID": "User", "Type": 2 }]),
+    );
+    Value::Object(m)
+}

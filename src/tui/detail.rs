@@ -2,6 +2,7 @@
 //! record. Built once when the detail opens (it re-reads the record from its file), so drawing
 //! it costs nothing more than showing lines.
 
+use crate::audit;
 use crate::facts;
 use crate::model::record_type_name;
 use crate::store::Store;
@@ -184,8 +185,14 @@ pub fn build(
             "Session risk {} (compared with the user's other sessions)",
             a.risk
         )));
+        // Reasons this very action is behind are marked, so the list says why it matters.
         for r in &a.reasons {
-            lines.push(DetailLine::Text(format!("· {}", r.text)));
+            let mark = if r.records.contains(&event) {
+                "»"
+            } else {
+                "·"
+            };
+            lines.push(DetailLine::Text(format!("{mark} {}", r.text)));
         }
     }
     lines.push(DetailLine::Heading("What it did".into()));
@@ -194,6 +201,17 @@ pub fn build(
     } else {
         row.summary.clone()
     }));
+    if let Ok(record) = &raw {
+        let op = row.operation.as_str();
+        if let Some(action) = audit::action::read(audit::classify(op), op, record) {
+            lines.push(DetailLine::Heading("What the record says it did".into()));
+            lines.extend(
+                audit::action::describe(&action)
+                    .into_iter()
+                    .map(DetailLine::Text),
+            );
+        }
+    }
     match raw {
         Ok(raw) => {
             payload(&mut lines, &raw);
