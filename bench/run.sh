@@ -42,3 +42,5 @@ for ext in csv jsonl json; do
 done
 echo "== TUI on $data/tenant-$events.jsonl"
 /usr/bin/time -f "peak RSS %M KB" ./target/release/bench "$data/tenant-$events.jsonl"
+echo "== risk scoring on stores built in memory (1M and 10M events)"
+./target/release/bench --scoring 1000000 10000000

@@ -377,3 +377,37 @@ fn rules_in_a_gzip_export_are_judged_as_in_the_plain_one() {
     );
     assert_eq!(texts("formats/json-lines.jsonl.gz"), plain);
 }
+
+#[test]
+fn the_in_memory_benchmark_store_scores_its_attackers_first() {
+    let store = sessionscope::synth::scale_store::scale_store(100_000, 3);
+    assert!(
+        (90_000..110_000).contains(&store.events.len()),
+        "{}",
+        store.events.len()
+    );
+    let all = assess_all(&store, None);
+    let rule = store.lookup("New-InboxRule").unwrap();
+    let attackers: Vec<usize> = (0..store.sessions.len())
+        .filter(|&i| {
+            store.sessions[i]
+                .operations
+                .iter()
+                .any(|&(op, _)| op == rule)
+        })
+        .collect();
+    assert!(attackers.len() >= 4, "{}", attackers.len());
+    let weakest = attackers.iter().map(|&i| all[i].risk).min().unwrap();
+    for (i, a) in all.iter().enumerate() {
+        if !attackers.contains(&i) {
+            assert!(a.risk < weakest, "{} {:?}", a.risk, a.texts());
+        }
+    }
+    // No file is behind these records, and the analysis says so rather than guessing.
+    assert!(
+        all[attackers[0]]
+            .reasons
+            .iter()
+            .any(|r| r.code == "record_unread")
+    );
+}

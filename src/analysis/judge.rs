@@ -3,7 +3,7 @@
 //! has a stable code, a weight, plain words with the numbers behind them, and its records.
 
 use super::baseline::Others;
-use super::profile::{MAX_NAMED, Networks, Profile, Tally};
+use super::profile::{Counted, Kinds, MAX_NAMED, Networks, Profile, first_counted};
 use super::replay::{self, spoken};
 use super::{Assessment, Reason};
 use crate::audit::{self, Action, GrantScope, Kind};
@@ -52,6 +52,7 @@ pub struct Overlap {
 
 pub struct Judge<'a> {
     pub store: &'a Store,
+    pub kinds: &'a Kinds,
     pub networks: &'a Networks,
     pub domains: &'a Domains,
 }
@@ -62,10 +63,6 @@ impl Reasons {
     fn add(&mut self, code: &'static str, weight: u32, text: String, records: Vec<u32>) {
         let record_count = records.len();
         self.push(code, weight, text, records, record_count);
-    }
-
-    fn tally(&mut self, code: &'static str, weight: u32, text: String, t: &Tally) {
-        self.push(code, weight, text, t.named.clone(), t.events);
     }
 
     fn push(
@@ -128,7 +125,7 @@ impl Judge<'_> {
         self.content(p, &mut r);
         if s.has_id() {
             self.novelty(s, p, others, &mut r);
-            self.volume(p, others, &mut r);
+            self.volume(s, p, others, &mut r);
             self.birth(i, s, p, others, overlaps, &mut r);
         } else {
             self.without_session(s, p, others, &mut r);
@@ -388,56 +385,64 @@ impl Judge<'_> {
     }
 
     /// How much mail the session read, deleted and sent, against the user's other sessions.
-    fn volume(&self, p: &Profile, others: &Others<'_>, r: &mut Reasons) {
+    fn volume(&self, s: &Session, p: &Profile, others: &Others<'_>, r: &mut Reasons) {
         if others.sessions() == 0 {
             return;
         }
+        let mut tally = |code, weight, text, what: Counted, events: usize| {
+            let records = first_counted(self.store, self.kinds, s, what);
+            r.push(code, weight, text, records, events);
+        };
         let far = |n: u64, max: u64| if n > max.max(10) * 10 { 30 } else { 25 };
         let max = others.max_opened();
         if p.opened.total >= 100 && p.opened.total > max * 3 {
-            r.tally(
+            tally(
                 "mass_read",
                 far(p.opened.total, max),
                 format!(
                     "{} mail items opened (MailItemsAccessed Bind); the user's sessions opened at most {max}",
                     p.opened.total
                 ),
-                &p.opened,
+                Counted::Opened,
+                p.opened.events,
             );
         }
         let max = others.max_synced();
         if p.synced.total >= 500 && p.synced.total > max * 3 {
-            r.tally(
+            tally(
                 "mass_sync",
                 20,
                 format!(
                     "{} mail items synced (MailItemsAccessed Sync); the user's sessions synced at most {max}",
                     p.synced.total
                 ),
-                &p.synced,
+                Counted::Synced,
+                p.synced.events,
             );
         }
         let max = others.max_deleted();
         if p.deleted.total >= 20 && p.deleted.total > max * 3 {
-            r.tally(
+            tally(
                 "mass_delete",
                 25,
                 format!(
                     "{} items deleted; the user's sessions deleted at most {max}",
                     p.deleted.total
                 ),
-                &p.deleted,
+                Counted::Deleted,
+                p.deleted.events,
             );
         }
         if p.sent.events > 0 && !others.sent(true) {
-            r.tally(
+            tally(
                 "sent_mail",
                 10,
                 format!(
                     "{} message(s) sent; the user's other sessions sent none",
                     p.sent.events
                 ),
-                &p.sent,
+                Counted::Sent,
+                p.sent.events,
             );
         }
     }

@@ -112,14 +112,12 @@ fn overlaps(store: &Store, sessions: &[usize]) -> Vec<(usize, Overlap)> {
 pub fn assess_all(store: &Store, case: Option<&Case>) -> Vec<Assessment> {
     let kinds = Kinds::of_store(store);
     let networks = Networks::of_store(store);
-    let indices: Vec<usize> = (0..store.sessions.len()).collect();
-    let mut profiles: Vec<Profile> = on_two_cores(&indices, |&i| {
-        profile::profile(store, &store.sessions[i], &kinds, &networks)
-    });
+    let mut profiles: Vec<Profile> = profile::profile_all(store, &kinds, &networks);
     profile::read_telling(store, &mut profiles);
     let domains = Domains::of_store(store);
     let judge = Judge {
         store,
+        kinds: &kinds,
         networks: &networks,
         domains: &domains,
     };

@@ -4,29 +4,96 @@
 
 use crate::audit::{self, Action, Kind};
 use crate::intern::Sym;
-use crate::store::{Session, Store};
+use crate::store::Store;
 use rustc_hash::FxHashMap;
 
 /// At most this many records are named behind a count ("350 items opened" names the first
 /// 50 records); the count itself is always whole.
 pub const MAX_NAMED: usize = 50;
 
-/// A total and the records behind it.
-#[derive(Debug, Default, Clone)]
+/// A total and how many events make it.
+#[derive(Debug, Default, Clone, Copy)]
 pub struct Tally {
     pub total: u64,
     pub events: usize,
-    pub named: Vec<u32>,
 }
 
 impl Tally {
-    fn add(&mut self, event: u32, n: u64) {
+    fn add(&mut self, n: u64) {
         self.total += n;
         self.events += 1;
-        if self.named.len() < MAX_NAMED {
-            self.named.push(event);
+    }
+
+    fn extend(&mut self, later: Tally) {
+        self.total += later.total;
+        self.events += later.events;
+    }
+}
+
+/// What a counted event adds to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    Opened,
+    Synced,
+    Deleted,
+    Sent,
+}
+
+/// Counts events by kind, remembering each summary's item count (summaries repeat: reading
+/// and parsing one is dearer than looking its count up).
+pub struct Counter<'a> {
+    store: &'a Store,
+    kinds: &'a Kinds,
+    items: FxHashMap<Sym, (bool, u64)>,
+}
+
+impl<'a> Counter<'a> {
+    pub fn new(store: &'a Store, kinds: &'a Kinds) -> Counter<'a> {
+        Counter {
+            store,
+            kinds,
+            items: FxHashMap::default(),
         }
     }
+
+    fn items(&mut self, summary: Sym) -> (bool, u64) {
+        let store = self.store;
+        *self.items.entry(summary).or_insert_with(|| {
+            let text = store.str(summary);
+            (text.starts_with("Sync"), items_in(text))
+        })
+    }
+
+    /// What event `i` counts towards and how much, or its kind when it counts for nothing.
+    pub fn count(&mut self, i: u32) -> Result<(Counted, u64), Kind> {
+        let e = &self.store.events[i as usize];
+        match self.kinds.get(e.operation) {
+            Kind::Read => match self.items(e.summary) {
+                (true, n) => Ok((Counted::Synced, n)),
+                (false, n) => Ok((Counted::Opened, n)),
+            },
+            Kind::Delete => Ok((Counted::Deleted, self.items(e.summary).1)),
+            Kind::Send => Ok((Counted::Sent, 1)),
+            other => Err(other),
+        }
+    }
+}
+
+/// The first [`MAX_NAMED`] events of `s` that count towards `what`: looked up only for the
+/// few sessions a reason names them for.
+pub fn first_counted(
+    store: &Store,
+    kinds: &Kinds,
+    s: &crate::store::Session,
+    what: Counted,
+) -> Vec<u32> {
+    let mut counter = Counter::new(store, kinds);
+    s.events
+        .iter()
+        .copied()
+        .filter(|&i| matches!(counter.count(i), Ok((c, _)) if c == what))
+        .take(MAX_NAMED)
+        .collect()
 }
 
 /// A rare, telling record and what it did; `action` is `None` when the record held nothing
@@ -125,42 +192,82 @@ pub fn items_in(summary: &str) -> u64 {
     1
 }
 
-pub fn profile(store: &Store, s: &Session, kinds: &Kinds, networks: &Networks) -> Profile {
-    let mut p = Profile::default();
-    for &i in &s.events {
-        let e = &store.events[i as usize];
-        p.hours |= 1 << ((e.time % 86_400) / 3600);
-        match kinds.get(e.operation) {
-            Kind::Read => {
-                let summary = store.str(e.summary);
-                if summary.starts_with("Sync") {
-                    p.synced.add(i, items_in(summary));
-                } else {
-                    p.opened.add(i, items_in(summary));
-                }
-            }
-            Kind::Delete => p.deleted.add(i, items_in(store.str(e.summary))),
-            Kind::Send => p.sent.add(i, 1),
-            k if k.wants_record() => p.telling.push(Telling {
+impl Profile {
+    fn record(&mut self, counter: &mut Counter<'_>, i: u32) {
+        let e = &counter.store.events[i as usize];
+        self.hours |= 1 << ((e.time % 86_400) / 3600);
+        match counter.count(i) {
+            Ok((Counted::Opened, n)) => self.opened.add(n),
+            Ok((Counted::Synced, n)) => self.synced.add(n),
+            Ok((Counted::Deleted, n)) => self.deleted.add(n),
+            Ok((Counted::Sent, n)) => self.sent.add(n),
+            Err(k) if k.wants_record() => self.telling.push(Telling {
                 event: i,
                 kind: k,
                 action: None,
                 unread: None,
             }),
-            _ => {}
+            Err(_) => {}
         }
     }
-    p.networks = s.ips.iter().filter_map(|&ip| networks.of(ip)).collect();
-    p.networks.sort_unstable();
-    p.networks.dedup();
-    p.protocols = s
-        .clients
-        .iter()
-        .map(|&c| audit::protocol(store.str(c)))
-        .collect();
-    p.protocols.sort_unstable();
-    p.protocols.dedup();
-    p
+
+    /// `later` was gathered from events after this one's.
+    fn extend(&mut self, later: Profile) {
+        self.telling.extend(later.telling);
+        self.opened.extend(later.opened);
+        self.synced.extend(later.synced);
+        self.deleted.extend(later.deleted);
+        self.sent.extend(later.sent);
+        self.hours |= later.hours;
+    }
+}
+
+/// The profile of every session (by index in `store.sessions`). The events are read in
+/// store order, each core one half of them: following each session's own list instead jumps
+/// across the whole event array, a cache miss for nearly every event of a large store.
+pub fn profile_all(store: &Store, kinds: &Kinds, networks: &Networks) -> Vec<Profile> {
+    const NONE: u32 = u32::MAX;
+    let mut owner = vec![NONE; store.events.len()];
+    for (si, s) in store.sessions.iter().enumerate() {
+        for &e in &s.events {
+            owner[e as usize] = si as u32;
+        }
+    }
+    let gather = |from: usize, to: usize| {
+        let mut profiles = vec![Profile::default(); store.sessions.len()];
+        let mut counter = Counter::new(store, kinds);
+        for (i, &si) in owner.iter().enumerate().take(to).skip(from) {
+            if si != NONE {
+                profiles[si as usize].record(&mut counter, i as u32);
+            }
+        }
+        profiles
+    };
+    let middle = store.events.len() / 2;
+    let (mut profiles, later) = std::thread::scope(|scope| {
+        let later = scope.spawn(|| gather(middle, store.events.len()));
+        let first = gather(0, middle);
+        (first, later.join().expect("analysis worker panicked"))
+    });
+    let mut protocols: FxHashMap<Sym, &'static str> = FxHashMap::default();
+    for ((p, later), s) in profiles.iter_mut().zip(later).zip(&store.sessions) {
+        p.extend(later);
+        p.networks = s.ips.iter().filter_map(|&ip| networks.of(ip)).collect();
+        p.networks.sort_unstable();
+        p.networks.dedup();
+        p.protocols = s
+            .clients
+            .iter()
+            .map(|&c| {
+                *protocols
+                    .entry(c)
+                    .or_insert_with(|| audit::protocol(store.str(c)))
+            })
+            .collect();
+        p.protocols.sort_unstable();
+        p.protocols.dedup();
+    }
+    profiles
 }
 
 /// Reads back the telling records of every profile and fills in what each did.

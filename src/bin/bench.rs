@@ -16,7 +16,49 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+/// `bench --scoring EVENTS...`: risk scoring on stores built in memory (no export files).
+fn scoring(sizes: &[usize]) {
+    for &n in sizes {
+        let t = Instant::now();
+        let store = sessionscope::synth::scale_store::scale_store(n, 7);
+        let built = t.elapsed();
+        let mut runs = Vec::new();
+        let mut alarming = 0;
+        for _ in 0..3 {
+            let t = Instant::now();
+            let all = sessionscope::analysis::assess_all(&store, None);
+            runs.push(t.elapsed());
+            alarming = all
+                .iter()
+                .filter(|a| {
+                    a.reasons
+                        .iter()
+                        .any(|r| r.weight >= sessionscope::analysis::ALARMING)
+                })
+                .count();
+        }
+        println!(
+            "scoring {} events, {} sessions, {} users: median {:.3} s of 3 (store built in {:.1} s; {alarming} sessions with an alarming reason)",
+            store.events.len(),
+            store.sessions.len(),
+            store.users().len(),
+            median(runs).as_secs_f64(),
+            built.as_secs_f64()
+        );
+    }
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--scoring") {
+        let sizes: Vec<usize> = args[1..].iter().filter_map(|a| a.parse().ok()).collect();
+        scoring(if sizes.is_empty() {
+            &[1_000_000, 10_000_000]
+        } else {
+            &sizes
+        });
+        return;
+    }
     let files: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
     if files.is_empty() {
         eprintln!("usage: sessionscope-bench FILE...");
