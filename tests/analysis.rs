@@ -3,6 +3,7 @@
 mod common;
 use common::*;
 use sessionscope::analysis::{ALARMING, Assessment, assess_all};
+use sessionscope::intern::Sym;
 use sessionscope::store::Store;
 use sessionscope::synth::records::{self as r, Actor};
 use sessionscope::synth::tenant::seed_day;
@@ -409,5 +410,77 @@ fn the_in_memory_benchmark_store_scores_its_attackers_first() {
             .reasons
             .iter()
             .any(|r| r.code == "record_unread")
+    );
+}
+
+#[test]
+fn mail_read_by_an_unknown_app_without_a_session_is_alarming() {
+    let mut n = 0;
+    let mut records = Vec::new();
+    for k in 0..3 {
+        records.extend(session_at(
+            &mut n,
+            &format!("aaaaaaaa-0000-4000-8000-00000000000{k}"),
+            (8 + k, 0),
+            (9 + k, 0),
+        ));
+    }
+    let app_only = Actor {
+        user: "pat@contoso.com".into(),
+        session: None,
+        ip: "192.0.2.7".into(),
+        client_info: String::new(),
+        token: None,
+        issued_at: None,
+    };
+    let mut rng = sessionscope::synth::Rng::new(5);
+    for (k, app) in [
+        "7ab7862c-4c57-491e-8a45-d52a7e023983",
+        "27922004-5251-4030-b22d-91ecd9a37ea4",
+    ]
+    .iter()
+    .enumerate()
+    {
+        for j in 0..4 {
+            let mut v = r::mail_items_accessed(
+                &format!("22222222-0000-4000-8000-0000000000{k}{j}"),
+                seed_day() + 20 * 3600 + (k * 10 + j) as i64 * 60,
+                &app_only,
+                "Bind",
+                "\\Inbox",
+                5,
+                &mut rng,
+            );
+            v["ClientAppId"] = (*app).into();
+            records.push(v);
+        }
+    }
+    let text: Vec<String> = records.iter().map(|v| v.to_string()).collect();
+    let path = write_temp("app-only.jsonl", text.join("\n").as_bytes());
+    let (store, _) = load_files(&[path]);
+    let all = assess_all(&store, None);
+    let pat = store.lookup("pat@contoso.com").unwrap();
+    let row = store.session_index(Sym::EMPTY, pat).unwrap();
+    let app = all[row]
+        .reasons
+        .iter()
+        .find(|r| r.code == "app_only_access")
+        .unwrap_or_else(|| panic!("{:?}", all[row].texts()));
+    assert!(
+        app.text.contains("7ab7862c-4c57-491e-8a45-d52a7e023983"),
+        "{}",
+        app.text
+    );
+    assert_eq!(app.record_count, 4);
+    assert!(
+        !all[row].texts().iter().any(|t| t.contains("27922004")),
+        "Outlook Mobile is Microsoft's own: {:?}",
+        all[row].texts()
+    );
+    // The app is the client of its records, for pivots.
+    let rows = timeline(&store, &Default::default());
+    assert!(
+        rows.iter()
+            .any(|r| r.client.as_deref() == Some("AppId=7ab7862c-4c57-491e-8a45-d52a7e023983"))
     );
 }

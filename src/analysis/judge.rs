@@ -717,6 +717,31 @@ impl Judge<'_> {
                 total,
             );
         }
+        for &c in &s.clients {
+            let Some(app) = audit::app_of_client(store.str(c)) else {
+                continue;
+            };
+            if audit::first_party_app(app).is_some() || others.has_client(c) {
+                continue;
+            }
+            let events: Vec<u32> = s
+                .events
+                .iter()
+                .copied()
+                .filter(|&e| store.events[e as usize].client == c)
+                .collect();
+            let total = events.len();
+            r.push(
+                "app_only_access",
+                25,
+                format!(
+                    "{total} action(s) on this mailbox by application {} with no user session, an app none of the user's sessions used",
+                    fit(app, 40).trim_end()
+                ),
+                events,
+                total,
+            );
+        }
         if others.sessions() > 0 {
             let new_nets: Vec<u32> = p
                 .networks

@@ -8,4 +8,7 @@ pub mod vocab;
 
 pub use action::{Action, AppGrant, Forwarding, Grant, GrantScope, Rule};
 pub use read_back::actions_of;
-pub use vocab::{Kind, classify, is_automation, is_legacy_auth, protocol};
+pub use vocab::{
+    EXCHANGE_APP_ID, Kind, app_of_client, classify, first_party_app, is_automation, is_legacy_auth,
+    protocol,
+};

@@ -108,8 +108,61 @@ pub fn classify(op: &str) -> Kind {
     }
 }
 
+/// Exchange Online's own application id: the service acted on, not a client.
+pub const EXCHANGE_APP_ID: &str = "00000002-0000-0ff1-ce00-000000000000";
+
+/// Microsoft's own applications, by id: their access is the tenant's ordinary business.
+const FIRST_PARTY_APPS: &[(&str, &str)] = &[
+    (EXCHANGE_APP_ID, "Office 365 Exchange Online"),
+    ("00000003-0000-0000-c000-000000000000", "Microsoft Graph"),
+    (
+        "00000006-0000-0ff1-ce00-000000000000",
+        "Microsoft Office 365 Portal",
+    ),
+    ("27922004-5251-4030-b22d-91ecd9a37ea4", "Outlook Mobile"),
+    ("d3590ed6-52b3-4102-aeff-aad2292ab01c", "Microsoft Office"),
+    ("1fec8e78-bce4-4aaf-ab1b-5451cc387264", "Microsoft Teams"),
+    (
+        "5e3ce6c0-2b1f-4285-8d4b-75ee78787346",
+        "Microsoft Teams Web Client",
+    ),
+    ("4765445b-32c6-49b0-83e6-1d93765276ca", "OfficeHome"),
+    (
+        "89bee1f7-5e6e-4d8a-9f3d-ecd601259da7",
+        "Office365 Shell WCSS-Client",
+    ),
+    (
+        "00b41c95-dab0-4487-9791-b9d2c32c80f2",
+        "Office 365 Management",
+    ),
+    (
+        "fb78d390-0c51-40cd-8e17-fdbfab77341b",
+        "Exchange REST API Based PowerShell",
+    ),
+    (
+        "a0c73c16-a7e3-4564-9a95-2bdf47383716",
+        "Exchange Online Remote PowerShell",
+    ),
+];
+
+/// The name of a Microsoft first-party application id.
+pub fn first_party_app(id: &str) -> Option<&'static str> {
+    FIRST_PARTY_APPS
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(id.trim()))
+        .map(|(_, name)| *name)
+}
+
+/// The application id of a client the loader wrote as `AppId=<id>` (app-only access).
+pub fn app_of_client(client: &str) -> Option<&str> {
+    client.strip_prefix("AppId=")
+}
+
 /// How an action reached Exchange, from its client string.
 pub fn protocol(client: &str) -> &'static str {
+    if app_of_client(client).is_some() {
+        return "an application's own access";
+    }
     let c = client.to_ascii_lowercase();
     if c.contains("powershell") || c.contains("exchange.management") {
         "PowerShell"
@@ -234,5 +287,13 @@ mod tests {
         assert!(is_legacy_auth("Client=POP3/IMAP4;Protocol=IMAP4"));
         assert!(is_legacy_auth("BAV2ROPC"));
         assert!(!is_legacy_auth("Client=MSExchangeRPC"));
+        assert_eq!(
+            protocol("AppId=3a278062-7639-4075-8973-bd650d7bf415"),
+            "an application's own access"
+        );
+        assert_eq!(
+            first_party_app("27922004-5251-4030-B22D-91ECD9A37EA4"),
+            Some("Outlook Mobile")
+        );
     }
 }

@@ -232,11 +232,21 @@ fn lookup_value<'r>(list: &'r NameValues<'_>, name: &str) -> Option<Cow<'r, str>
     }
 }
 
+/// The client string; for a record that names none (app-only access, which has no session
+/// either) the application that acted, as `AppId=<id>`, so its reads still have a client to
+/// pivot on and judge.
 fn client<'r>(rec: &'r AuditRecord) -> Option<Cow<'r, str>> {
     if let Some(c) = present(&rec.client_info_string).or(present(&rec.user_agent)) {
         return Some(Cow::Borrowed(c));
     }
-    lookup_value(&rec.extended_properties, "UserAgent")
+    if let Some(ua) = lookup_value(&rec.extended_properties, "UserAgent") {
+        return Some(ua);
+    }
+    // Exchange's own id names the service, not who called it (every admin cmdlet has it).
+    let app = present(&rec.client_app_id)
+        .or(present(&rec.app_id))
+        .filter(|a| !a.eq_ignore_ascii_case(crate::audit::EXCHANGE_APP_ID))?;
+    Some(Cow::Owned(format!("AppId={app}")))
 }
 
 /// The mailbox or object an action was aimed at.

@@ -171,6 +171,11 @@ pub struct AuditRecord<'a> {
     pub client_info_string: Str<'a>,
     #[serde(rename = "UserAgent", borrow, deserialize_with = "lenient")]
     pub user_agent: Str<'a>,
+    /// The application that acted (app-only access) or was acted through.
+    #[serde(rename = "AppId", borrow, deserialize_with = "lenient")]
+    pub app_id: Str<'a>,
+    #[serde(rename = "ClientAppId", borrow, deserialize_with = "lenient")]
+    pub client_app_id: Str<'a>,
     #[serde(rename = "MailboxOwnerUPN", borrow, deserialize_with = "lenient")]
     pub mailbox_owner_upn: Str<'a>,
     #[serde(rename = "ObjectId", borrow, deserialize_with = "lenient")]

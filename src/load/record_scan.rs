@@ -819,7 +819,7 @@ const FIELD_SLOTS: usize = 128;
 /// names of its length. (The multiplier is one for which no two field names share a place;
 /// building the table checks it.)
 const fn field_slot(key: &[u8]) -> usize {
-    (key.len() + key[0] as usize + key[key.len() - 1] as usize * 54) % FIELD_SLOTS
+    (key.len() + key[0] as usize + key[key.len() - 1] as usize * 61) % FIELD_SLOTS
 }
 
 const fn field_table(fields: &[(&'static str, u32)]) -> [(&'static str, u32); FIELD_SLOTS] {
@@ -874,6 +874,8 @@ audit_fields! {
     35 "input" => raw wrapped_input,
     36 "Identity" => lenient wrapper_identity,
     37 "id" => lenient wrapper_id,
+    38 "AppId" => lenient app_id,
+    39 "ClientAppId" => lenient client_app_id,
 }
 
 /// A string's content with its escapes decoded. Every escape was checked as it was indexed
@@ -970,10 +972,10 @@ mod tests {
             .iter()
             .filter(|(name, _)| !name.is_empty())
             .collect();
-        assert_eq!(fields.len(), 38);
+        assert_eq!(fields.len(), 40);
         let mut bits: Vec<u32> = fields.iter().map(|&&(_, bit)| bit).collect();
         bits.sort_unstable();
-        assert_eq!(bits, (0..38).collect::<Vec<_>>());
+        assert_eq!(bits, (0..40).collect::<Vec<_>>());
         for &&(name, bit) in &fields {
             assert_eq!(field_index(name), Some(bit), "{name}");
         }
