@@ -45,6 +45,11 @@ pub struct Entry {
     pub user: String,
     /// When it was last changed (RFC 3339 UTC); the later change wins a merge.
     pub updated: String,
+    /// Verdicts on part of the session: its events from these networks (`/24`, `/48`), for a
+    /// session used from the user's network and others at once (a stolen token). They win
+    /// over `verdict` for those events.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub networks: BTreeMap<String, Verdict>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -257,7 +262,9 @@ impl Case {
         verdict: Option<Verdict>,
     ) -> Result<(), CaseError> {
         let id = session_id.to_ascii_lowercase();
-        let note = self.entry(&id).map(|e| e.note.clone()).unwrap_or_default();
+        let old = self.entry(&id);
+        let note = old.map(|e| e.note.clone()).unwrap_or_default();
+        let networks = old.map(|e| e.networks.clone()).unwrap_or_default();
         self.save_entry(
             id,
             Entry {
@@ -265,14 +272,53 @@ impl Case {
                 note,
                 user: user.to_string(),
                 updated: now(),
+                networks,
             },
         )
+    }
+
+    /// Sets the verdict of the session's events from `networks` (`None` clears it) and saves
+    /// at once; the session's own verdict is kept.
+    pub fn set_network_verdict(
+        &mut self,
+        session_id: &str,
+        user: &str,
+        networks: &[String],
+        verdict: Option<Verdict>,
+    ) -> Result<(), CaseError> {
+        let id = session_id.to_ascii_lowercase();
+        let mut entry = self.entry(&id).cloned().unwrap_or(Entry {
+            verdict: None,
+            note: String::new(),
+            user: user.to_string(),
+            updated: String::new(),
+            networks: BTreeMap::new(),
+        });
+        for n in networks {
+            match verdict {
+                Some(v) => entry.networks.insert(n.clone(), v),
+                None => entry.networks.remove(n),
+            };
+        }
+        entry.user = user.to_string();
+        entry.updated = now();
+        self.save_entry(id, entry)
+    }
+
+    /// The verdict of the session's events from `network`, if that part was marked.
+    pub fn network_verdict(&self, session_id: &str, network: &str) -> Option<Verdict> {
+        self.entry(session_id)
+            .and_then(|e| e.networks.get(network).copied())
     }
 
     /// Sets the free-text note and saves at once.
     pub fn set_note(&mut self, session_id: &str, user: &str, note: &str) -> Result<(), CaseError> {
         let id = session_id.to_ascii_lowercase();
         let verdict = self.entry(&id).and_then(|e| e.verdict);
+        let networks = self
+            .entry(&id)
+            .map(|e| e.networks.clone())
+            .unwrap_or_default();
         self.save_entry(
             id,
             Entry {
@@ -280,6 +326,7 @@ impl Case {
                 note: note.to_string(),
                 user: user.to_string(),
                 updated: now(),
+                networks,
             },
         )
     }

@@ -56,6 +56,11 @@ pub struct SessionRow {
     /// From the case file: `"attacker"`, `"user"` or null.
     pub verdict: Option<Verdict>,
     pub note: Option<String>,
+    /// Verdicts on part of the session, by network (`/24`, `/48`), from the case file.
+    pub network_verdicts: BTreeMap<String, Verdict>,
+    /// For a session used from the user's network and others at once (token replay): its
+    /// IPs on the other networks, whose actions the timeline shows as a lane of their own.
+    pub other_network_ips: Vec<String>,
     /// 0-100, from comparing the session with the user's other sessions.
     pub risk: u32,
     /// Why, in plain words with the numbers behind them; heaviest first.
@@ -121,6 +126,8 @@ pub fn session_row(
         token_ids: s.tokens.len(),
         verdict: entry.and_then(|e| e.verdict),
         note: entry.map(|e| e.note.clone()).filter(|n| !n.is_empty()),
+        network_verdicts: entry.map(|e| e.networks.clone()).unwrap_or_default(),
+        other_network_ips: assessment.map(|a| strs(&a.foreign_ips)).unwrap_or_default(),
         risk: assessment.map_or(0, |a| a.risk),
         reasons: assessment.map(Assessment::texts).unwrap_or_default(),
         score: assessment.map_or(0, |a| a.score),

@@ -20,6 +20,9 @@ pub struct AttackerSession {
     pub ips: Vec<String>,
     pub clients: Vec<String>,
     pub note: Option<String>,
+    /// When only part of the session was marked attacker (a session used from the user's
+    /// network and others at once): the networks of that part. Empty: the whole session.
+    pub networks: Vec<String>,
     pub actions: Vec<TimelineRow>,
 }
 
@@ -88,21 +91,41 @@ pub fn build(store: &Store, case: Option<&Case>) -> Report {
             continue;
         }
         let id = store.str(s.id);
-        if case.and_then(|c| c.verdict(id)) != Some(Verdict::Attacker) {
+        let Some(entry) = case.and_then(|c| c.entry(id)) else {
+            continue;
+        };
+        let marked: Vec<String> = entry
+            .networks
+            .iter()
+            .filter(|(_, v)| **v == Verdict::Attacker)
+            .map(|(n, _)| n.clone())
+            .collect();
+        if entry.verdict != Some(Verdict::Attacker) && marked.is_empty() {
             continue;
         }
-        let actions: Vec<TimelineRow> = s
+        // An action's part verdict wins over its session's.
+        let events: Vec<u32> = s
             .events
+            .iter()
+            .copied()
+            .filter(|&e| {
+                let network = if entry.networks.is_empty() {
+                    String::new()
+                } else {
+                    crate::ip::network_of(store.str(store.events[e as usize].ip))
+                };
+                entry.networks.get(&network).copied().or(entry.verdict) == Some(Verdict::Attacker)
+            })
+            .collect();
+        let actions: Vec<TimelineRow> = events
             .iter()
             .map(|&e| facts::timeline_row(store, &store.events[e as usize]))
             .collect();
-        let kinds: Vec<Kind> = s
-            .events
+        let kinds: Vec<Kind> = events
             .iter()
             .map(|&e| audit::classify(store.str(store.events[e as usize].operation)))
             .collect();
-        let telling: Vec<u32> = s
-            .events
+        let telling: Vec<u32> = events
             .iter()
             .zip(&kinds)
             .filter(|(_, k)| k.wants_record())
@@ -113,7 +136,7 @@ pub fn build(store: &Store, case: Option<&Case>) -> Report {
             .zip(audit::actions_of(store, &telling))
             .filter_map(|(&e, a)| Some((e, a.ok()??)))
             .collect();
-        for ((a, &kind), &e) in actions.iter().zip(&kinds).zip(&s.events) {
+        for ((a, &kind), &e) in actions.iter().zip(&kinds).zip(&events) {
             let action = read_back.remove(&e);
             if let Some((category, what_to_do)) = remedy_for(kind, action.as_ref()) {
                 remediation.push(Remedy {
@@ -128,15 +151,29 @@ pub fn build(store: &Store, case: Option<&Case>) -> Report {
                 });
             }
         }
-        let strs = |v: &[crate::intern::Sym]| v.iter().map(|&x| store.str(x).to_string()).collect();
+        let distinct = |v: &mut dyn Iterator<Item = crate::intern::Sym>| {
+            let mut syms: Vec<crate::intern::Sym> = v.filter(|x| !x.is_empty()).collect();
+            syms.sort_unstable();
+            syms.dedup();
+            syms.iter().map(|&x| store.str(x).to_string()).collect()
+        };
         attacker_sessions.push(AttackerSession {
             session_id: id.to_string(),
             user: store.str(s.user).to_string(),
-            first_seen: rfc3339(s.first),
-            last_seen: rfc3339(s.last),
-            ips: strs(&s.ips),
-            clients: strs(&s.clients),
+            first_seen: actions
+                .first()
+                .map_or_else(|| rfc3339(s.first), |a| a.time.clone()),
+            last_seen: actions
+                .last()
+                .map_or_else(|| rfc3339(s.last), |a| a.time.clone()),
+            ips: distinct(&mut events.iter().map(|&e| store.events[e as usize].ip)),
+            clients: distinct(&mut events.iter().map(|&e| store.events[e as usize].client)),
             note: case.and_then(|c| c.note(id)).map(str::to_string),
+            networks: if entry.verdict == Some(Verdict::Attacker) {
+                Vec::new()
+            } else {
+                marked
+            },
             actions,
         });
     }
@@ -213,6 +250,14 @@ pub fn markdown(r: &Report) -> String {
     for s in &r.attacker_sessions {
         let _ = writeln!(out, "\n## Attacker session {}\n", md(&s.session_id));
         let _ = writeln!(out, "- user: {}", md(&s.user));
+        if !s.networks.is_empty() {
+            let _ = writeln!(
+                out,
+                "- only its actions from {} network(s) (the session was also used from the user's own): {}",
+                s.networks.len(),
+                md(&s.networks.join(", "))
+            );
+        }
         let _ = writeln!(out, "- active: {} to {}", s.first_seen, s.last_seen);
         let _ = writeln!(out, "- IPs ({}): {}", s.ips.len(), md(&s.ips.join(", ")));
         let _ = writeln!(out, "- clients: {}", md(&s.clients.join(" / ")));

@@ -244,8 +244,8 @@ fn no_color_still_tells_sessions_apart() {
     }
     let rule = &lines[row_of(&lines, "New-InboxRule").unwrap()];
     let login = &lines[row_of(&lines, "MoveToDeletedItems").unwrap()];
-    assert!(rule.contains("!B 12bce6d0"), "{rule}");
-    assert!(login.contains("+A bdcea574"), "{login}");
+    assert!(rule.contains("!B  12bce6d0"), "{rule}");
+    assert!(login.contains("+A  bdcea574"), "{login}");
 }
 
 #[test]

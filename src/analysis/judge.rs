@@ -122,11 +122,12 @@ impl Judge<'_> {
         overlaps: &[Overlap],
     ) -> Assessment {
         let mut r = Reasons(Vec::new());
+        let mut foreign_ips = Vec::new();
         self.content(p, &mut r);
         if s.has_id() {
             self.novelty(s, p, others, &mut r);
             self.volume(s, p, others, &mut r);
-            self.birth(i, s, p, others, overlaps, &mut r);
+            foreign_ips = self.birth(i, s, p, others, overlaps, &mut r);
         } else {
             self.without_session(s, p, others, &mut r);
         }
@@ -137,6 +138,7 @@ impl Judge<'_> {
             risk: score.min(100),
             score,
             reasons,
+            foreign_ips,
         }
     }
 
@@ -448,7 +450,8 @@ impl Judge<'_> {
     }
 
     /// Where and how the session was used: networks, clients, protocols, hours, age, and
-    /// other sessions beside it on the same IP.
+    /// other sessions beside it on the same IP. Returns the IPs of a session used from two
+    /// places at once that are not the user's own.
     fn birth(
         &self,
         i: usize,
@@ -457,7 +460,8 @@ impl Judge<'_> {
         others: &Others<'_>,
         overlaps: &[Overlap],
         r: &mut Reasons,
-    ) {
+    ) -> Vec<Sym> {
+        let mut foreign_ips = Vec::new();
         let store = self.store;
         let n_others = others.sessions();
         let first_event_on = |net: u32| {
@@ -469,18 +473,27 @@ impl Judge<'_> {
         if n_others > 0
             && let Some(replay) = replay::detect(store, s, self.networks, |n| others.has_network(n))
         {
+            // A phone moving between carrier networks and Wi-Fi looks alike: for a user who
+            // often appears from new networks it is a question, not an alarm.
+            let roaming = others.roaming_share(true) >= 0.3;
             r.add(
                 "token_replay",
-                50,
+                if roaming { 10 } else { 50 },
                 format!(
-                    "used from {}, the user's own, and {} other networks within {}, {} apart: the session or its token may be stolen",
+                    "used from {}, the user's own, and {} other networks within {}, {} apart: the session or its token may be stolen{}",
                     store.str(replay.home_ip),
                     replay.foreign_networks,
                     spoken(replay.span),
-                    spoken(replay.closest)
+                    spoken(replay.closest),
+                    if roaming {
+                        " (though this user often appears from new networks, as a phone does)"
+                    } else {
+                        ""
+                    }
                 ),
                 replay.foreign_events.clone(),
             );
+            foreign_ips = replay.foreign_ips;
         }
         if s.ips.len() >= 3 && s.ips.len() as u64 > others.max_ips().max(1) * 2 && n_others > 0 {
             let firsts: Vec<u32> = p
@@ -662,6 +675,7 @@ impl Judge<'_> {
                 );
             }
         }
+        foreign_ips
     }
 
     /// A user's activity without a session ID: password-only protocols, and networks none of

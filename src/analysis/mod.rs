@@ -44,6 +44,10 @@ pub struct Assessment {
     pub score: u32,
     /// Heaviest first.
     pub reasons: Vec<Reason>,
+    /// For a session used from the user's own network and others at once (token replay):
+    /// its IPs on the other networks, sorted. The timeline shows their events as a lane of
+    /// their own, which can be marked apart from the session.
+    pub foreign_ips: Vec<crate::intern::Sym>,
 }
 
 impl Assessment {

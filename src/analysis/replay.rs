@@ -26,6 +26,8 @@ pub struct Replay {
     pub switches: usize,
     /// The events on foreign networks, in time order.
     pub foreign_events: Vec<u32>,
+    /// The session's IPs on networks the user's other sessions never used, sorted.
+    pub foreign_ips: Vec<Sym>,
     pub home_events: usize,
 }
 
@@ -89,8 +91,15 @@ pub fn detect(
         .iter()
         .max_by_key(|(ip, n)| (**n, std::cmp::Reverse(**ip)))
         .map(|(ip, _)| *ip)?;
+    let mut foreign_ips: Vec<Sym> = side
+        .iter()
+        .filter(|(_, side)| matches!(side, Some((false, _))))
+        .map(|(ip, _)| *ip)
+        .collect();
+    foreign_ips.sort_unstable();
     Some(Replay {
         home_ip,
+        foreign_ips,
         foreign_networks: foreign.len(),
         span: last_switch - first_switch,
         closest,

@@ -89,6 +89,10 @@ enum Command {
         /// A free-text note for the session.
         #[arg(long)]
         note: Option<String>,
+        /// Give the verdict only to the session's actions from networks the user's other
+        /// sessions never used, for a session used from two places at once (stolen token).
+        #[arg(long)]
+        other_networks: bool,
     },
 }
 
@@ -240,10 +244,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             session,
             verdict,
             note,
+            other_networks,
             ..
         } => {
             drop(out);
-            return mark(&store, case, &session, &verdict, note.as_deref());
+            return mark(
+                &store,
+                case,
+                &session,
+                &verdict,
+                note.as_deref(),
+                other_networks,
+            );
         }
         Command::Timeline {
             user,
@@ -384,16 +396,17 @@ fn mark(
     session: &str,
     verdict: &MarkVerdict,
     note: Option<&str>,
+    other_networks: bool,
 ) -> anyhow::Result<ExitCode> {
     let Some(mut case) = case else {
         anyhow::bail!("no case file could be opened");
     };
     let id = session.trim().to_ascii_lowercase();
-    let user = store
+    let found = store
         .sessions
         .iter()
-        .find(|s| s.has_id() && store.str(s.id) == id)
-        .map(|s| store.str(s.user).to_string());
+        .position(|s| s.has_id() && store.str(s.id) == id);
+    let user = found.map(|i| store.str(store.sessions[i].user).to_string());
     let Some(user) = user else {
         eprintln!(
             "sessionscope: no session {} in these files",
@@ -413,7 +426,34 @@ fn mark(
     if chosen.is_none() && note.is_none() {
         anyhow::bail!("say --attacker, --user, --clear and/or --note");
     }
-    if let Some(v) = chosen {
+    if other_networks {
+        let Some(v) = chosen else {
+            anyhow::bail!("--other-networks needs --attacker, --user or --clear");
+        };
+        let assessments = crate::analysis::assess_all(store, Some(&case));
+        let index = found.expect("the session was found above");
+        let mut networks: Vec<String> = assessments[index]
+            .foreign_ips
+            .iter()
+            .map(|&ip| crate::ip::network_of(store.str(ip)))
+            .collect();
+        networks.sort();
+        networks.dedup();
+        if networks.is_empty() {
+            eprintln!(
+                "sessionscope: session {} was not used from the user's network and others at once: mark it whole",
+                for_terminal(&id)
+            );
+            return Ok(ExitCode::from(2));
+        }
+        case.set_network_verdict(&id, &user, &networks, v)?;
+        eprintln!(
+            "sessionscope: the part of {} from {} other networks: {}",
+            for_terminal(&id),
+            networks.len(),
+            v.map_or("verdict cleared", Verdict::label)
+        );
+    } else if let Some(v) = chosen {
         case.set_verdict(&id, &user, v)?;
     }
     if let Some(n) = note {

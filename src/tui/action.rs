@@ -183,17 +183,17 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: "A",
         action: Action::MarkAttacker,
-        help: "mark session: attacker (saved at once)",
+        help: "mark attacker: the session, or on a * row its other networks (saved)",
     },
     Binding {
         keys: "U",
         action: Action::MarkUser,
-        help: "mark session: user (saved at once)",
+        help: "mark user: the session, or on a * row its other networks (saved)",
     },
     Binding {
         keys: "X",
         action: Action::ClearVerdict,
-        help: "clear the session's verdict",
+        help: "clear the verdict (of the part, on a * row)",
     },
     Binding {
         keys: "e",

@@ -356,6 +356,58 @@ impl App {
         }
     }
 
+    /// True when `event` belongs to the part of its session used from other networks than
+    /// the user's own, at the same time as from the user's (a stolen token).
+    pub fn in_foreign_part(&self, event: u32) -> bool {
+        let e = &self.store.events[event as usize];
+        self.store
+            .session_of(e)
+            .and_then(|s| self.assessments.get(s))
+            .is_some_and(|a| a.foreign_ips.binary_search(&e.ip).is_ok())
+    }
+
+    /// The verdict an action is shown with: its part's when that part of its session was
+    /// marked on its own, else its session's.
+    pub fn event_verdict(&self, event: u32) -> Option<Verdict> {
+        let e = &self.store.events[event as usize];
+        let session = self.store.session_of(e)?;
+        if let Some(case) = &self.case
+            && !e.session.is_empty()
+            && case
+                .entry(self.store.str(e.session))
+                .is_some_and(|entry| !entry.networks.is_empty())
+        {
+            let network = crate::ip::network_of(self.store.str(e.ip));
+            if let Some(v) = case.network_verdict(self.store.str(e.session), &network) {
+                return Some(v);
+            }
+        }
+        self.verdict(session)
+    }
+
+    /// The session and the networks of its foreign part, when the verdict keys act on the
+    /// part: the action under the cursor (timeline or detail) is in it.
+    pub fn target_part(&self) -> Option<(usize, Vec<String>)> {
+        let event = match self.frame().focus {
+            Pane::Sessions => return None,
+            Pane::Detail => self.detail.as_ref().map(|d| d.event),
+            Pane::Timeline => None,
+        }
+        .or_else(|| self.selected_event())?;
+        if !self.in_foreign_part(event) {
+            return None;
+        }
+        let s = self.store.session_of(&self.store.events[event as usize])?;
+        let mut networks: Vec<String> = self.assessments[s]
+            .foreign_ips
+            .iter()
+            .map(|&ip| crate::ip::network_of(self.store.str(ip)))
+            .collect();
+        networks.sort();
+        networks.dedup();
+        Some((s, networks))
+    }
+
     /// The session the verdict keys act on: the one selected in the list, or the session of
     /// the action under the cursor.
     pub fn target_session(&self) -> Option<usize> {

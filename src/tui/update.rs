@@ -108,6 +108,19 @@ fn save_to_case(
 }
 
 fn mark(app: &mut App, verdict: Option<Verdict>) {
+    // On the lane of a session's other networks, the keys mark that part alone.
+    if let Some((s, networks)) = app.target_part() {
+        save_to_case(app, s, |case, id, user| {
+            case.set_network_verdict(id, user, &networks, verdict)?;
+            let short: String = id.chars().take(8).collect();
+            let part = format!("{short}'s part from {} other networks", networks.len());
+            Ok(match verdict {
+                Some(v) => format!("{part} marked {}", v.label()),
+                None => format!("{part}: verdict cleared"),
+            })
+        });
+        return;
+    }
     let Some(s) = markable_session(app) else {
         return;
     };

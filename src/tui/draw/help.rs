@@ -47,6 +47,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Line::from(" ! marks an attacker session, + the user's, - no session ID.")
             .style(theme.dim()),
     );
+    lines.push(
+        Line::from(" * after the lane: the session also used from other networks at once.")
+            .style(theme.dim()),
+    );
     let block = Block::default()
         .borders(Borders::ALL)
         .title(" Help · j/k scroll · Esc closes ")

@@ -21,7 +21,7 @@ struct Columns {
 
 fn columns(width: usize, many_users: bool) -> Columns {
     // time, tag, session, operation, IP and the spaces between them.
-    let mut used = 14 + 2 + 8 + 18 + 15 + 5;
+    let mut used = 14 + 3 + 8 + 18 + 15 + 5;
     let mut take = |w: usize, min_left: usize| {
         if width >= used + w + 1 + min_left {
             used += w + 1;
@@ -131,7 +131,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
         height = height.saturating_sub(1);
     }
 
-    let mut header = vec![fit("TIME", 14), fit("", 2), fit("SESSION", 8)];
+    let mut header = vec![fit("TIME", 14), fit("", 3), fit("SESSION", 8)];
     if cols.user > 0 {
         header.push(fit("USER", cols.user));
     }
@@ -153,14 +153,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
     for (i, &event) in rows.iter().enumerate().skip(offset).take(height) {
         let e = &store.events[event as usize];
         let session = store.session_of(e);
+        // A session used from two places at once shows its other networks as a lane of
+        // their own: the same letter, marked `*`, in another colour.
+        let foreign = app.in_foreign_part(event);
         let lane = session
             .filter(|_| !e.session.is_empty())
             .map(|s| app.lane(s));
-        let verdict = session.and_then(|s| app.verdict(s));
+        let verdict = app.event_verdict(event);
         let tag = match lane {
-            Some(l) => format!("{}{}", verdict_glyph(verdict), lane_tag(l)),
-            None => " -".into(),
+            Some(l) => format!(
+                "{}{}{}",
+                verdict_glyph(verdict),
+                lane_tag(l),
+                if foreign { '*' } else { ' ' }
+            ),
+            None => " - ".into(),
         };
+        // Half the palette away: another colour than the session's own part.
+        let lane = lane.map(|l| if foreign { l + 4 } else { l });
         let id: String = if e.session.is_empty() {
             "no-sess".into()
         } else {
@@ -168,7 +178,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
         };
         let mut cells = vec![
             fit(&app.zone.format(i64::from(e.time), "%m-%d %H:%M:%S"), 14),
-            fit(&tag, 2),
+            fit(&tag, 3),
             fit(&id, 8),
         ];
         if cols.user > 0 {
