@@ -437,3 +437,54 @@ fn detail_says_what_the_rule_does_and_which_reasons_it_is_behind() {
         "{text}"
     );
 }
+
+#[test]
+fn search_from_the_first_screen_finds_a_user_who_is_not_selected() {
+    let mut app = app(&["demo/tenant.csv"], (80, 24));
+    let megan = app.store.lookup("megan.bowen@contoso.com").unwrap();
+    assert_ne!(
+        app.selected_user(),
+        Some(megan),
+        "the test needs another user selected"
+    );
+    update(&mut app, Action::Search);
+    for c in "Conversation History".chars() {
+        update(&mut app, Action::Input(c));
+    }
+    let search = app.search.as_ref().unwrap();
+    assert!(
+        search.results.total >= 1,
+        "nothing found from the first screen"
+    );
+    let hit = search.results.hits[0].event;
+    assert_eq!(app.store.events[hit as usize].user, megan);
+    let s = screen(&app);
+    assert!(s.contains("in all sessions"), "{s}");
+    // Enter jumps to it: the view follows to megan's timeline.
+    update(&mut app, Action::Confirm);
+    assert_eq!(app.selected_event(), Some(hit));
+}
+
+#[test]
+fn a_search_with_no_match_here_says_how_many_the_whole_store_has() {
+    let mut app = app(&["demo/tenant.csv"], (80, 24));
+    // Into one session of another user than megan's, then look for megan's rule.
+    update(&mut app, Action::Pivot(Facet::Session));
+    update(&mut app, Action::Search);
+    for c in "Conversation History".chars() {
+        update(&mut app, Action::Input(c));
+    }
+    let search = app.search.as_ref().unwrap();
+    assert_eq!(search.results.total, 0);
+    let wider = search.wider_total.unwrap();
+    assert!(wider >= 1);
+    let s = screen(&app);
+    assert!(
+        s.contains(&format!(
+            "0 matches in this view · {wider} in the whole store"
+        )),
+        "{s}"
+    );
+    update(&mut app, Action::ToggleScope);
+    assert_eq!(app.search.as_ref().unwrap().results.total, wider);
+}

@@ -70,6 +70,8 @@ pub struct SearchState {
     pub whole_store: bool,
     pub results: crate::search::Results,
     pub selected: usize,
+    /// When this scope has no match: how many the whole store has.
+    pub wider_total: Option<usize>,
 }
 
 /// What a frame of the pivot stack shows.
@@ -353,6 +355,19 @@ impl App {
                     self.verdicts.insert(sym, v);
                 }
             }
+        }
+    }
+
+    /// What `/` searches, and its name: on the first screen every session on it (the whole
+    /// store: the list shows all users, though the timeline shows one); in a pivot the view's
+    /// timeline, unless widened to the whole store with Tab.
+    pub fn search_scope(&self, whole_store: bool) -> (&'static str, Option<Vec<u32>>) {
+        if whole_store {
+            ("whole store", None)
+        } else if self.frame().scope == Scope::Root {
+            ("all sessions", None)
+        } else {
+            ("this view", Some(self.timeline_rows().to_vec()))
         }
     }
 

@@ -226,6 +226,7 @@ fn open_search(app: &mut App) {
         whole_store,
         results: Default::default(),
         selected: 0,
+        wider_total: None,
     });
     app.prompt = Some(Prompt {
         kind: PromptKind::Search,
@@ -242,17 +243,18 @@ fn run_search(app: &mut App) {
         app.searcher = Some(crate::search::Searcher::new(&app.store));
     }
     let whole_store = app.search.as_ref().is_some_and(|s| s.whole_store);
-    let scope: Option<Vec<u32>> = (!whole_store).then(|| app.timeline_rows().to_vec());
-    let results = app
-        .searcher
-        .as_ref()
-        .expect("searcher was just built")
-        .search(&app.store, &query, scope.as_deref(), SEARCH_LIMIT);
+    let (_, scope) = app.search_scope(whole_store);
+    let searcher = app.searcher.as_ref().expect("searcher was just built");
+    let results = searcher.search(&app.store, &query, scope.as_deref(), SEARCH_LIMIT);
+    // "0 matches" must not read as "not in the data": say what the whole store holds.
+    let wider_total = (results.total == 0 && scope.is_some() && !query.is_empty())
+        .then(|| searcher.search(&app.store, &query, None, 1).total);
     app.search = Some(SearchState {
         query,
         whole_store,
         results,
         selected: 0,
+        wider_total,
     });
 }
 

@@ -20,13 +20,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         area.width,
         height.min(area.height.saturating_sub(3)),
     );
-    let scope = if search.whole_store {
-        "whole store"
-    } else {
-        "this view"
+    let (scope, _) = app.search_scope(search.whole_store);
+    let wider = match search.wider_total {
+        Some(n) if n > 0 => format!(" · {n} in the whole store (Tab)"),
+        _ => String::new(),
     };
     let title = format!(
-        " Search \"{}\" · {} match{} in {scope} ",
+        " Search \"{}\" · {} match{} in {scope}{wider} ",
         for_terminal(&search.query),
         search.results.total,
         if search.results.total == 1 { "" } else { "es" }

@@ -74,13 +74,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Some(p) => {
             let label = match p.kind {
                 PromptKind::Search => {
-                    let scope = if app.search.as_ref().is_some_and(|s| s.whole_store) {
-                        "whole store"
+                    let search = app.search.as_ref();
+                    let (scope, narrower) = app.search_scope(search.is_some_and(|s| s.whole_store));
+                    let wider = match search.and_then(|s| s.wider_total) {
+                        Some(n) if n > 0 => format!("; {n} in the whole store"),
+                        _ => String::new(),
+                    };
+                    let tab = if narrower.is_some() {
+                        "Tab widens, "
+                    } else if search.is_some_and(|s| s.whole_store) {
+                        "Tab narrows, "
                     } else {
-                        "this view"
+                        ""
                     };
                     format!(
-                        " /{}▏  ({scope}; Tab widens, Enter jumps, Esc cancels)",
+                        " /{}▏  ({scope}{wider}; {tab}Enter jumps, Esc cancels)",
                         p.text
                     )
                 }
