@@ -237,6 +237,22 @@ fn sessions_sort_by_risk_puts_attackers_first() {
     assert!(rows[0]["reasons"].as_array().unwrap().len() >= 3);
 }
 
+/// Three sessions of pat@contoso.com, one an hour from 08:00: the baseline a test's odd
+/// session is compared with.
+fn three_ordinary_sessions_of_pat() -> Vec<serde_json::Value> {
+    let mut n = 0;
+    (0..3)
+        .flat_map(|k| {
+            session_at(
+                &mut n,
+                &format!("aaaaaaaa-0000-4000-8000-00000000000{k}"),
+                (8 + k, 0),
+                (9 + k, 0),
+            )
+        })
+        .collect()
+}
+
 fn pat(session: &str, ip: &str) -> Actor {
     Actor {
         user: "pat@contoso.com".into(),
@@ -252,16 +268,7 @@ fn pat(session: &str, ip: &str) -> Actor {
 fn a_forwarding_rule_with_sixty_keywords_still_forwards() {
     let words: Vec<String> = (0..60).map(|i| format!("keyword{i:02}")).collect();
     let d = seed_day();
-    let mut n = 0;
-    let mut records = Vec::new();
-    for k in 0..3 {
-        records.extend(session_at(
-            &mut n,
-            &format!("aaaaaaaa-0000-4000-8000-00000000000{k}"),
-            (8 + k, 0),
-            (9 + k, 0),
-        ));
-    }
+    let mut records = three_ordinary_sessions_of_pat();
     let evil = pat("eeeeeeee-0000-4000-8000-000000000009", "192.0.2.7");
     records.push(r::new_inbox_rule(
         "11111111-0000-4000-8000-000000000001",
@@ -415,16 +422,7 @@ fn the_in_memory_benchmark_store_scores_its_attackers_first() {
 
 #[test]
 fn mail_read_by_an_unknown_app_without_a_session_is_alarming() {
-    let mut n = 0;
-    let mut records = Vec::new();
-    for k in 0..3 {
-        records.extend(session_at(
-            &mut n,
-            &format!("aaaaaaaa-0000-4000-8000-00000000000{k}"),
-            (8 + k, 0),
-            (9 + k, 0),
-        ));
-    }
+    let mut records = three_ordinary_sessions_of_pat();
     let app_only = Actor {
         user: "pat@contoso.com".into(),
         session: None,

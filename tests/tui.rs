@@ -56,6 +56,17 @@ fn mark_seed_sessions(app: &mut App) {
     }
 }
 
+/// The open detail view's lines, each as its debug form (kind and text).
+fn detail_lines(app: &App) -> Vec<String> {
+    app.detail
+        .as_ref()
+        .unwrap()
+        .lines
+        .iter()
+        .map(|l| format!("{l:?}"))
+        .collect()
+}
+
 /// The row (y) of the first screen line containing `text`.
 fn row_of(lines: &[String], text: &str) -> Option<usize> {
     lines.iter().position(|l| l.contains(text))
@@ -193,14 +204,7 @@ fn detail_of_the_inbox_rule_shows_forward_address_and_keyword() {
         s.contains("operation    New-InboxRule (ExchangeAdmin, record type 1)"),
         "{s}"
     );
-    let all: Vec<String> = app
-        .detail
-        .as_ref()
-        .unwrap()
-        .lines
-        .iter()
-        .map(|l| format!("{l:?}"))
-        .collect();
+    let all = detail_lines(&app);
     let text = all.join("\n");
     assert!(
         text.contains("forward to billing-archive@proton-mail.example"),
@@ -404,14 +408,7 @@ fn detail_says_what_the_rule_does_and_which_reasons_it_is_behind() {
         &mut app,
         &[Action::Down, Action::Enter, Action::Down, Action::Enter],
     );
-    let lines: Vec<String> = app
-        .detail
-        .as_ref()
-        .unwrap()
-        .lines
-        .iter()
-        .map(|l| format!("{l:?}"))
-        .collect();
+    let lines = detail_lines(&app);
     let text = lines.join("\n");
     assert!(text.contains("What the record says it did"), "{text}");
     assert!(

@@ -33,6 +33,11 @@ impl Domains {
         Domains(set)
     }
 
+    /// `addresses` parted into those outside the tenant and those inside.
+    pub fn outside_and_inside(&self, addresses: &[String]) -> (Vec<String>, Vec<String>) {
+        addresses.iter().cloned().partition(|a| !self.internal(a))
+    }
+
     /// An address (or recipient name) that stays inside the tenant. A name without a domain
     /// is a recipient object of the tenant's own directory.
     pub fn internal(&self, address: &str) -> bool {
@@ -167,11 +172,7 @@ impl Judge<'_> {
             match &t.action {
                 Some(Action::Rule(rule)) if !rule.removed => {
                     let name = quoted(&rule.name);
-                    let (outside, inside): (Vec<String>, Vec<String>) = rule
-                        .forward_to
-                        .iter()
-                        .cloned()
-                        .partition(|a| !self.domains.internal(a));
+                    let (outside, inside) = self.domains.outside_and_inside(&rule.forward_to);
                     if !outside.is_empty() {
                         r.add(
                             "rule_forwards_outside",
@@ -238,11 +239,7 @@ impl Judge<'_> {
                     } else {
                         "no copy is kept: the owner no longer sees the mail"
                     };
-                    let (outside, inside): (Vec<String>, Vec<String>) = f
-                        .targets
-                        .iter()
-                        .cloned()
-                        .partition(|a| !self.domains.internal(a));
+                    let (outside, inside) = self.domains.outside_and_inside(&f.targets);
                     if !outside.is_empty() {
                         r.add(
                             "mailbox_forwards_outside",
@@ -395,45 +392,51 @@ impl Judge<'_> {
             let records = first_counted(self.store, self.kinds, s, what);
             r.push(code, weight, text, records, events);
         };
-        let far = |n: u64, max: u64| if n > max.max(10) * 10 { 30 } else { 25 };
-        let max = others.max_opened();
-        if p.opened.total >= 100 && p.opened.total > max * 3 {
-            tally(
+        // (code, what, tally, at least, the others' most, weight, weight when far above, words)
+        let checks = [
+            (
                 "mass_read",
-                far(p.opened.total, max),
-                format!(
-                    "{} mail items opened (MailItemsAccessed Bind); the user's sessions opened at most {max}",
-                    p.opened.total
-                ),
                 Counted::Opened,
-                p.opened.events,
-            );
-        }
-        let max = others.max_synced();
-        if p.synced.total >= 500 && p.synced.total > max * 3 {
-            tally(
+                p.opened,
+                100,
+                others.max_opened(),
+                (25, 30),
+                "mail items opened (MailItemsAccessed Bind); the user's sessions opened at most",
+            ),
+            (
                 "mass_sync",
-                20,
-                format!(
-                    "{} mail items synced (MailItemsAccessed Sync); the user's sessions synced at most {max}",
-                    p.synced.total
-                ),
                 Counted::Synced,
-                p.synced.events,
-            );
-        }
-        let max = others.max_deleted();
-        if p.deleted.total >= 20 && p.deleted.total > max * 3 {
-            tally(
+                p.synced,
+                500,
+                others.max_synced(),
+                (20, 20),
+                "mail items synced (MailItemsAccessed Sync); the user's sessions synced at most",
+            ),
+            (
                 "mass_delete",
-                25,
-                format!(
-                    "{} items deleted; the user's sessions deleted at most {max}",
-                    p.deleted.total
-                ),
                 Counted::Deleted,
-                p.deleted.events,
-            );
+                p.deleted,
+                20,
+                others.max_deleted(),
+                (25, 25),
+                "items deleted; the user's sessions deleted at most",
+            ),
+        ];
+        for (code, what, t, at_least, max, (weight, far), words) in checks {
+            if t.total >= at_least && t.total > max * 3 {
+                let weight = if t.total > max.max(10) * 10 {
+                    far
+                } else {
+                    weight
+                };
+                tally(
+                    code,
+                    weight,
+                    format!("{} {words} {max}", t.total),
+                    what,
+                    t.events,
+                );
+            }
         }
         if p.sent.events > 0 && !others.sent(true) {
             tally(
