@@ -18,6 +18,10 @@ pub struct Stats {
     pub users: usize,
     pub sessions: usize,
     pub events_without_session: usize,
+    /// Entra sign-ins loaded (after duplicates across files were dropped).
+    pub sign_ins: usize,
+    /// Of the sessions with a session ID, how many have a sign-in.
+    pub sessions_with_sign_ins: usize,
     pub first_event: Option<String>,
     pub last_event: Option<String>,
     pub files: Vec<FileReport>,
@@ -33,6 +37,12 @@ pub fn stats(store: &Store, report: &LoadReport) -> Stats {
         users: store.users().len(),
         sessions: store.distinct_session_ids(),
         events_without_session: store.events_without_session(),
+        sign_ins: store.signins.all.len(),
+        sessions_with_sign_ins: store
+            .sessions
+            .iter()
+            .filter(|s| !sign_ins_of(store, s).0.is_empty())
+            .count(),
         first_event: store.events.first().map(|e| rfc3339(i64::from(e.time))),
         last_event: store.events.last().map(|e| rfc3339(i64::from(e.time))),
         files: report.files.clone(),
@@ -69,6 +79,61 @@ pub struct SessionRow {
     pub score: u32,
     /// The same reasons with a stable `code`, their `weight` and the records behind them.
     pub reasons_detail: Vec<ReasonDetail>,
+    /// Entra sign-ins of this session (by session ID, or by token id), in time order.
+    pub sign_ins: Vec<crate::signin::SignIn>,
+    /// Where the session was born: its first successful interactive sign-in.
+    pub birth: Option<crate::signin::SignIn>,
+}
+
+/// The sign-ins of session `s` and its birth.
+pub fn sign_ins_of<'s>(
+    store: &'s Store,
+    s: &Session,
+) -> (
+    Vec<&'s crate::signin::SignIn>,
+    Option<&'s crate::signin::SignIn>,
+) {
+    if !s.has_id() || store.signins.is_empty() {
+        return (Vec::new(), None);
+    }
+    let all = store
+        .signins
+        .of_audit_session(store.str(s.id), s.tokens.iter().map(|&t| store.str(t)));
+    let birth = crate::signin::birth(&all);
+    (all, birth)
+}
+
+/// A row for a session known only from sign-ins: no audit record carries its ID.
+pub fn sign_in_only_row(store: &Store, session_id: &str, case: Option<&Case>) -> SessionRow {
+    let all = store.signins.of_session(session_id);
+    let first = all.first().map_or(0, |s| s.time);
+    let last = all.last().map_or(0, |s| s.time);
+    let entry = case.and_then(|c| c.entry(session_id));
+    let mut ips: Vec<String> = all.iter().filter_map(|s| s.ip.clone()).collect();
+    ips.sort();
+    ips.dedup();
+    SessionRow {
+        session_id: Some(session_id.to_string()),
+        user: all.first().map(|s| s.user.clone()).unwrap_or_default(),
+        first_seen: rfc3339(first),
+        last_seen: rfc3339(last),
+        duration_seconds: last - first,
+        events: 0,
+        ips,
+        clients: Vec::new(),
+        operations: BTreeMap::new(),
+        token_ids: 0,
+        verdict: entry.and_then(|e| e.verdict),
+        note: entry.map(|e| e.note.clone()).filter(|n| !n.is_empty()),
+        network_verdicts: entry.map(|e| e.networks.clone()).unwrap_or_default(),
+        other_network_ips: Vec::new(),
+        risk: 0,
+        reasons: Vec::new(),
+        score: 0,
+        reasons_detail: Vec::new(),
+        birth: crate::signin::birth(&all).cloned(),
+        sign_ins: all.into_iter().cloned().collect(),
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -108,6 +173,7 @@ pub fn session_row(
 ) -> SessionRow {
     let id = s.has_id().then(|| store.str(s.id));
     let entry = id.and_then(|id| case.and_then(|c| c.entry(id)));
+    let (signins, birth) = sign_ins_of(store, s);
     let strs = |v: &[crate::intern::Sym]| v.iter().map(|&x| store.str(x).to_string()).collect();
     SessionRow {
         session_id: s.has_id().then(|| store.str(s.id).to_string()),
@@ -134,6 +200,8 @@ pub fn session_row(
         reasons_detail: assessment
             .map(|a| reason_details(store, a))
             .unwrap_or_default(),
+        sign_ins: signins.into_iter().cloned().collect(),
+        birth: birth.cloned(),
     }
 }
 

@@ -16,6 +16,7 @@ pub mod model;
 pub mod report;
 pub mod sanitize;
 pub mod search;
+pub mod signin;
 pub mod store;
 pub mod synth;
 pub mod text;

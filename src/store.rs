@@ -220,6 +220,8 @@ pub struct Store {
     by_user: FxHashMap<Sym, Vec<usize>>,
     by_id: FxHashMap<Sym, Vec<usize>>,
     pub files: Vec<SourceFile>,
+    /// Entra sign-ins loaded beside the audit records, joined to sessions by session ID.
+    pub signins: crate::signin::SignIns,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -291,6 +293,7 @@ impl Store {
             by_user,
             by_id,
             files,
+            signins: Default::default(),
         }
     }
 

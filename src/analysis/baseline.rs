@@ -54,6 +54,12 @@ pub struct Pool {
     automation: u32,
     /// Sessions that brought a network no other session of the pool used.
     roaming: u32,
+    /// Of the sessions whose birth is known: where, and how.
+    born: u32,
+    countries: FxHashMap<String, u32>,
+    asns: FxHashMap<u32, u32>,
+    born_with_mfa: u32,
+    born_compliant: u32,
 }
 
 impl Pool {
@@ -90,6 +96,17 @@ impl Pool {
             p.duration.add(i, (s.last - s.first).max(0) as u64);
             p.senders += u32::from(f.sent.events > 0);
             p.automation += u32::from(s.clients.iter().any(|&c| automation(c)));
+            if let Some(b) = &f.birth {
+                p.born += 1;
+                if let Some(c) = &b.country {
+                    *p.countries.entry(c.clone()).or_default() += 1;
+                }
+                if let Some(a) = b.asn {
+                    *p.asns.entry(a).or_default() += 1;
+                }
+                p.born_with_mfa += u32::from(b.is_mfa());
+                p.born_compliant += u32::from(b.compliant == Some(true));
+            }
         }
         for &i in &members {
             let own = profiles[i]
@@ -184,6 +201,39 @@ impl Others<'_> {
     /// Another session used an automation client (`mine`: this one did).
     pub fn automated(&self, mine: bool) -> bool {
         self.pool.automation > u32::from(self.member && mine)
+    }
+    /// How many of the other sessions have a known birth (`mine`: this one has).
+    pub fn born(&self, mine: bool) -> u32 {
+        self.pool.born - u32::from(self.member && mine)
+    }
+    /// Another session was born in `country` (this one was).
+    pub fn born_in(&self, country: &str) -> bool {
+        self.pool.countries.get(country).copied().unwrap_or(0) > u32::from(self.member)
+    }
+    pub fn born_from_asn(&self, asn: u32) -> bool {
+        self.pool.asns.get(&asn).copied().unwrap_or(0) > u32::from(self.member)
+    }
+    /// The countries the other sessions were born in.
+    pub fn birth_countries(&self, own: Option<&str>) -> Vec<&str> {
+        let mut v: Vec<&str> = self
+            .pool
+            .countries
+            .iter()
+            .filter(|(c, n)| **n > u32::from(self.member && own == Some(c.as_str())))
+            .map(|(c, _)| c.as_str())
+            .collect();
+        v.sort_unstable();
+        v
+    }
+    /// Every other session with a known birth passed MFA (`mine`: this one did).
+    pub fn always_mfa(&self, mine: bool) -> bool {
+        let n = self.born(true);
+        n > 0 && self.pool.born_with_mfa - u32::from(self.member && mine) == n
+    }
+    /// Every other session with a known birth came from a compliant device.
+    pub fn always_compliant(&self, mine: bool) -> bool {
+        let n = self.born(true);
+        n > 0 && self.pool.born_compliant - u32::from(self.member && mine) == n
     }
     /// Share of the other sessions that each brought a network of their own: near 1 for a
     /// phone on carrier networks, near 0 for an office worker.

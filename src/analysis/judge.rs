@@ -132,6 +132,9 @@ impl Judge<'_> {
         if s.has_id() {
             self.novelty(s, p, others, &mut r);
             self.volume(s, p, others, &mut r);
+            if let Some(b) = &p.birth {
+                self.born(b, others, &mut r);
+            }
             foreign_ips = self.birth(i, s, p, others, overlaps, &mut r);
         } else {
             self.without_session(s, p, others, &mut r);
@@ -334,6 +337,105 @@ impl Judge<'_> {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// How the session was born (its first interactive sign-in), against how the user's other
+    /// sessions were.
+    fn born(&self, b: &crate::signin::SignIn, others: &Others<'_>, r: &mut Reasons) {
+        let when = crate::time::rfc3339(b.time);
+        let from = b.ip.as_deref().unwrap_or("an unknown IP");
+        if let Some(protocol) = b.risky_protocol() {
+            let how = if protocol.eq_ignore_ascii_case("deviceCode") {
+                "a device code sign-in, the way device-code phishing signs in"
+            } else {
+                "ROPC, a password sent by a program"
+            };
+            r.add(
+                "born_risky_protocol",
+                30,
+                format!("born by {how} ({when}, from {from})"),
+                Vec::new(),
+            );
+        }
+        if let Some(risk) = b
+            .risk
+            .as_deref()
+            .filter(|r| r.eq_ignore_ascii_case("medium") || r.eq_ignore_ascii_case("high"))
+        {
+            r.add(
+                "born_at_risk",
+                20,
+                format!("Entra rated the sign-in that began it {risk} risk ({when})"),
+                Vec::new(),
+            );
+        }
+        let known = others.born(true);
+        if known == 0 {
+            return;
+        }
+        // Against a single other session "new" says as much about that one as about this.
+        if let Some(country) = b.country.as_deref()
+            && known >= 2
+            && !others.born_in(country)
+        {
+            let usual = others.birth_countries(Some(country));
+            r.add(
+                "born_new_country",
+                20,
+                format!(
+                    "born in {country}{}, where none of the user's {known} other sessions was born{}",
+                    b.city.as_deref().map(|c| format!(" ({c})")).unwrap_or_default(),
+                    if usual.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (they were born in {})", usual.join(", "))
+                    }
+                ),
+                Vec::new(),
+            );
+        }
+        if let Some(asn) = b.asn
+            && known >= 2
+            && !others.born_from_asn(asn)
+        {
+            r.add(
+                "born_new_asn",
+                15,
+                format!("born from AS{asn} ({from}), a network none of the user's other sessions came from"),
+                Vec::new(),
+            );
+        }
+        if !b.is_mfa() && b.requirement.is_some() {
+            let always = others.always_mfa(false);
+            r.add(
+                "born_without_mfa",
+                if always { 20 } else { 5 },
+                format!(
+                    "born with a single factor{}",
+                    if always {
+                        ", where every other session of the user passed MFA"
+                    } else {
+                        ""
+                    }
+                ),
+                Vec::new(),
+            );
+        }
+        if b.compliant == Some(false) && others.always_compliant(false) {
+            let device: Vec<&str> = [b.os.as_deref(), b.browser.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect();
+            r.add(
+                "born_non_compliant",
+                15,
+                format!(
+                    "born on a non-compliant device ({}); the user's other sessions came from compliant ones",
+                    device.join(" / ")
+                ),
+                Vec::new(),
+            );
         }
     }
 

@@ -122,6 +122,8 @@ pub struct Profile {
     pub networks: Vec<u32>,
     /// Protocols of the session's clients, distinct, sorted.
     pub protocols: Vec<&'static str>,
+    /// How the session was born, from its first interactive sign-in, when sign-ins were loaded.
+    pub birth: Option<crate::signin::SignIn>,
 }
 
 /// Each operation's kind, decided once per distinct operation.
@@ -252,6 +254,7 @@ pub fn profile_all(store: &Store, kinds: &Kinds, networks: &Networks) -> Vec<Pro
     let mut protocols: FxHashMap<Sym, &'static str> = FxHashMap::default();
     for ((p, later), s) in profiles.iter_mut().zip(later).zip(&store.sessions) {
         p.extend(later);
+        p.birth = crate::facts::sign_ins_of(store, s).1.cloned();
         p.networks = s.ips.iter().filter_map(|&ip| networks.of(ip)).collect();
         p.networks.sort_unstable();
         p.networks.dedup();

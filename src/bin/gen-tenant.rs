@@ -7,7 +7,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use sessionscope::synth::{attacks, tenant, write};
+use sessionscope::synth::{attacks, signins, tenant, write};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -98,6 +98,29 @@ fn main() -> anyhow::Result<()> {
                 &seed.join("corporate-vpn.csv"),
                 "purview-csv",
                 tenant::seed_corporate_vpn(),
+            )?;
+            // The first table's sign-ins in each sign-in export format.
+            let signin = dir.join("signin");
+            std::fs::create_dir_all(&signin)?;
+            let all = signins::seed_sign_ins();
+            std::fs::write(
+                signin.join("graph-beta.json"),
+                serde_json::to_string_pretty(&signins::graph_page(&all))? + "\n",
+            )?;
+            // Extractor-Suite appends one array per page: two arrays back to back.
+            let pascal: Vec<serde_json::Value> = all.iter().map(signins::pascal).collect();
+            let (first, rest) = pascal.split_at(2);
+            std::fs::write(
+                signin.join("extractor.json"),
+                serde_json::to_string_pretty(first)?
+                    + "\n"
+                    + &serde_json::to_string_pretty(rest)?
+                    + "\n",
+            )?;
+            std::fs::write(signin.join("portal.csv"), signins::portal_csv(&all))?;
+            std::fs::write(
+                signin.join("sentinel-signinlogs.csv"),
+                signins::sentinel_csv(&all),
             )?;
             let formats = dir.join("formats");
             for format in write::FORMATS {

@@ -349,6 +349,13 @@ fn print_stats(
     writeln!(out, "users                   {}", s.users)?;
     writeln!(out, "sessions                {}", s.sessions)?;
     writeln!(out, "events without session  {}", s.events_without_session)?;
+    if s.sign_ins > 0 {
+        writeln!(
+            out,
+            "sign-ins                {} ({} sessions joined)",
+            s.sign_ins, s.sessions_with_sign_ins
+        )?;
+    }
     if let (Some(a), Some(b)) = (&s.first_event, &s.last_event) {
         writeln!(out, "time range (UTC)        {a} .. {b}")?;
     }
@@ -480,13 +487,28 @@ fn print_sessions(
             std::cmp::Reverse((a.risk, a.score))
         });
     }
-    let rows: Vec<_> = chosen
+    let mut rows: Vec<_> = chosen
         .iter()
         .map(|s| {
             let i = store.session_index(s.id, s.user);
             facts::session_row(store, s, case, i.map(|i| &assessments[i]))
         })
         .collect();
+    // Sessions that only sign-ins know of (no audit record carries their ID) come last.
+    let wanted_user = user.map(|u| u.trim().to_lowercase());
+    for (id, who) in store.signins.sessions() {
+        if store.lookup(id).is_some_and(|sym| {
+            !store
+                .events_with(crate::store::Facet::Session, sym)
+                .is_empty()
+        }) {
+            continue;
+        }
+        if wanted_user.as_deref().is_some_and(|u| u != who) {
+            continue;
+        }
+        rows.push(facts::sign_in_only_row(store, id, case));
+    }
     if output.json {
         for r in &rows {
             serde_json::to_writer(&mut *out, r)?;
@@ -539,15 +561,19 @@ fn print_sessions(
                 ("TOP OPERATIONS", 9)
             ])
         )?;
-        for (s, r) in chosen.iter().zip(&rows) {
+        for (i, r) in rows.iter().enumerate() {
             let first = r.first_seen.replace('T', " ");
-            // Most frequent first (the row's map is ordered by name).
-            let top: Vec<&str> = s
-                .operations
-                .iter()
-                .take(3)
-                .map(|&(op, _)| store.str(op))
-                .collect();
+            // Most frequent first (the row's map is ordered by name); a session known only
+            // from sign-ins says so.
+            let top: Vec<&str> = match chosen.get(i) {
+                Some(s) => s
+                    .operations
+                    .iter()
+                    .take(3)
+                    .map(|&(op, _)| store.str(op))
+                    .collect(),
+                None => vec!["sign-ins only"],
+            };
             let risk = r.risk.to_string();
             writeln!(
                 out,

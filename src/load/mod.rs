@@ -196,6 +196,7 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, LoadReport) {
     let mut sources = Vec::new();
     // The report of each source's file: file numbers count only the files that were read.
     let mut report_of_source = Vec::new();
+    let mut signins = Vec::new();
     for (index, path) in paths.iter().enumerate() {
         if let Some(p) = opts.progress {
             p(&Progress {
@@ -203,6 +204,11 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, LoadReport) {
                 files: paths.len(),
                 path: path.clone(),
             });
+        }
+        if let Some((file_report, mut found)) = crate::signin::load_file(path, index) {
+            signins.append(&mut found);
+            report.files.push(file_report);
+            continue;
         }
         let file_no = u16::try_from(sources.len()).unwrap_or(u16::MAX);
         let (file_report, source) = file::load_file(path, file_no, opts, &merger);
@@ -237,10 +243,11 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, LoadReport) {
         index.join().expect("index worker panicked")
     });
     events.shrink_to_fit();
-    let store = match index {
+    let mut store = match index {
         Some(index) => Store::with_index(interner, events, index, sources),
         None => Store::build(interner, events, sources),
     };
+    store.signins = crate::signin::SignIns::new(signins);
     report
         .timings
         .push(("index", indexing.elapsed().as_secs_f64()));

@@ -7,6 +7,7 @@ pub mod attacks;
 pub mod hostile;
 pub mod records;
 pub mod scale_store;
+pub mod signins;
 pub mod tenant;
 pub mod write;
 

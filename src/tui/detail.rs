@@ -195,6 +195,29 @@ pub fn build(
             lines.push(DetailLine::Text(format!("{mark} {}", r.text)));
         }
     }
+    if let Some(session) = store.session_of(e).map(|s| &store.sessions[s]) {
+        let (all, birth) = facts::sign_ins_of(store, session);
+        if let Some(b) = birth {
+            lines.push(DetailLine::Heading(format!(
+                "Session born ({} sign-in{} joined)",
+                all.len(),
+                if all.len() == 1 { "" } else { "s" }
+            )));
+            lines.push(DetailLine::Text(b.line(zone)));
+            field(&mut lines, "sign-in app", b.app.clone().unwrap_or_default());
+            field(
+                &mut lines,
+                "client app",
+                b.client_app.clone().unwrap_or_default(),
+            );
+            field(
+                &mut lines,
+                "user agent",
+                b.user_agent.clone().unwrap_or_default(),
+            );
+            field(&mut lines, "risk", b.risk.clone().unwrap_or_default());
+        }
+    }
     lines.push(DetailLine::Heading("What it did".into()));
     lines.push(DetailLine::Text(if row.summary.is_empty() {
         "(no payload beyond the fields above)".into()

@@ -39,7 +39,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
     frame.render_widget(block, area);
     let width = usize::from(inner.width);
     let cols = columns(width);
-    let height = usize::from(inner.height.saturating_sub(1));
+    let with_births = !app.store.signins.is_empty();
+    let height = usize::from(inner.height.saturating_sub(1 + u16::from(with_births)));
 
     let mut header = vec![
         fit("", 2),
@@ -151,6 +152,26 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
     }
     if f.session_rows.is_empty() {
         lines.push(Line::from("no sessions").style(Style::new()));
+    }
+    if with_births {
+        // Pinned to the pane's last line, under however many rows the list has.
+        while lines.len() < height + 1 {
+            lines.push(Line::from(""));
+        }
+        let born = app.selected_session().map(|s| {
+            let session = &store.sessions[s];
+            match crate::facts::sign_ins_of(store, session) {
+                (all, Some(b)) => format!(
+                    "born {} ({} sign-in{})",
+                    b.line(app.zone),
+                    all.len(),
+                    if all.len() == 1 { "" } else { "s" }
+                ),
+                _ if session.has_id() => "born: no sign-in of this session was loaded".into(),
+                _ => "no session ID: no sign-in to join".into(),
+            }
+        });
+        lines.push(Line::from(fit(&born.unwrap_or_default(), width)).style(theme.heading()));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
