@@ -83,6 +83,18 @@ pub struct SessionRow {
     pub sign_ins: Vec<crate::signin::SignIn>,
     /// Where the session was born: its first successful interactive sign-in.
     pub birth: Option<crate::signin::SignIn>,
+    /// Where its IPs are (ASN, country, city), for those the sign-ins or `--ip-db` know.
+    pub places: BTreeMap<String, crate::geo::Place>,
+}
+
+/// The known places of `ips`.
+pub fn places_of<'a>(
+    store: &Store,
+    ips: impl IntoIterator<Item = &'a str>,
+) -> BTreeMap<String, crate::geo::Place> {
+    ips.into_iter()
+        .filter_map(|ip| store.geo.of(ip).map(|p| (ip.to_string(), p.clone())))
+        .collect()
 }
 
 /// The sign-ins of session `s` and its birth.
@@ -132,6 +144,7 @@ pub fn sign_in_only_row(store: &Store, session_id: &str, case: Option<&Case>) ->
         score: 0,
         reasons_detail: Vec::new(),
         birth: crate::signin::birth(&all).cloned(),
+        places: places_of(store, all.iter().filter_map(|s| s.ip.as_deref())),
         sign_ins: all.into_iter().cloned().collect(),
     }
 }
@@ -202,6 +215,7 @@ pub fn session_row(
             .unwrap_or_default(),
         sign_ins: signins.into_iter().cloned().collect(),
         birth: birth.cloned(),
+        places: places_of(store, s.ips.iter().map(|&ip| store.str(ip))),
     }
 }
 

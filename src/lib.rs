@@ -8,6 +8,7 @@ pub mod case;
 pub mod cli;
 pub mod facts;
 pub mod fault;
+pub mod geo;
 pub mod intern;
 pub mod ip;
 pub mod linked;

@@ -23,6 +23,8 @@ pub struct AttackerSession {
     /// When only part of the session was marked attacker (a session used from the user's
     /// network and others at once): the networks of that part. Empty: the whole session.
     pub networks: Vec<String>,
+    /// Where its IPs are (ASN, country, city), for those known.
+    pub places: std::collections::BTreeMap<String, crate::geo::Place>,
     pub actions: Vec<TimelineRow>,
 }
 
@@ -157,6 +159,7 @@ pub fn build(store: &Store, case: Option<&Case>) -> Report {
             syms.dedup();
             syms.iter().map(|&x| store.str(x).to_string()).collect()
         };
+        let ips: Vec<String> = distinct(&mut events.iter().map(|&e| store.events[e as usize].ip));
         attacker_sessions.push(AttackerSession {
             session_id: id.to_string(),
             user: store.str(s.user).to_string(),
@@ -166,7 +169,8 @@ pub fn build(store: &Store, case: Option<&Case>) -> Report {
             last_seen: actions
                 .last()
                 .map_or_else(|| rfc3339(s.last), |a| a.time.clone()),
-            ips: distinct(&mut events.iter().map(|&e| store.events[e as usize].ip)),
+            places: facts::places_of(store, ips.iter().map(String::as_str)),
+            ips,
             clients: distinct(&mut events.iter().map(|&e| store.events[e as usize].client)),
             note: case.and_then(|c| c.note(id)).map(str::to_string),
             networks: if entry.verdict == Some(Verdict::Attacker) {
@@ -259,7 +263,15 @@ pub fn markdown(r: &Report) -> String {
             );
         }
         let _ = writeln!(out, "- active: {} to {}", s.first_seen, s.last_seen);
-        let _ = writeln!(out, "- IPs ({}): {}", s.ips.len(), md(&s.ips.join(", ")));
+        let ips: Vec<String> = s
+            .ips
+            .iter()
+            .map(|ip| match s.places.get(ip) {
+                Some(p) => format!("{ip} ({})", p.line()),
+                None => ip.clone(),
+            })
+            .collect();
+        let _ = writeln!(out, "- IPs ({}): {}", s.ips.len(), md(&ips.join(", ")));
         let _ = writeln!(out, "- clients: {}", md(&s.clients.join(" / ")));
         if let Some(n) = &s.note {
             let _ = writeln!(out, "- note: {}", md(n));

@@ -222,6 +222,8 @@ pub struct Store {
     pub files: Vec<SourceFile>,
     /// Entra sign-ins loaded beside the audit records, joined to sessions by session ID.
     pub signins: crate::signin::SignIns,
+    /// Where each IP is (ASN, country, city), from the sign-ins and `--ip-db` databases.
+    pub geo: crate::geo::Geo,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -294,6 +296,7 @@ impl Store {
             by_id,
             files,
             signins: Default::default(),
+            geo: Default::default(),
         }
     }
 

@@ -54,8 +54,10 @@ pub struct Pool {
     automation: u32,
     /// Sessions that brought a network no other session of the pool used.
     roaming: u32,
-    /// Of the sessions whose birth is known: where, and how.
+    /// Of the sessions whose birth sign-in is known: how many, and how they were born.
     born: u32,
+    /// Of the sessions whose birth place is known (sign-in or IP database): how many, where.
+    placed: u32,
     countries: FxHashMap<String, u32>,
     asns: FxHashMap<u32, u32>,
     born_with_mfa: u32,
@@ -98,14 +100,17 @@ impl Pool {
             p.automation += u32::from(s.clients.iter().any(|&c| automation(c)));
             if let Some(b) = &f.birth {
                 p.born += 1;
-                if let Some(c) = &b.country {
-                    *p.countries.entry(c.clone()).or_default() += 1;
-                }
-                if let Some(a) = b.asn {
-                    *p.asns.entry(a).or_default() += 1;
-                }
                 p.born_with_mfa += u32::from(b.is_mfa());
                 p.born_compliant += u32::from(b.compliant == Some(true));
+            }
+            if let Some(at) = &f.place {
+                p.placed += 1;
+                if let Some(c) = &at.place.country {
+                    *p.countries.entry(c.clone()).or_default() += 1;
+                }
+                if let Some(a) = at.place.asn {
+                    *p.asns.entry(a).or_default() += 1;
+                }
             }
         }
         for &i in &members {
@@ -205,6 +210,10 @@ impl Others<'_> {
     /// How many of the other sessions have a known birth (`mine`: this one has).
     pub fn born(&self, mine: bool) -> u32 {
         self.pool.born - u32::from(self.member && mine)
+    }
+    /// How many of the other sessions have a known birth place (`mine`: this one has).
+    pub fn placed(&self, mine: bool) -> u32 {
+        self.pool.placed - u32::from(self.member && mine)
     }
     /// Another session was born in `country` (this one was).
     pub fn born_in(&self, country: &str) -> bool {

@@ -135,6 +135,9 @@ impl Judge<'_> {
             if let Some(b) = &p.birth {
                 self.born(b, others, &mut r);
             }
+            if let Some(at) = &p.place {
+                self.placed(at, others, &mut r);
+            }
             foreign_ips = self.birth(i, s, p, others, overlaps, &mut r);
         } else {
             self.without_session(s, p, others, &mut r);
@@ -370,42 +373,6 @@ impl Judge<'_> {
                 Vec::new(),
             );
         }
-        let known = others.born(true);
-        if known == 0 {
-            return;
-        }
-        // Against a single other session "new" says as much about that one as about this.
-        if let Some(country) = b.country.as_deref()
-            && known >= 2
-            && !others.born_in(country)
-        {
-            let usual = others.birth_countries(Some(country));
-            r.add(
-                "born_new_country",
-                20,
-                format!(
-                    "born in {country}{}, where none of the user's {known} other sessions was born{}",
-                    b.city.as_deref().map(|c| format!(" ({c})")).unwrap_or_default(),
-                    if usual.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (they were born in {})", usual.join(", "))
-                    }
-                ),
-                Vec::new(),
-            );
-        }
-        if let Some(asn) = b.asn
-            && known >= 2
-            && !others.born_from_asn(asn)
-        {
-            r.add(
-                "born_new_asn",
-                15,
-                format!("born from AS{asn} ({from}), a network none of the user's other sessions came from"),
-                Vec::new(),
-            );
-        }
         if !b.is_mfa() && b.requirement.is_some() {
             let always = others.always_mfa(false);
             r.add(
@@ -433,6 +400,59 @@ impl Judge<'_> {
                 format!(
                     "born on a non-compliant device ({}); the user's other sessions came from compliant ones",
                     device.join(" / ")
+                ),
+                Vec::new(),
+            );
+        }
+    }
+
+    /// Where the session was born, against where the user's other sessions were: a sign-in's
+    /// country and ASN, or those an IP database gives its first IP.
+    fn placed(&self, at: &super::profile::Born, others: &Others<'_>, r: &mut Reasons) {
+        let known = others.placed(true);
+        // Against a single other session "new" says as much about that one as about this.
+        if known < 2 {
+            return;
+        }
+        let verb = if at.by_sign_in { "born" } else { "first seen" };
+        if let Some(country) = at.place.country.as_deref()
+            && !others.born_in(country)
+        {
+            let usual = others.birth_countries(Some(country));
+            r.add(
+                "born_new_country",
+                20,
+                format!(
+                    "{verb} in {country}{}, where none of the user's {known} other sessions began{}",
+                    at.place
+                        .city
+                        .as_deref()
+                        .map(|c| format!(" ({c})"))
+                        .unwrap_or_default(),
+                    if usual.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (they began in {})", usual.join(", "))
+                    }
+                ),
+                Vec::new(),
+            );
+        }
+        if let Some(asn) = at.place.asn
+            && !others.born_from_asn(asn)
+        {
+            let org = at
+                .place
+                .as_org
+                .as_deref()
+                .map(|o| format!(" {o}"))
+                .unwrap_or_default();
+            r.add(
+                "born_new_asn",
+                15,
+                format!(
+                    "{verb} from AS{asn}{org} ({}), a network none of the user's other sessions began on",
+                    at.ip
                 ),
                 Vec::new(),
             );

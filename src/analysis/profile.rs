@@ -124,6 +124,16 @@ pub struct Profile {
     pub protocols: Vec<&'static str>,
     /// How the session was born, from its first interactive sign-in, when sign-ins were loaded.
     pub birth: Option<crate::signin::SignIn>,
+    /// Where it was born: its birth sign-in's place, else its first IP's (IP databases).
+    pub place: Option<Born>,
+}
+
+/// Where a session began, and whether a sign-in says so or only its first IP.
+#[derive(Debug, Clone)]
+pub struct Born {
+    pub ip: String,
+    pub place: crate::geo::Place,
+    pub by_sign_in: bool,
 }
 
 /// Each operation's kind, decided once per distinct operation.
@@ -255,6 +265,7 @@ pub fn profile_all(store: &Store, kinds: &Kinds, networks: &Networks) -> Vec<Pro
     for ((p, later), s) in profiles.iter_mut().zip(later).zip(&store.sessions) {
         p.extend(later);
         p.birth = crate::facts::sign_ins_of(store, s).1.cloned();
+        p.place = born_where(store, s, p.birth.as_ref());
         p.networks = s.ips.iter().filter_map(|&ip| networks.of(ip)).collect();
         p.networks.sort_unstable();
         p.networks.dedup();
@@ -271,6 +282,48 @@ pub fn profile_all(store: &Store, kinds: &Kinds, networks: &Networks) -> Vec<Pro
         p.protocols.dedup();
     }
     profiles
+}
+
+fn born_where(
+    store: &Store,
+    s: &crate::store::Session,
+    birth: Option<&crate::signin::SignIn>,
+) -> Option<Born> {
+    if !s.has_id() {
+        return None;
+    }
+    if let Some(b) = birth
+        && let Some(ip) = &b.ip
+    {
+        let mut place = crate::geo::Place {
+            asn: b.asn,
+            as_org: None,
+            country: b.country.clone(),
+            city: b.city.clone(),
+        };
+        if let Some(known) = store.geo.of(ip) {
+            place.asn = place.asn.or(known.asn);
+            place.as_org = known.as_org.clone();
+            place.country = place.country.or(known.country.clone());
+            place.city = place.city.or(known.city.clone());
+        }
+        return Some(Born {
+            ip: ip.clone(),
+            place,
+            by_sign_in: true,
+        });
+    }
+    let first_ip = s
+        .events
+        .iter()
+        .map(|&e| store.events[e as usize].ip)
+        .find(|ip| !ip.is_empty())?;
+    let ip = store.str(first_ip);
+    store.geo.of(ip).map(|place| Born {
+        ip: ip.to_string(),
+        place: place.clone(),
+        by_sign_in: false,
+    })
 }
 
 /// Reads back the telling records of every profile and fills in what each did.

@@ -29,6 +29,10 @@ pub struct Cli {
     /// per-user data folder when that folder is not writable).
     #[arg(long)]
     case: Option<PathBuf>,
+    /// MaxMind-format databases (GeoLite2, DB-IP, IPinfo: country, city, ASN) to place IPs
+    /// with; may repeat. Default: $XDG_CONFIG_HOME/sessionscope/ip-db/*.mmdb.
+    #[arg(long = "ip-db")]
+    ip_db: Vec<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -131,6 +135,22 @@ struct Input {
     /// Case file of verdicts and notes (default: <first file>.case.json, see the TUI).
     #[arg(long)]
     case: Option<PathBuf>,
+    /// MaxMind-format databases to place IPs with; may repeat (default: the XDG config's).
+    #[arg(long = "ip-db")]
+    ip_db: Vec<PathBuf>,
+}
+
+/// The IP databases: those named, else those in the XDG config folder; none is fine.
+fn open_ip_db(named: &[PathBuf]) -> Result<Option<crate::geo::IpDb>, String> {
+    let paths = if named.is_empty() {
+        crate::geo::IpDb::default_paths()
+    } else {
+        named.to_vec()
+    };
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    crate::geo::IpDb::open(&paths).map(Some)
 }
 
 /// The case for these inputs: `--case`, or the case of the first input. Commands that only
@@ -189,7 +209,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("sessionscope: give one or more audit exports to open (see --help)");
             return Ok(ExitCode::from(2));
         }
-        return crate::tui::run(&cli.files, cli.case.as_deref());
+        let db = match open_ip_db(&cli.ip_db) {
+            Ok(db) => db,
+            Err(why) => {
+                eprintln!("sessionscope: {}", for_terminal(&why));
+                return Ok(ExitCode::from(2));
+            }
+        };
+        return crate::tui::run(&cli.files, cli.case.as_deref(), db);
     };
     let input = match &command {
         Command::Stats { input, .. }
@@ -201,14 +228,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let files = &input.files;
     let writes = matches!(command, Command::Mark { .. });
     let case = open_case(input.case.as_deref(), files, writes);
-    let (store, report) = load(files, &LoadOptions::default());
+    let db = match open_ip_db(&input.ip_db) {
+        Ok(db) => db,
+        Err(why) => {
+            eprintln!("sessionscope: {}", for_terminal(&why));
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let (store, report) = load(
+        files,
+        &LoadOptions {
+            ip_db: db.as_ref(),
+            ..LoadOptions::default()
+        },
+    );
     if std::env::var_os("SESSIONSCOPE_TIMINGS").is_some() {
         for (what, secs) in &report.timings {
             eprintln!("sessionscope: {what}: {secs:.3} s");
         }
     }
     print_problems(&report);
-    if store.events.is_empty() {
+    if store.events.is_empty() && store.signins.is_empty() {
         eprintln!("sessionscope: nothing usable could be read");
         return Ok(ExitCode::from(2));
     }

@@ -111,6 +111,8 @@ pub struct LoadOptions<'a> {
     pub bytes_read: Option<&'a std::sync::atomic::AtomicU64>,
     /// Counts records as they are read, for a progress display.
     pub records_read: Option<&'a std::sync::atomic::AtomicUsize>,
+    /// Databases to place IPs with (ASN, country, city).
+    pub ip_db: Option<&'a crate::geo::IpDb>,
 }
 
 /// Events merged from every worker of every file: one interner, duplicates dropped.
@@ -248,6 +250,7 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, LoadReport) {
         None => Store::build(interner, events, sources),
     };
     store.signins = crate::signin::SignIns::new(signins);
+    store.geo = crate::geo::Geo::build(&store, opts.ip_db);
     report
         .timings
         .push(("index", indexing.elapsed().as_secs_f64()));

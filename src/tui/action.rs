@@ -32,6 +32,9 @@ pub enum Action {
     Copy,
     /// Open a timeline across all users sharing this value with the selection.
     Pivot(Facet),
+    /// Open a timeline of every action from an IP of the same autonomous system (ASN) as the
+    /// selection's IP.
+    PivotAsn,
     /// Narrow the timeline to the selected session, and back.
     NarrowToSession,
     /// Cycle the session list order (first seen, risk, events, IPs).
@@ -156,6 +159,11 @@ pub const BINDINGS: &[Binding] = &[
         help: "pivot: same target mailbox",
     },
     Binding {
+        keys: "a",
+        action: Action::PivotAsn,
+        help: "pivot: same network owner (ASN) as the IP",
+    },
+    Binding {
         keys: "f",
         action: Action::NarrowToSession,
         help: "timeline: only the selected session / all",
@@ -255,6 +263,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('z') => Action::CycleZone,
         KeyCode::Char('y') => Action::Copy,
         KeyCode::Char('s') => Action::Pivot(Facet::Session),
+        KeyCode::Char('a') => Action::PivotAsn,
         KeyCode::Char('i') => Action::Pivot(Facet::Ip),
         KeyCode::Char('p') => Action::Pivot(Facet::User),
         KeyCode::Char('c') => Action::Pivot(Facet::Client),

@@ -83,6 +83,8 @@ pub enum Scope {
     Pivot(Facet, Sym),
     /// Sessions sharing an IP, client or token with the sessions marked attacker.
     Linked,
+    /// Every action from an IP of this autonomous system (network owner).
+    Asn(u32),
 }
 
 /// A row of the session list: a user heading (with how many of the user's sessions follow
@@ -202,7 +204,7 @@ impl App {
         let store = &self.store;
         let mut sessions: Vec<usize> = match scope {
             Scope::Root => (0..store.sessions.len()).collect(),
-            Scope::Pivot(..) | Scope::Linked => {
+            Scope::Pivot(..) | Scope::Linked | Scope::Asn(_) => {
                 let mut s: Vec<usize> = events
                     .iter()
                     .filter_map(|&i| store.session_of(&store.events[i as usize]))
@@ -265,7 +267,7 @@ impl App {
             root_user: None,
             focus: match scope {
                 Scope::Root | Scope::Linked => Pane::Sessions,
-                Scope::Pivot(..) => Pane::Timeline,
+                Scope::Pivot(..) | Scope::Asn(_) => Pane::Timeline,
             },
             notes: FxHashMap::default(),
         }
@@ -494,6 +496,7 @@ impl App {
                     None => "all sessions".to_string(),
                 },
                 Scope::Linked => "linked to attacker".to_string(),
+                Scope::Asn(a) => format!("AS{a}"),
                 Scope::Pivot(facet, v) => {
                     let value = self.store.str(v);
                     let shown = if facet == Facet::Session {

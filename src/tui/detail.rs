@@ -144,6 +144,9 @@ pub fn build(
         _ => String::new(),
     };
     field(&mut lines, "IP", ip);
+    if let Some(place) = row.ip.as_deref().and_then(|ip| store.geo.of(ip)) {
+        field(&mut lines, "IP is", place.line());
+    }
     field(&mut lines, "client", row.client.clone().unwrap_or_default());
     field(&mut lines, "target", row.target.clone().unwrap_or_default());
     field(&mut lines, "result", row.result.clone().unwrap_or_default());

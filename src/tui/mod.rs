@@ -61,7 +61,11 @@ fn spawn_watchdog(signal: Arc<AtomicUsize>, done: Arc<AtomicBool>) {
     });
 }
 
-pub fn run(files: &[PathBuf], case_path: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+pub fn run(
+    files: &[PathBuf],
+    case_path: Option<&std::path::Path>,
+    ip_db: Option<crate::geo::IpDb>,
+) -> anyhow::Result<ExitCode> {
     let signal = install_signal_flag();
     let done = Arc::new(AtomicBool::new(false));
     spawn_watchdog(Arc::clone(&signal), Arc::clone(&done));
@@ -69,7 +73,13 @@ pub fn run(files: &[PathBuf], case_path: Option<&std::path::Path>) -> anyhow::Re
     // that restores the terminal before the panic message is printed.
     crate::fault::screen_entered();
     let mut terminal = ratatui::try_init()?;
-    let outcome = run_loaded(&mut terminal, files, case_path, &signal);
+    let outcome = run_loaded(
+        &mut terminal,
+        files,
+        case_path,
+        ip_db.map(Arc::new),
+        &signal,
+    );
     ratatui::restore();
     crate::fault::screen_left();
     done.store(true, Ordering::Relaxed);
@@ -95,9 +105,10 @@ fn run_loaded(
     terminal: &mut DefaultTerminal,
     files: &[PathBuf],
     case_path: Option<&std::path::Path>,
+    ip_db: Option<Arc<crate::geo::IpDb>>,
     stop: &AtomicUsize,
 ) -> anyhow::Result<Outcome> {
-    let Some((store, report)) = load_with_progress(terminal, files, stop)? else {
+    let Some((store, report)) = load_with_progress(terminal, files, ip_db, stop)? else {
         return Ok((ExitCode::SUCCESS, None));
     };
     if store.events.is_empty() {
@@ -151,6 +162,7 @@ fn run_loaded(
 fn load_with_progress(
     terminal: &mut DefaultTerminal,
     files: &[PathBuf],
+    ip_db: Option<Arc<crate::geo::IpDb>>,
     stop: &AtomicUsize,
 ) -> anyhow::Result<Option<(Store, LoadReport)>> {
     let state = Arc::new(Mutex::new(Loading {
@@ -182,6 +194,7 @@ fn load_with_progress(
                     progress: Some(&progress),
                     records_read: Some(&records),
                     bytes_read: Some(&bytes),
+                    ip_db: ip_db.as_deref(),
                     ..LoadOptions::default()
                 },
             )

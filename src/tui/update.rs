@@ -51,6 +51,7 @@ pub fn update(app: &mut App, action: Action) {
         Action::Enter => enter(app),
         Action::Back => back(app),
         Action::Pivot(facet) => pivot(app, facet),
+        Action::PivotAsn => pivot_asn(app),
         Action::NarrowToSession => narrow(app),
         Action::Copy => copy(app),
         Action::MarkAttacker => mark(app, Some(Verdict::Attacker)),
@@ -632,10 +633,46 @@ fn pivot(app: &mut App, facet: Facet) {
     push_pivot(app, facet, value, from_event);
 }
 
+/// Every action from an IP of the selection's IP's autonomous system.
+fn pivot_asn(app: &mut App) {
+    let (ip, from_event) = pivot_value(app, Facet::Ip);
+    let store = Arc::clone(&app.store);
+    if ip.is_empty() {
+        app.message = Some("nothing to pivot on: the selection has no IP".into());
+        return;
+    }
+    let Some(asn) = store.geo.of(store.str(ip)).and_then(|p| p.asn) else {
+        app.message = Some(format!(
+            "the network owner (ASN) of {} is not known: load sign-ins beside the audit export, or give --ip-db",
+            store.str(ip)
+        ));
+        return;
+    };
+    let mut ips: Vec<Sym> = store
+        .sessions
+        .iter()
+        .flat_map(|s| s.ips.iter().copied())
+        .filter(|&i| store.geo.of(store.str(i)).and_then(|p| p.asn) == Some(asn))
+        .collect();
+    ips.sort_unstable();
+    ips.dedup();
+    let mut events: Vec<u32> = ips
+        .iter()
+        .flat_map(|&i| store.events_with(Facet::Ip, i).into_owned())
+        .collect();
+    events.sort_unstable();
+    push_frame(app, Scope::Asn(asn), events, from_event);
+}
+
 fn push_pivot(app: &mut App, facet: Facet, value: Sym, keep_event: Option<u32>) {
     let store = Arc::clone(&app.store);
     let events = store.events_with(facet, value).to_vec();
-    let frame = app.make_frame(Scope::Pivot(facet, value), events);
+    push_frame(app, Scope::Pivot(facet, value), events, keep_event);
+}
+
+fn push_frame(app: &mut App, scope: Scope, events: Vec<u32>, keep_event: Option<u32>) {
+    let store = Arc::clone(&app.store);
+    let frame = app.make_frame(scope, events);
     app.detail = None;
     app.stack.push(frame);
     app.refresh_timeline();

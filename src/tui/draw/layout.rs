@@ -70,7 +70,7 @@ pub fn list_rows(app: &App, pane: Pane) -> usize {
         // The timeline's header row, and at the root the concurrency sparkline.
         Pane::Timeline if app.frame().scope == crate::tui::app::Scope::Root => 4,
         // With sign-ins loaded, the list's last line is the selected session's birth.
-        Pane::Sessions if !app.store.signins.is_empty() => 4,
+        Pane::Sessions if !app.store.signins.is_empty() || !app.store.geo.is_empty() => 4,
         _ => 3,
     };
     usize::from(rect.height.saturating_sub(chrome))

@@ -39,7 +39,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
     frame.render_widget(block, area);
     let width = usize::from(inner.width);
     let cols = columns(width);
-    let with_births = !app.store.signins.is_empty();
+    let with_births = !app.store.signins.is_empty() || !app.store.geo.is_empty();
     let height = usize::from(inner.height.saturating_sub(1 + u16::from(with_births)));
 
     let mut header = vec![
@@ -167,8 +167,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
                     all.len(),
                     if all.len() == 1 { "" } else { "s" }
                 ),
-                _ if session.has_id() => "born: no sign-in of this session was loaded".into(),
-                _ => "no session ID: no sign-in to join".into(),
+                _ => match session
+                    .ips
+                    .iter()
+                    .map(|&ip| store.str(ip))
+                    .find_map(|ip| store.geo.of(ip).map(|p| (ip, p)))
+                {
+                    Some((ip, place)) => format!("from {ip} · {}", place.line()),
+                    None if session.has_id() => {
+                        "born: no sign-in of this session was loaded".into()
+                    }
+                    None => "no session ID: no sign-in to join".into(),
+                },
             }
         });
         lines.push(Line::from(fit(&born.unwrap_or_default(), width)).style(theme.heading()));

@@ -50,6 +50,7 @@ fn title(app: &App) -> String {
             None => "Timeline".into(),
         },
         Scope::Linked => "Actions of sessions linked to the attacker".into(),
+        Scope::Asn(a) => format!("Same network owner: AS{a}"),
         Scope::Pivot(Facet::Session, v) => format!("Session {}", store.str(v)),
         Scope::Pivot(facet, v) => format!("Same {}: {}", facet.label(), store.str(v)),
     };
@@ -121,7 +122,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
     let many_users = match f.scope {
         Scope::Root => false,
         Scope::Pivot(facet, _) => facet != Facet::User,
-        Scope::Linked => true,
+        Scope::Linked | Scope::Asn(_) => true,
     };
     let cols = columns(width, many_users);
     let mut height = usize::from(inner.height.saturating_sub(1));
