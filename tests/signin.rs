@@ -83,6 +83,30 @@ fn every_sign_in_format_gives_the_same_sign_ins() {
     for (f, facts) in &seen[1..] {
         assert_eq!(facts, first, "{f} differs from graph-beta.json");
     }
+    // Defender's table has no ASN, token id or protocol; the rest is the same.
+    let (store, report) = load_files(&[fixture("signin/defender-entraidsigninevents.csv")]);
+    assert_eq!((report.files[0].records, report.files[0].skipped), (4, 0));
+    for (d, g) in store.signins.all.iter().zip(first) {
+        assert_eq!(
+            (
+                d.time,
+                &d.user,
+                &d.session_id,
+                &d.ip,
+                &d.country,
+                &d.city,
+                &d.requirement,
+                d.compliant,
+                d.succeeded
+            ),
+            (g.0, &g.1, &g.2, &g.3, &g.5, &g.6, &g.8, g.9, g.10)
+        );
+    }
+    assert_eq!(
+        store.signins.all[1].interactive,
+        Some(false),
+        "LogonType nonInteractiveUser"
+    );
 }
 
 #[test]

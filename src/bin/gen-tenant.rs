@@ -122,6 +122,10 @@ fn main() -> anyhow::Result<()> {
                 signin.join("sentinel-signinlogs.csv"),
                 signins::sentinel_csv(&all),
             )?;
+            std::fs::write(
+                signin.join("defender-entraidsigninevents.csv"),
+                signins::defender_csv(&all),
+            )?;
             let formats = dir.join("formats");
             for format in write::FORMATS {
                 let ext = if format.ends_with("csv") || format.ends_with("csv-2023") {

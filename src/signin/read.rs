@@ -2,8 +2,8 @@
 //! `Session ID`, `Autonomous system  number` with its double space, `Application ID ` with a
 //! trailing space), Graph `auditLogs/signIns` JSON (camelCase, beta fields such as `sessionId`),
 //! the same objects as PowerShell writes them (PascalCase: Microsoft-Extractor-Suite, appended
-//! arrays or JSON Lines), and Sentinel `SigninLogs` / `AADNonInteractiveUserSignInLogs` and
-//! Defender `AADSignInEventsBeta` CSV. Every record is flattened to `key -> text` (nested
+//! arrays or JSON Lines), Sentinel `SigninLogs` / `AADNonInteractiveUserSignInLogs` CSV, and
+//! Defender `EntraIdSignInEvents` / `AADSignInEventsBeta` CSV. Every record is flattened to `key -> text` (nested
 //! objects and JSON in cells as `deviceDetail.browser`), keys compared without case or extra
 //! spaces, and each field taken from the first of its known names.
 
@@ -241,7 +241,10 @@ fn sign_in(f: &HashMap<String, String>) -> Result<SignIn, String> {
         app_id: pick(f, &["appid", "application id", "applicationid"]),
         client_app: pick(f, &["clientappused", "client app"]),
         protocol: pick(f, &["authenticationprotocol", "authentication protocol"]),
-        interactive: truth(pick(f, &["isinteractive", "is interactive"])),
+        interactive: truth(pick(f, &["isinteractive", "is interactive"])).or_else(|| {
+            // Defender's LogonType: interactiveUser, nonInteractiveUser.
+            pick(f, &["logontype"]).map(|t| t.eq_ignore_ascii_case("interactiveUser"))
+        }),
         requirement: pick(
             f,
             &["authenticationrequirement", "authentication requirement"],
