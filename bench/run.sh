@@ -18,6 +18,11 @@ for format in purview-csv json-lines api-json; do
     ./target/release/gen-tenant scale "$events" "$format" "$file"
   fi
 done
+signins="$data/signins-$((events / 5)).jsonl"
+if [ ! -s "$signins" ]; then
+  echo "generating $signins ..."
+  ./target/release/gen-tenant signins "$events" "$((events / 5))" "$signins"
+fi
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr)"
 for ext in csv jsonl json; do
   file="$data/tenant-$events.$ext"
@@ -40,6 +45,12 @@ for ext in csv jsonl json; do
   else
     echo "(DuckDB baseline skipped: pip install duckdb to run it)"
   fi
+done
+echo "== JSON Lines with $((events / 5)) Entra sign-ins beside it ($(du -h "$signins" | cut -f1))"
+cat "$signins" > /dev/null
+for run in 1 2 3; do
+  /usr/bin/time -f "stats with sign-ins run $run: %e s wall, %M KB peak RSS" \
+    ./target/release/sessionscope stats "$data/tenant-$events.jsonl" "$signins" > /dev/null
 done
 echo "== TUI on $data/tenant-$events.jsonl"
 /usr/bin/time -f "peak RSS %M KB" ./target/release/bench "$data/tenant-$events.jsonl"

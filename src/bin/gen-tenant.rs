@@ -4,6 +4,7 @@
 //!     gen-tenant fixtures DIR
 //!     gen-tenant scale EVENTS FORMAT OUT [--seed N]
 //!     gen-tenant attacks FORMAT OUT [--seed N]
+//!     gen-tenant signins EVENTS SIGNINS OUT [--seed N]
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -37,6 +38,15 @@ enum Cmd {
         format: String,
         out: PathBuf,
         #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// About SIGNINS Entra sign-ins (Graph JSON Lines) for the sessions of `scale EVENTS`
+    /// with the same seed: they join its sessions by session ID.
+    Signins {
+        events: usize,
+        signins: usize,
+        out: PathBuf,
+        #[arg(long, default_value_t = 7)]
         seed: u64,
     },
     /// The format names `scale` and `attacks` accept.
@@ -73,6 +83,19 @@ fn main() -> anyhow::Result<()> {
         } => {
             let mut w = create(&out)?;
             write::write(&format, tenant::scale_tenant(events, seed), &mut w)?;
+            w.flush()?;
+        }
+        Cmd::Signins {
+            events,
+            signins,
+            out,
+            seed,
+        } => {
+            let mut w = create(&out)?;
+            for v in signins::scale_sign_ins(events, seed, signins) {
+                serde_json::to_writer(&mut w, &v)?;
+                w.write_all(b"\n")?;
+            }
             w.flush()?;
         }
         Cmd::Attacks { format, out, seed } => {

@@ -4,6 +4,7 @@
 //! is its birth: when, from where, with what device and app, over which protocol, with or
 //! without MFA, and what Conditional Access said.
 
+mod graph;
 pub mod read;
 
 use crate::load::FileReport;
@@ -133,19 +134,23 @@ pub struct SignIns {
 }
 
 impl SignIns {
-    pub fn new(mut all: Vec<SignIn>) -> SignIns {
+    pub fn new(all: Vec<SignIn>) -> SignIns {
         // The same sign-in in two overlapping exports (or two formats of one) counts once: by
         // its id, or by when, who, where and which session when it has none.
-        let key = |s: &SignIn| {
-            (
-                s.time,
-                s.user.clone(),
-                s.id.clone(),
-                s.id.is_none().then(|| (s.session_id.clone(), s.ip.clone())),
-            )
-        };
-        all.sort_by_key(key);
-        all.dedup_by(|a, b| key(a) == key(b));
+        fn key(s: &SignIn) -> (i64, &str, Option<&str>, Option<&str>, Option<&str>) {
+            let (session, ip) = match s.id {
+                Some(_) => (None, None),
+                None => (s.session_id.as_deref(), s.ip.as_deref()),
+            };
+            (s.time, s.user.as_str(), s.id.as_deref(), session, ip)
+        }
+        // Sorting indices, then moving each sign-in once: a sign-in is a large struct, and a
+        // sort moves its elements many times.
+        let mut order: Vec<usize> = (0..all.len()).collect();
+        order.sort_by(|&a, &b| key(&all[a]).cmp(&key(&all[b])));
+        order.dedup_by(|a, b| key(&all[*a]) == key(&all[*b]));
+        let mut slots: Vec<Option<SignIn>> = all.into_iter().map(Some).collect();
+        let all: Vec<SignIn> = order.iter().filter_map(|&i| slots[i].take()).collect();
         let mut by_session: FxHashMap<String, Vec<usize>> = FxHashMap::default();
         let mut by_token = FxHashMap::default();
         for (i, s) in all.iter().enumerate() {

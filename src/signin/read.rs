@@ -130,13 +130,25 @@ fn flatten(prefix: &str, v: &Value, out: &mut HashMap<String, String>) {
     }
 }
 
+/// A record's fields by normalised name (see [`key`]; nested as `outer.inner`).
+pub trait Fields {
+    fn field(&self, key: &str) -> Option<&str>;
+}
+
+impl Fields for HashMap<String, String> {
+    fn field(&self, key: &str) -> Option<&str> {
+        self.get(key).map(String::as_str)
+    }
+}
+
 /// The first of `names` the record has.
-fn pick(f: &HashMap<String, String>, names: &[&str]) -> Option<String> {
+fn pick(f: &impl Fields, names: &[&str]) -> Option<String> {
     names
         .iter()
-        .find_map(|n| f.get(*n))
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty() && s != "null")
+        .find_map(|n| f.field(n))
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && *s != "null")
+        .map(str::to_string)
 }
 
 fn truth(v: Option<String>) -> Option<bool> {
@@ -162,7 +174,7 @@ fn portal_location(s: &str) -> (Option<String>, Option<String>) {
 }
 
 /// One flattened record as a sign-in, or why it is not one.
-fn sign_in(f: &HashMap<String, String>) -> Result<SignIn, String> {
+fn sign_in(f: &impl Fields) -> Result<SignIn, String> {
     let when = pick(
         f,
         &[
@@ -301,45 +313,63 @@ pub fn read_file(
     };
     match format {
         SignInFormat::Json => {
+            use serde_json::value::RawValue;
             let t = text.trim_start_matches('\u{feff}');
             let mut n = 0usize;
-            let mut stream = serde_json::Deserializer::from_str(t).into_iter::<Value>();
+            let mut record = |parsed: Result<super::graph::GraphSignIn, serde_json::Error>,
+                              report: &mut FileReport,
+                              n: &mut usize| {
+                *n += 1;
+                report.records += 1;
+                match parsed {
+                    Ok(g) => match sign_in(&g) {
+                        Ok(s) => out.push(SignIn { record: *n, ..s }),
+                        Err(why) => problem(report, format!("record {n}"), why),
+                    },
+                    Err(e) => problem(
+                        report,
+                        format!("record {n}"),
+                        crate::load::normalise::json_error(&e),
+                    ),
+                }
+            };
+            fn parse(raw: &RawValue) -> Result<super::graph::GraphSignIn<'_>, serde_json::Error> {
+                serde_json::from_str(raw.get())
+            }
+            // Top-level values: arrays of records, Graph pages, or records (JSON Lines).
+            let mut stream = serde_json::Deserializer::from_str(t).into_iter::<&RawValue>();
             loop {
-                let v = match stream.next() {
+                let raw = match stream.next() {
                     None => break,
                     Some(Ok(v)) => v,
                     Some(Err(e)) => {
-                        n += 1;
                         problem(
                             report,
-                            format!("record {n}"),
+                            format!("record {}", n + 1),
                             crate::load::normalise::json_error(&e),
                         );
                         // The rest of the stream cannot be found again after broken JSON.
                         break;
                     }
                 };
-                let records = match v {
-                    Value::Array(a) => a,
-                    Value::Object(mut m) => match m.remove("value") {
-                        Some(Value::Array(a)) => a,
-                        Some(other) => {
-                            m.insert("value".into(), other);
-                            vec![Value::Object(m)]
-                        }
-                        None => vec![Value::Object(m)],
-                    },
-                    other => vec![other],
-                };
-                for r in records {
-                    n += 1;
-                    let mut flat = HashMap::new();
-                    flatten("", &r, &mut flat);
-                    match sign_in(&flat) {
-                        Ok(s) => out.push(SignIn { record: n, ..s }),
-                        Err(why) => problem(report, format!("record {n}"), why),
+                let body = raw.get().trim_start();
+                if body.starts_with('[') {
+                    match serde_json::from_str::<Vec<&RawValue>>(body) {
+                        Ok(list) => list.iter().for_each(|r| record(parse(r), report, &mut n)),
+                        Err(e) => problem(
+                            report,
+                            format!("record {}", n + 1),
+                            crate::load::normalise::json_error(&e),
+                        ),
                     }
-                    report.records += 1;
+                    continue;
+                }
+                // A record, or a Graph page holding records in `value`.
+                match parse(raw) {
+                    Ok(super::graph::GraphSignIn {
+                        value: Some(list), ..
+                    }) => list.iter().for_each(|r| record(parse(r), report, &mut n)),
+                    parsed => record(parsed, report, &mut n),
                 }
             }
         }

@@ -35,6 +35,7 @@ struct Seen<'a> {
 
 fn graph(s: &Seen) -> Value {
     let t = seed_day() + s.minute * 60;
+    let short_id = s.id.get(..31).unwrap_or(s.id);
     json!({
         "id": s.id,
         "createdDateTime": crate::time::rfc3339(t),
@@ -50,7 +51,7 @@ fn graph(s: &Seen) -> Value {
         } else {
             "Mozilla/5.0 (X11; Linux x86_64; rv:123.0) Gecko/20100101 Firefox/123.0"
         },
-        "correlationId": format!("{}-c0de", &s.id[..31]),
+        "correlationId": format!("{short_id}-c0de"),
         "conditionalAccessStatus": s.ca,
         "isInteractive": s.interactive,
         "riskLevelDuringSignIn": s.risk,
@@ -412,4 +413,54 @@ pub fn defender_csv(signins: &[Value]) -> String {
         w.write_record(&row).expect("in memory");
     }
     String::from_utf8(w.into_inner().expect("in memory")).expect("UTF-8")
+}
+
+/// Sign-ins for `tenant::scale_tenant(events, seed)`: for each session's sign-in record an
+/// interactive sign-in with its session ID, IP and time, then non-interactive refreshes until
+/// about `total` in all. Graph objects, in time order per session.
+pub fn scale_sign_ins(events: usize, seed: u64, total: usize) -> impl Iterator<Item = Value> {
+    let sessions = (events / 30).max(1);
+    let per_session = (total / sessions).max(1);
+    let mut rng = super::Rng::new(seed ^ 0x5157);
+    let mut n = 0usize;
+    super::tenant::scale_tenant(events, seed)
+        .filter(|r| r["Operation"] == "UserLoggedIn")
+        .flat_map(move |r| {
+            let session = r["DeviceProperties"]
+                .as_array()
+                .and_then(|d| d.iter().find(|p| p["Name"] == "SessionId"))
+                .and_then(|p| p["Value"].as_str())
+                .unwrap_or_default()
+                .to_string();
+            let user = r["UserId"].as_str().unwrap_or_default().to_string();
+            let ip = r["ClientIP"].as_str().unwrap_or_default().to_string();
+            let t =
+                crate::time::parse_iso(r["CreationTime"].as_str().unwrap_or_default()).unwrap_or(0);
+            let mut out = Vec::with_capacity(per_session);
+            for k in 0..per_session {
+                n += 1;
+                let seen = Seen {
+                    id: "",
+                    minute: 0,
+                    session: Some(&session),
+                    token: Some(format!("{:022x}", rng.next_u64())),
+                    ip: &ip,
+                    asn: 64496 + (rng.below(4) as u32),
+                    place: ("US", "Washington", "Seattle"),
+                    device: ("Windows 10", "Edge 122.0.2365", true),
+                    protocol: "oAuth2",
+                    interactive: k == 0,
+                    mfa: true,
+                    ca: "success",
+                    risk: "none",
+                    error: 0,
+                };
+                let mut v = graph(&seen);
+                v["id"] = format!("{n:08x}-0000-4000-8000-{:012x}", rng.next_u64() >> 16).into();
+                v["userPrincipalName"] = user.clone().into();
+                v["createdDateTime"] = crate::time::rfc3339(t + k as i64 * 3000).into();
+                out.push(v);
+            }
+            out
+        })
 }
