@@ -25,6 +25,8 @@ pub struct AttackerSession {
     pub networks: Vec<String>,
     /// Where its IPs are (ASN, country, city), for those known.
     pub places: std::collections::BTreeMap<String, crate::geo::Place>,
+    /// The sign-in that began it, when sign-ins were loaded.
+    pub birth: Option<crate::signin::SignIn>,
     pub actions: Vec<TimelineRow>,
 }
 
@@ -170,6 +172,7 @@ pub fn build(store: &Store, case: Option<&Case>) -> Report {
                 .last()
                 .map_or_else(|| rfc3339(s.last), |a| a.time.clone()),
             places: facts::places_of(store, ips.iter().map(String::as_str)),
+            birth: facts::sign_ins_of(store, s).1.cloned(),
             ips,
             clients: distinct(&mut events.iter().map(|&e| store.events[e as usize].client)),
             note: case.and_then(|c| c.note(id)).map(str::to_string),
@@ -263,6 +266,9 @@ pub fn markdown(r: &Report) -> String {
             );
         }
         let _ = writeln!(out, "- active: {} to {}", s.first_seen, s.last_seen);
+        if let Some(b) = &s.birth {
+            let _ = writeln!(out, "- born: {}", md(&b.line(crate::time::Zone::Utc)));
+        }
         let ips: Vec<String> = s
             .ips
             .iter()

@@ -13,8 +13,9 @@ use sessionscope::tui::app::SessionRow;
 use sessionscope::tui::{App, draw};
 use std::sync::Arc;
 
-const FORMATS: [&str; 4] = [
+const FORMATS: [&str; 5] = [
     "signin/graph-beta.json",
+    "signin/portal.json",
     "signin/extractor.json",
     "signin/portal.csv",
     "signin/sentinel-signinlogs.csv",
@@ -345,4 +346,22 @@ fn the_attacker_sessions_birth_is_on_the_first_screen_at_80x24() {
         "{born}"
     );
     assert!(born.contains("Linux / Firefox"), "{born}");
+}
+
+#[test]
+fn the_report_says_where_the_attacker_session_was_born() {
+    let dir = temp_dir("report-birth");
+    let audit = dir.join("first-table.csv");
+    let signins = dir.join("signins.csv");
+    std::fs::copy(fixture("seed/first-table.csv"), &audit).unwrap();
+    std::fs::copy(fixture("signin/portal.csv"), &signins).unwrap();
+    let (a, s) = (audit.to_str().unwrap(), signins.to_str().unwrap());
+    let o = sessionscope(&["mark", a, s, "--session", ATTACKER_SESSION, "--attacker"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let md = String::from_utf8(sessionscope(&["report", a, s]).stdout).unwrap();
+    assert!(
+        md.contains("- born: 03-12 04:33 · 198.51.100.23 AS64511 NL Amsterdam"),
+        "{md}"
+    );
+    assert!(md.contains("deviceCode"), "{md}");
 }

@@ -130,6 +130,11 @@ fn main() -> anyhow::Result<()> {
                 signin.join("graph-beta.json"),
                 serde_json::to_string_pretty(&signins::graph_page(&all))? + "\n",
             )?;
+            // The portal's "Download JSON": one array of Graph objects.
+            std::fs::write(
+                signin.join("portal.json"),
+                serde_json::to_string_pretty(&all)? + "\n",
+            )?;
             // Extractor-Suite appends one array per page: two arrays back to back.
             let pascal: Vec<serde_json::Value> = all.iter().map(signins::pascal).collect();
             let (first, rest) = pascal.split_at(2);
