@@ -86,35 +86,45 @@ pub fn linked_sessions(store: &Store, sources: &[usize]) -> Vec<Link> {
             list.push(what);
         }
     };
-    let mut tokens: FxHashSet<Sym> = FxHashSet::default();
+    // The sources' values, then one pass over every session's own lists: no event is read,
+    // so a busy IP or a client every session uses costs no more than a rare one.
+    let mut wanted: FxHashSet<(u8, Sym)> = FxHashSet::default();
     for &s in sources {
         let session = &store.sessions[s];
-        tokens.extend(session.tokens.iter().copied());
-        for (facet, values) in [(Facet::Ip, &session.ips), (Facet::Client, &session.clients)] {
+        for (kind, values) in [
+            (Facet::Ip, &session.ips),
+            (Facet::Client, &session.clients),
+            (Facet::Session, &session.tokens),
+        ] {
+            wanted.extend(values.iter().map(|&v| (kind as u8, v)));
+        }
+    }
+    let mut hits: Vec<(usize, Facet, Sym)> = Vec::new();
+    let mut accounts: FxHashMap<(u8, Sym), FxHashSet<Sym>> = FxHashMap::default();
+    for (i, session) in store.sessions.iter().enumerate() {
+        for (kind, values) in [
+            (Facet::Ip, &session.ips),
+            (Facet::Client, &session.clients),
+            (Facet::Session, &session.tokens),
+        ] {
             for &v in values {
-                let events = store.events_with(facet, v);
-                let accounts = events
-                    .iter()
-                    .map(|&e| store.events[e as usize].user)
-                    .collect::<FxHashSet<_>>()
-                    .len();
-                for &e in events.iter() {
-                    if let Some(other) = store.session_of(&store.events[e as usize]) {
-                        add(other, v, facet, accounts);
-                    }
+                if wanted.contains(&(kind as u8, v)) {
+                    hits.push((i, kind, v));
+                    accounts
+                        .entry((kind as u8, v))
+                        .or_default()
+                        .insert(session.user);
                 }
             }
         }
     }
-    if !tokens.is_empty() {
-        for e in &store.events {
-            if !e.token.is_empty()
-                && tokens.contains(&e.token)
-                && let Some(other) = store.session_of(e)
-            {
-                add(other, e.token, Facet::Session, 0);
-            }
-        }
+    for (session, kind, v) in hits {
+        // A token is one logon's: how many accounts share it does not make it common.
+        let n = match kind {
+            Facet::Session => 0,
+            _ => accounts.get(&(kind as u8, v)).map_or(0, FxHashSet::len),
+        };
+        add(session, v, kind, n);
     }
     let mut out: Vec<Link> = links.into_values().collect();
     out.sort_by(|a, b| {

@@ -318,11 +318,7 @@ impl Store {
                 return match self.postings.get(&facet_key(facet)) {
                     Some(p) => Cow::Borrowed(p.get(value)),
                     None if value.is_empty() => Cow::Borrowed(&[]),
-                    None => Cow::Owned(
-                        (0..self.events.len() as u32)
-                            .filter(|&i| facet.of(&self.events[i as usize]) == value)
-                            .collect(),
-                    ),
+                    None => Cow::Owned(self.scan(facet, value)),
                 };
             }
         };
@@ -339,6 +335,27 @@ impl Store {
                 Cow::Owned(ids)
             }
         }
+    }
+
+    /// Ids of the events whose `facet` is `value`, found by reading every event: one half on
+    /// each core (a facet without postings; 10M events are 800 MB to read).
+    fn scan(&self, facet: Facet, value: Sym) -> Vec<u32> {
+        let matching = |from: usize, to: usize| -> Vec<u32> {
+            (from..to)
+                .filter(|&i| facet.of(&self.events[i]) == value)
+                .map(|i| i as u32)
+                .collect()
+        };
+        let (len, middle) = (self.events.len(), self.events.len() / 2);
+        if len < 1 << 16 {
+            return matching(0, len);
+        }
+        std::thread::scope(|scope| {
+            let later = scope.spawn(|| matching(middle, len));
+            let mut ids = matching(0, middle);
+            ids.extend(later.join().expect("scan worker panicked"));
+            ids
+        })
     }
 
     /// The user's sessions (indices into `sessions`), no-session group included.

@@ -50,6 +50,25 @@ fn scoring(sizes: &[usize]) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--tui") {
+        let n = args
+            .get(1)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(1_000_000);
+        let t = Instant::now();
+        let store = sessionscope::synth::scale_store::scale_store(n, 7);
+        println!(
+            "in-memory store of {} events built in {:.1} s",
+            store.events.len(),
+            t.elapsed().as_secs_f64()
+        );
+        println!(
+            "store bytes/event    {:.0}",
+            store.heap_bytes() as f64 / store.events.len().max(1) as f64
+        );
+        measure_app(store);
+        return;
+    }
     if args.first().map(String::as_str) == Some("--scoring") {
         let sizes: Vec<usize> = args[1..].iter().filter_map(|a| a.parse().ok()).collect();
         scoring(if sizes.is_empty() {
@@ -79,6 +98,12 @@ fn main() {
         std::mem::size_of::<sessionscope::model::Event>()
     );
 
+    measure_app(store);
+}
+
+/// What an investigator feels on `store`: the first screen, moving, searching, sorting,
+/// pivoting and the linked-sessions view, each timed on its own.
+fn measure_app(store: sessionscope::Store) {
     let t = Instant::now();
     let mut app = App::new(Arc::new(store));
     println!("app (risk, concurrency) {:.3} s", t.elapsed().as_secs_f64());
@@ -145,4 +170,66 @@ fn main() {
         t.elapsed().as_secs_f64() * 1e3,
         app.timeline_rows().len()
     );
+    update(&mut app, Action::Back);
+    // Sorting the session list, each order in turn.
+    for _ in 0..4 {
+        let t = Instant::now();
+        update(&mut app, Action::CycleSort);
+        terminal.draw(|f| draw(f, &app)).expect("draw");
+        println!(
+            "sort ({:<10}) + frame {:.2} ms",
+            app.sort.label(),
+            t.elapsed().as_secs_f64() * 1e3
+        );
+    }
+    // A pivot on the busiest IP.
+    let store = Arc::clone(&app.store);
+    let busiest_ip = store
+        .sessions
+        .iter()
+        .flat_map(|s| s.ips.iter().copied())
+        .max_by_key(|&ip| store.events_with(sessionscope::store::Facet::Ip, ip).len());
+    if let Some(ip) = busiest_ip {
+        let e = store.events_with(sessionscope::store::Facet::Ip, ip)[0];
+        let s = store.session_of(&store.events[e as usize]).unwrap_or(0);
+        select(&mut app, s);
+        let t = Instant::now();
+        update(&mut app, Action::Pivot(sessionscope::store::Facet::Ip));
+        terminal.draw(|f| draw(f, &app)).expect("draw");
+        println!(
+            "pivot on busiest IP + frame {:.2} ms ({} rows)",
+            t.elapsed().as_secs_f64() * 1e3,
+            app.timeline_rows().len()
+        );
+        update(&mut app, Action::Back);
+    }
+    // The linked-sessions view from the riskiest session, marked attacker in memory.
+    let riskiest = (0..store.sessions.len()).max_by_key(|&s| app.rank(s));
+    if let Some(s) = riskiest {
+        app.verdicts
+            .insert(store.sessions[s].id, sessionscope::case::Verdict::Attacker);
+        let t = Instant::now();
+        update(&mut app, Action::Linked);
+        terminal.draw(|f| draw(f, &app)).expect("draw");
+        println!(
+            "L (linked sessions) + frame {:.2} ms ({} sessions)",
+            t.elapsed().as_secs_f64() * 1e3,
+            app.frame().session_count
+        );
+    }
+}
+
+/// Puts the session list's cursor on session `s`.
+fn select(app: &mut App, s: usize) {
+    if let Some(row) = app
+        .frame()
+        .session_rows
+        .iter()
+        .position(|r| *r == sessionscope::tui::app::SessionRow::Session(s))
+    {
+        app.select_session_row(row);
+    }
+    while app.frame().focus != sessionscope::tui::app::Pane::Sessions {
+        update(app, Action::NextPane);
+    }
 }

@@ -150,6 +150,8 @@ pub struct App {
     /// Lane (colour and tag) of each session, by index in `store.sessions`: its rank among
     /// its user's sessions by first activity, so a session keeps its colour in every view.
     lanes: Vec<usize>,
+    /// Each session's user's place in name order, for sorting the list.
+    user_rank: Vec<u32>,
     /// Timeline rows when the frame is narrowed to one session (`f`); otherwise the rows are
     /// the frame's own events, not copied.
     narrowed_rows: Option<Vec<u32>>,
@@ -178,9 +180,11 @@ impl App {
             clipboard: None,
             viewport: (80, 24),
             lanes: Vec::new(),
+            user_rank: Vec::new(),
             narrowed_rows: None,
         };
         app.lanes = lanes_by_user(&app.store);
+        app.user_rank = user_rank(&app.store);
         app.assessments = crate::analysis::assess_all(&app.store, None);
         app.peaks = crate::analysis::max_concurrent(&app.store);
         let root = app.make_frame(Scope::Root, Vec::new());
@@ -204,13 +208,28 @@ impl App {
         let store = &self.store;
         let mut sessions: Vec<usize> = match scope {
             Scope::Root => (0..store.sessions.len()).collect(),
-            Scope::Pivot(..) | Scope::Linked | Scope::Asn(_) => {
-                let mut s: Vec<usize> = events
-                    .iter()
-                    .filter_map(|&i| store.session_of(&store.events[i as usize]))
-                    .collect();
-                s.sort_unstable();
-                s.dedup();
+            // The sessions' own lists say which sessions have a value: no need to look up
+            // the session of each of a busy IP's millions of events.
+            Scope::Pivot(Facet::Ip, v) => self.sessions_where(|s| s.ips.binary_search(&v).is_ok()),
+            Scope::Pivot(Facet::Client, v) => {
+                self.sessions_where(|s| s.clients.binary_search(&v).is_ok())
+            }
+            Scope::Pivot(Facet::Operation, v) => {
+                self.sessions_where(|s| s.operations.iter().any(|&(op, _)| op == v))
+            }
+            Scope::Pivot(Facet::Session, v) => self.sessions_where(|s| s.id == v),
+            Scope::Pivot(Facet::User, v) => store.sessions_of_user(v).to_vec(),
+            Scope::Pivot(Facet::Target, _) | Scope::Linked | Scope::Asn(_) => {
+                let mut seen = vec![false; store.sessions.len()];
+                let mut s = Vec::new();
+                for &i in &events {
+                    if let Some(x) = store.session_of(&store.events[i as usize])
+                        && !seen[x]
+                    {
+                        seen[x] = true;
+                        s.push(x);
+                    }
+                }
                 s
             }
         };
@@ -222,20 +241,28 @@ impl App {
                 *r = (*r).max(self.rank(s));
             }
         }
-        sessions.sort_by(|&a, &b| {
-            let (sa, sb) = (&store.sessions[a], &store.sessions[b]);
-            let risk_of = |u: Sym| user_risk.get(&u).copied().unwrap_or_default();
-            risk_of(sb.user)
-                .cmp(&risk_of(sa.user))
-                .then_with(|| store.str(sa.user).cmp(store.str(sb.user)))
-                .then_with(|| match self.sort {
-                    SessionSort::FirstSeen => sa.first.cmp(&sb.first),
-                    SessionSort::Events => sb.events.len().cmp(&sa.events.len()),
-                    SessionSort::Ips => sb.ips.len().cmp(&sa.ips.len()),
-                    SessionSort::Risk => self.rank(b).cmp(&self.rank(a)),
-                })
-                .then(a.cmp(&b))
-        });
+        // Each session's key computed once: comparing user names in the sort itself made
+        // sorting 120,000 sessions take a good part of a second.
+        let key = |s: usize| {
+            let session = &store.sessions[s];
+            let within: i64 = match self.sort {
+                SessionSort::FirstSeen => session.first,
+                SessionSort::Events => -(session.events.len() as i64),
+                SessionSort::Ips => -(session.ips.len() as i64),
+                SessionSort::Risk => {
+                    let (risk, score) = self.rank(s);
+                    -((i64::from(risk) << 32) | i64::from(score))
+                }
+            };
+            let user = user_risk.get(&session.user).copied().unwrap_or_default();
+            (
+                std::cmp::Reverse(user),
+                self.user_rank.get(s).copied().unwrap_or(0),
+                within,
+                s,
+            )
+        };
+        sessions.sort_by_cached_key(|&s| key(s));
         let session_count = sessions.len();
         let mut rows = Vec::with_capacity(session_count + 16);
         // Index of the current user's heading, whose count grows with each of its sessions.
@@ -303,6 +330,13 @@ impl App {
         self.timeline_rows()
             .get(self.frame().timeline_cursor)
             .copied()
+    }
+
+    /// Sessions (indices, in order) for which `wanted` is true.
+    fn sessions_where(&self, wanted: impl Fn(&crate::store::Session) -> bool) -> Vec<usize> {
+        (0..self.store.sessions.len())
+            .filter(|&i| wanted(&self.store.sessions[i]))
+            .collect()
     }
 
     pub fn lane(&self, session: usize) -> usize {
@@ -527,6 +561,20 @@ fn sorted_intersection(a: &[u32], b: &[u32]) -> Vec<u32> {
         }
     }
     out
+}
+
+fn user_rank(store: &Store) -> Vec<u32> {
+    let rank: FxHashMap<Sym, u32> = store
+        .users()
+        .into_iter()
+        .enumerate()
+        .map(|(i, u)| (u, i as u32))
+        .collect();
+    store
+        .sessions
+        .iter()
+        .map(|s| rank.get(&s.user).copied().unwrap_or(0))
+        .collect()
 }
 
 fn lanes_by_user(store: &Store) -> Vec<usize> {
