@@ -550,4 +550,17 @@ fn remediation_follows_what_the_action_did_not_its_name() {
             ("permission", "Add-MailboxPermission")
         ]
     );
+    // A forward to a recipient object is alarming: the record does not say where it goes.
+    let rows = json_rows(&sessionscope(&["sessions", p, "--json"]));
+    let codes: Vec<&str> = rows[0]["reasons_detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"mailbox_forwards_to_recipient"),
+        "{codes:?}"
+    );
+    assert!(codes.contains(&"grant_mailbox"), "{codes:?}");
 }

@@ -257,12 +257,32 @@ impl Judge<'_> {
                             rec,
                         );
                     } else if !inside.is_empty() {
-                        r.add(
-                            "mailbox_forwards_inside",
-                            10,
-                            format!("mailbox forwarding set to {} ({copy})", list(&inside, 3)),
-                            rec,
-                        );
+                        // `ForwardingAddress` names a recipient object, often a mail contact
+                        // made for the purpose: where it delivers is not in the record.
+                        let (named, addressed): (Vec<String>, Vec<String>) =
+                            inside.into_iter().partition(|a| !a.contains('@'));
+                        if !named.is_empty() {
+                            r.add(
+                                "mailbox_forwards_to_recipient",
+                                25,
+                                format!(
+                                    "mailbox forwarding set to the recipient {} ({copy}); the record does not say where it delivers: check whether it is a contact outside the tenant",
+                                    list(&named, 3)
+                                ),
+                                rec.clone(),
+                            );
+                        }
+                        if !addressed.is_empty() {
+                            r.add(
+                                "mailbox_forwards_inside",
+                                10,
+                                format!(
+                                    "mailbox forwarding set to {} ({copy})",
+                                    list(&addressed, 3)
+                                ),
+                                rec,
+                            );
+                        }
                     }
                 }
                 Some(Action::Grant(g)) => {
