@@ -13,16 +13,49 @@ use crate::text::fit;
 use crate::time::short_duration;
 use rustc_hash::FxHashSet;
 
+/// Mail services anyone can sign up to: a guest from one of them appears among a tenant's
+/// users, but forwarding there is forwarding outside.
+const CONSUMER_DOMAINS: &[&str] = &[
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "msn.com",
+    "yahoo.com",
+    "icloud.com",
+    "me.com",
+    "aol.com",
+    "gmx.com",
+    "gmx.net",
+    "mail.com",
+    "proton.me",
+    "protonmail.com",
+    "pm.me",
+    "yandex.ru",
+    "mail.ru",
+    "qq.com",
+    "163.com",
+    "tutanota.com",
+    "zoho.com",
+];
+
 /// The tenant's own mail domains: those of its users, and their `onmicrosoft.com` names.
 pub struct Domains(FxHashSet<String>);
 
 impl Domains {
     pub fn of_store(store: &Store) -> Domains {
+        Domains::of_users(store.users().into_iter().map(|u| store.str(u)))
+    }
+
+    pub fn of_users<'u>(users: impl IntoIterator<Item = &'u str>) -> Domains {
         let mut set = FxHashSet::default();
-        for u in store.users() {
-            let u = store.str(u);
+        for u in users {
             if let Some((_, domain)) = u.rsplit_once('@') {
                 let domain = domain.to_ascii_lowercase();
+                if CONSUMER_DOMAINS.contains(&domain.as_str()) {
+                    continue;
+                }
                 if let Some(label) = domain.split('.').next() {
                     set.insert(format!("{label}.onmicrosoft.com"));
                     set.insert(format!("{label}.mail.onmicrosoft.com"));
@@ -934,5 +967,26 @@ impl Judge<'_> {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_guest_from_a_mail_service_does_not_make_it_the_tenants() {
+        let d = Domains::of_users(["alex@contoso.com", "bob@gmail.com", "NT AUTHORITY\\SYSTEM"]);
+        assert!(d.internal("lee@contoso.com"));
+        assert!(d.internal("Lee@Contoso.onmicrosoft.com"));
+        assert!(!d.internal("drop@gmail.com"));
+        assert!(!d.internal("drop@proton-mail.example"));
+        assert_eq!(
+            d.outside_and_inside(&["a@gmail.com".into(), "b@contoso.com".into()]),
+            (
+                vec!["a@gmail.com".to_string()],
+                vec!["b@contoso.com".to_string()]
+            )
+        );
     }
 }
