@@ -123,9 +123,22 @@ pub struct Profile {
     /// Protocols of the session's clients, distinct, sorted.
     pub protocols: Vec<&'static str>,
     /// How the session was born, from its first interactive sign-in, when sign-ins were loaded.
-    pub birth: Option<crate::signin::SignIn>,
+    /// (Boxed, as the place below: a profile is kept for each of hundreds of thousands of
+    /// sessions, and most have neither.)
+    pub birth: Option<Box<crate::signin::SignIn>>,
     /// Where it was born: its birth sign-in's place, else its first IP's (IP databases).
-    pub place: Option<Born>,
+    pub place: Option<Box<Born>>,
+}
+
+/// What a session's events add up to, gathered by one core over its share of the events.
+#[derive(Debug, Default, Clone)]
+struct Activity {
+    telling: Vec<Telling>,
+    opened: Tally,
+    synced: Tally,
+    deleted: Tally,
+    sent: Tally,
+    hours: u32,
 }
 
 /// Where a session began, and whether a sign-in says so or only its first IP.
@@ -204,7 +217,7 @@ pub fn items_in(summary: &str) -> u64 {
     1
 }
 
-impl Profile {
+impl Activity {
     fn record(&mut self, counter: &mut Counter<'_>, i: u32) {
         let e = &counter.store.events[i as usize];
         self.hours |= 1 << ((e.time % 86_400) / 3600);
@@ -224,7 +237,7 @@ impl Profile {
     }
 
     /// `later` was gathered from events after this one's.
-    fn extend(&mut self, later: Profile) {
+    fn extend(&mut self, later: Activity) {
         self.telling.extend(later.telling);
         self.opened.extend(later.opened);
         self.synced.extend(later.synced);
@@ -246,42 +259,59 @@ pub fn profile_all(store: &Store, kinds: &Kinds, networks: &Networks) -> Vec<Pro
         }
     }
     let gather = |from: usize, to: usize| {
-        let mut profiles = vec![Profile::default(); store.sessions.len()];
+        let mut activity = vec![Activity::default(); store.sessions.len()];
         let mut counter = Counter::new(store, kinds);
         for (i, &si) in owner.iter().enumerate().take(to).skip(from) {
             if si != NONE {
-                profiles[si as usize].record(&mut counter, i as u32);
+                activity[si as usize].record(&mut counter, i as u32);
             }
         }
-        profiles
+        activity
     };
     let middle = store.events.len() / 2;
-    let (mut profiles, later) = std::thread::scope(|scope| {
+    let (first, later) = std::thread::scope(|scope| {
         let later = scope.spawn(|| gather(middle, store.events.len()));
         let first = gather(0, middle);
         (first, later.join().expect("analysis worker panicked"))
     });
+    drop(owner);
     let mut protocols: FxHashMap<Sym, &'static str> = FxHashMap::default();
-    for ((p, later), s) in profiles.iter_mut().zip(later).zip(&store.sessions) {
-        p.extend(later);
-        p.birth = crate::facts::sign_ins_of(store, s).1.cloned();
-        p.place = born_where(store, s, p.birth.as_ref());
-        p.networks = s.ips.iter().filter_map(|&ip| networks.of(ip)).collect();
-        p.networks.sort_unstable();
-        p.networks.dedup();
-        p.protocols = s
-            .clients
-            .iter()
-            .map(|&c| {
-                *protocols
-                    .entry(c)
-                    .or_insert_with(|| audit::protocol(store.str(c)))
-            })
-            .collect();
-        p.protocols.sort_unstable();
-        p.protocols.dedup();
-    }
-    profiles
+    first
+        .into_iter()
+        .zip(later)
+        .zip(&store.sessions)
+        .map(|((mut a, later), s)| {
+            a.extend(later);
+            let birth = crate::facts::sign_ins_of(store, s).1.cloned().map(Box::new);
+            let place = born_where(store, s, birth.as_deref()).map(Box::new);
+            let mut networks: Vec<u32> = s.ips.iter().filter_map(|&ip| networks.of(ip)).collect();
+            networks.sort_unstable();
+            networks.dedup();
+            let mut protocols: Vec<&'static str> = s
+                .clients
+                .iter()
+                .map(|&c| {
+                    *protocols
+                        .entry(c)
+                        .or_insert_with(|| audit::protocol(store.str(c)))
+                })
+                .collect();
+            protocols.sort_unstable();
+            protocols.dedup();
+            Profile {
+                telling: a.telling,
+                opened: a.opened,
+                synced: a.synced,
+                deleted: a.deleted,
+                sent: a.sent,
+                hours: a.hours,
+                networks,
+                protocols,
+                birth,
+                place,
+            }
+        })
+        .collect()
 }
 
 fn born_where(

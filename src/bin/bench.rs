@@ -105,6 +105,12 @@ fn main() {
 /// pivoting and the linked-sessions view, each timed on its own.
 fn measure_app(store: sessionscope::Store) {
     let t = Instant::now();
+    let _ = sessionscope::analysis::assess_all(&store, None);
+    println!("  risk scoring alone {:.3} s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let _ = sessionscope::analysis::max_concurrent(&store);
+    println!("  concurrency alone  {:.3} s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
     let mut app = App::new(Arc::new(store));
     println!("app (risk, concurrency) {:.3} s", t.elapsed().as_secs_f64());
     app.viewport = (200, 50);
