@@ -385,6 +385,17 @@ impl Case {
         Ok(())
     }
 
+    /// A copy of the verdicts and notes as they are now, for reading on another thread; it
+    /// cannot save (no fallback, and saving from it would race the original).
+    pub fn snapshot(&self) -> Case {
+        Case {
+            path: self.path.clone(),
+            data: self.data.clone(),
+            warning: None,
+            fallback: None,
+        }
+    }
+
     /// Re-reads the file, to pick up another process's verdicts.
     pub fn refresh(&mut self) {
         if let Ok(Some(d)) = read(&self.path) {

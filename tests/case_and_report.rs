@@ -564,3 +564,40 @@ fn remediation_follows_what_the_action_did_not_its_name() {
     );
     assert!(codes.contains(&"grant_mailbox"), "{codes:?}");
 }
+
+#[test]
+fn background_scoring_uses_the_cases_verdicts_as_scoring_in_front_does() {
+    let input = temp_dir("background").join("tenant.csv");
+    std::fs::copy(fixture("demo/tenant.csv"), &input).unwrap();
+    let (store, _) = load_files(std::slice::from_ref(&input));
+    let store = Arc::new(store);
+    // One of alex's ordinary sessions marked user: the baseline of alex's sessions changes.
+    let alex = store.lookup("alex.wilber@contoso.com").unwrap();
+    let ordinary = store
+        .sessions
+        .iter()
+        .find(|s| s.user == alex && s.has_id() && store.str(s.id) != ATTACKER_SESSION)
+        .unwrap();
+    let mut case = Case::for_input(&input).unwrap();
+    case.set_verdict(
+        store.str(ordinary.id),
+        "alex.wilber@contoso.com",
+        Some(Verdict::User),
+    )
+    .unwrap();
+    let case_path = case.path.clone();
+    let unmarked = App::new(Arc::clone(&store));
+    let front = App::new(Arc::clone(&store)).with_case(Case::open(&case_path).unwrap());
+    assert_ne!(
+        front.assessments, unmarked.assessments,
+        "the verdict changes the scores"
+    );
+    let mut back = App::unscored(store).with_case(Case::open(&case_path).unwrap());
+    assert!(
+        back.assessments.is_empty(),
+        "with_case does not score an unscored app"
+    );
+    back.score_in_background();
+    assert!(back.take_scores(true));
+    assert_eq!(back.assessments, front.assessments);
+}

@@ -485,3 +485,27 @@ fn a_search_with_no_match_here_says_how_many_the_whole_store_has() {
     update(&mut app, Action::ToggleScope);
     assert_eq!(app.search.as_ref().unwrap().results.total, wider);
 }
+
+#[test]
+fn the_list_comes_first_and_risk_fills_in_when_scored() {
+    let paths = [fixture("seed/first-table.csv")];
+    let (store, _) = load_files(&paths);
+    let mut app = App::unscored(Arc::new(store));
+    app.viewport = (80, 24);
+    assert!(
+        app.assessments.is_empty(),
+        "nothing is scored before the screen"
+    );
+    app.score_in_background();
+    assert!(app.scoring());
+    let s = screen(&app);
+    assert!(s.contains("12bce6d0"), "the list is there at once: {s}");
+    assert!(s.contains("risk is being scored in the background"), "{s}");
+    assert!(app.take_scores(true));
+    assert!(!app.scoring());
+    let attacker = session_named(&app.store, ATTACKER_SESSION);
+    assert_eq!(app.risk(attacker), 100);
+    let s = screen(&app);
+    assert!(!s.contains("being scored"), "{s}");
+    assert!(s.contains("⚠ mail forwarded outside"), "{s}");
+}

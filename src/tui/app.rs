@@ -140,6 +140,8 @@ pub struct App {
     pub assessments: Vec<crate::analysis::Assessment>,
     /// Per user: the most sessions active at once, and when.
     pub peaks: FxHashMap<Sym, (usize, i64)>,
+    /// Risk scoring running on another thread, when the screen was shown before it ended.
+    pending: Option<std::sync::mpsc::Receiver<Analysis>>,
     /// One line of feedback (copied, nothing to pivot on, ...), cleared by the next key.
     pub message: Option<String>,
     pub quit: bool,
@@ -158,7 +160,18 @@ pub struct App {
 }
 
 impl App {
+    /// The view-model of `store`, its risk scored before it returns.
     pub fn new(store: Arc<Store>) -> App {
+        let mut app = App::unscored(store);
+        let (assessments, peaks) = analyse(&app.store, None);
+        app.assessments = assessments;
+        app.peaks = peaks;
+        app
+    }
+
+    /// The view-model of `store` with nothing scored yet: the list can be shown at once, and
+    /// [`App::score_in_background`] fills the risk in.
+    pub fn unscored(store: Arc<Store>) -> App {
         let mut app = App {
             store,
             stack: Vec::new(),
@@ -175,6 +188,7 @@ impl App {
             searcher: None,
             assessments: Vec::new(),
             peaks: FxHashMap::default(),
+            pending: None,
             message: None,
             quit: false,
             clipboard: None,
@@ -185,8 +199,6 @@ impl App {
         };
         app.lanes = lanes_by_user(&app.store);
         app.user_rank = user_rank(&app.store);
-        app.assessments = crate::analysis::assess_all(&app.store, None);
-        app.peaks = crate::analysis::max_concurrent(&app.store);
         let root = app.make_frame(Scope::Root, Vec::new());
         app.stack.push(root);
         app.select_session_row(first_session_row(&app.frame().session_rows));
@@ -371,7 +383,9 @@ impl App {
             .any(|e| e.verdict == Some(Verdict::User));
         self.case = Some(case);
         self.sync_verdicts();
-        if baseline_marked {
+        // An app not scored yet is scored with these verdicts when its scoring starts.
+        let scored = !self.assessments.is_empty() || self.pending.is_some();
+        if baseline_marked && scored {
             self.rescore();
         }
         self
@@ -379,7 +393,99 @@ impl App {
 
     /// Recomputes risk: sessions marked user are the baseline of their account.
     pub fn rescore(&mut self) {
+        if self.pending.is_some() {
+            // The running scoring started before this change: score again when it is in.
+            self.score_in_background();
+            return;
+        }
         self.assessments = crate::analysis::assess_all(&self.store, self.case.as_ref());
+    }
+
+    /// Scores risk and concurrency on another thread, with the case's verdicts as they are
+    /// now; [`App::take_scores`] puts the result in place. A scoring already running is
+    /// left to finish unseen.
+    pub fn score_in_background(&mut self) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let store = Arc::clone(&self.store);
+        let case = self.case.as_ref().map(crate::case::Case::snapshot);
+        std::thread::spawn(move || {
+            let _ = tx.send(analyse(&store, case.as_ref()));
+        });
+        self.pending = Some(rx);
+    }
+
+    /// True while risk is being scored in the background.
+    pub fn scoring(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Puts a finished background scoring in place (waiting for it when `wait`); true when
+    /// the screen changed.
+    pub fn take_scores(&mut self, wait: bool) -> bool {
+        let Some(rx) = &self.pending else {
+            return false;
+        };
+        let got = if wait {
+            rx.recv().ok()
+        } else {
+            match rx.try_recv() {
+                Ok(a) => Some(a),
+                Err(std::sync::mpsc::TryRecvError::Empty) => return false,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
+            }
+        };
+        self.pending = None;
+        let Some((assessments, peaks)) = got else {
+            self.message = Some("risk scoring failed: the list shows no risk".into());
+            return true;
+        };
+        self.assessments = assessments;
+        self.peaks = peaks;
+        if self.sort == SessionSort::Risk {
+            self.rebuild_root();
+        }
+        true
+    }
+
+    /// Sorts the root frame's list again (risk has changed), keeping the selected session.
+    fn rebuild_root(&mut self) {
+        let selected =
+            self.stack
+                .first()
+                .and_then(|f| match f.session_rows.get(f.session_cursor) {
+                    Some(SessionRow::Session(s)) => Some(*s),
+                    _ => None,
+                });
+        let root = self.make_frame(Scope::Root, Vec::new());
+        let Some(first) = self.stack.first_mut() else {
+            return;
+        };
+        let keep = (
+            first.focus,
+            first.timeline_cursor,
+            first.timeline_offset,
+            first.root_user,
+        );
+        *first = root;
+        (
+            first.focus,
+            first.timeline_cursor,
+            first.timeline_offset,
+            first.root_user,
+        ) = keep;
+        let row = selected
+            .and_then(|s| {
+                first
+                    .session_rows
+                    .iter()
+                    .position(|r| *r == SessionRow::Session(s))
+            })
+            .unwrap_or_else(|| first_session_row(&first.session_rows));
+        if self.stack.len() == 1 {
+            self.select_session_row(row);
+        } else {
+            self.stack[0].session_cursor = row;
+        }
     }
 
     /// Mirrors the case file's verdicts for the sessions of this store.
@@ -561,6 +667,18 @@ fn sorted_intersection(a: &[u32], b: &[u32]) -> Vec<u32> {
         }
     }
     out
+}
+
+type Analysis = (
+    Vec<crate::analysis::Assessment>,
+    FxHashMap<Sym, (usize, i64)>,
+);
+
+fn analyse(store: &Store, case: Option<&crate::case::Case>) -> Analysis {
+    (
+        crate::analysis::assess_all(store, case),
+        crate::analysis::max_concurrent(store),
+    )
 }
 
 fn user_rank(store: &Store) -> Vec<u32> {

@@ -114,7 +114,8 @@ fn run_loaded(
     if store.events.is_empty() {
         return Ok((ExitCode::from(2), Some(report)));
     }
-    let mut app = App::new(Arc::new(store));
+    // The list first: risk is scored in the background and fills in when it is ready.
+    let mut app = App::unscored(Arc::new(store));
     let opened = match (case_path, files.first()) {
         (Some(path), _) => Some(crate::case::Case::open(path)),
         (None, Some(first)) => Some(crate::case::Case::for_input(first)),
@@ -141,6 +142,7 @@ fn run_loaded(
             Err(e) => case_warning = Some(format!("{e}: verdicts will not be saved")),
         }
     }
+    app.score_in_background();
     let skipped = report.skipped();
     let failed = report.files.iter().filter(|f| f.error.is_some()).count();
     if skipped > 0 || failed > 0 {
@@ -234,8 +236,13 @@ fn event_loop(
         if stop.load(Ordering::Relaxed) != 0 {
             break;
         }
-        // Waiting with a timeout only to notice signals; the screen is redrawn on change.
-        if !event::poll(Duration::from_millis(250))? {
+        // Waiting with a timeout only to notice signals and background scoring; the screen is
+        // redrawn on change.
+        let wait = if app.scoring() { 50 } else { 250 };
+        if !event::poll(Duration::from_millis(wait))? {
+            if app.take_scores(false) {
+                terminal.draw(|f| draw(f, app))?;
+            }
             continue;
         }
         match event::read()? {

@@ -100,6 +100,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         }
         None => match &app.message {
             Some(m) => Line::from(Span::styled(fit(&format!(" {m}"), width), theme.warning())),
+            None if app.scoring() => Line::from(Span::styled(
+                fit(
+                    " risk is being scored in the background; everything else works now",
+                    width,
+                ),
+                theme.dim(),
+            )),
             None if no_session_selected => Line::from(Span::styled(
                 fit(&format!(" {NO_SESSION_NOTE}"), width),
                 theme.warning(),
