@@ -30,7 +30,7 @@ pub struct Reason {
     pub code: &'static str,
     pub weight: u32,
     pub text: String,
-    /// The events behind it (ids into `store.events`), at most [`profile::MAX_NAMED`].
+    /// The events behind it (ids into `store.events`), at most `profile::MAX_NAMED`.
     pub records: Vec<u32>,
     /// How many events are behind it in all.
     pub record_count: usize,

@@ -3,9 +3,11 @@
 //! trailing space), Graph `auditLogs/signIns` JSON (camelCase, beta fields such as `sessionId`),
 //! the same objects as PowerShell writes them (PascalCase: Microsoft-Extractor-Suite, appended
 //! arrays or JSON Lines), Sentinel `SigninLogs` / `AADNonInteractiveUserSignInLogs` CSV, and
-//! Defender `EntraIdSignInEvents` / `AADSignInEventsBeta` CSV. Every record is flattened to `key -> text` (nested
-//! objects and JSON in cells as `deviceDetail.browser`), keys compared without case or extra
-//! spaces, and each field taken from the first of its known names.
+//! Defender `EntraIdSignInEvents` / `AADSignInEventsBeta` CSV. Every record is seen as
+//! [`Fields`], `key -> text` with keys compared without case or extra spaces and nested objects
+//! (or JSON in a CSV cell) as `devicedetail.browser`; each field of a [`SignIn`] is taken from
+//! the first of its known names. JSON records are read into a typed record
+//! (`graph.rs`), CSV rows into a map.
 
 use super::SignIn;
 use crate::load::{FileReport, Problem};
@@ -130,7 +132,7 @@ fn flatten(prefix: &str, v: &Value, out: &mut HashMap<String, String>) {
     }
 }
 
-/// A record's fields by normalised name (see [`key`]; nested as `outer.inner`).
+/// A record's fields by normalised name (lower-case, single spaces; nested as `outer.inner`).
 pub trait Fields {
     fn field(&self, key: &str) -> Option<&str>;
 }
