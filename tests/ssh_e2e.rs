@@ -179,7 +179,7 @@ fn investigate_over_ssh_in_tmux() {
             "{env}: Esc went back:\n{s}"
         );
         assert!(
-            s.contains("!B 12bce6d0"),
+            s.contains("!B  12bce6d0"),
             "{env}: the verdict glyph shows:\n{s}"
         );
 
