@@ -164,3 +164,28 @@ fn benign_heavy_users_stay_background() {
         }
     }
 }
+
+#[test]
+fn every_reason_names_the_records_behind_it() {
+    let tenant = attack_tenant(2);
+    let store = load_tenant(&tenant, "attacks-records.jsonl");
+    let all = assess_all(&store, None);
+    let mut seen = 0;
+    for (i, a) in all.iter().enumerate() {
+        for r in &a.reasons {
+            seen += 1;
+            assert!(
+                r.record_count > 0 && !r.records.is_empty() && r.records.len() <= 50,
+                "{} {}: {} has no records",
+                store.str(store.sessions[i].user),
+                store.str(store.sessions[i].id),
+                r.code
+            );
+            for &e in &r.records {
+                let owner = store.session_of(&store.events[e as usize]);
+                assert_eq!(owner, Some(i), "{}: a record of another session", r.code);
+            }
+        }
+    }
+    assert!(seen > 50, "{seen}");
+}

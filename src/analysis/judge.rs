@@ -169,7 +169,7 @@ impl Judge<'_> {
                 self.born(b, others, &mut r);
             }
             if let Some(at) = &p.place {
-                self.placed(at, others, &mut r);
+                self.placed(s, at, others, &mut r);
             }
             foreign_ips = self.birth(i, s, p, others, overlaps, &mut r);
         } else {
@@ -399,7 +399,11 @@ impl Judge<'_> {
     /// How the session was born (its first interactive sign-in), against how the user's other
     /// sessions were.
     fn born(&self, b: &crate::signin::SignIn, others: &Others<'_>, r: &mut Reasons) {
-        let when = crate::time::rfc3339(b.time);
+        // The record behind these is the sign-in, not an audit record: its id is named.
+        let when = match &b.id {
+            Some(id) => format!("{}, sign-in {id}", crate::time::rfc3339(b.time)),
+            None => crate::time::rfc3339(b.time),
+        };
         let from = b.ip.as_deref().unwrap_or("an unknown IP");
         if let Some(protocol) = b.risky_protocol() {
             let how = if protocol.eq_ignore_ascii_case("deviceCode") {
@@ -461,8 +465,16 @@ impl Judge<'_> {
 
     /// Where the session was born, against where the user's other sessions were: a sign-in's
     /// country and ASN, or those an IP database gives its first IP.
-    fn placed(&self, at: &super::profile::Born, others: &Others<'_>, r: &mut Reasons) {
+    fn placed(&self, s: &Session, at: &super::profile::Born, others: &Others<'_>, r: &mut Reasons) {
         let known = others.placed(true);
+        // The session's first action from the IP it began on.
+        let first: Vec<u32> = s
+            .events
+            .iter()
+            .copied()
+            .find(|&e| self.store.str(self.store.events[e as usize].ip) == at.ip)
+            .into_iter()
+            .collect();
         // Against a single other session "new" says as much about that one as about this.
         if known < 2 {
             return;
@@ -488,7 +500,7 @@ impl Judge<'_> {
                         format!(" (they began in {})", usual.join(", "))
                     }
                 ),
-                Vec::new(),
+                first.clone(),
             );
         }
         if let Some(asn) = at.place.asn
@@ -507,7 +519,7 @@ impl Judge<'_> {
                     "{verb} from AS{asn}{org} ({}), a network none of the user's other sessions began on",
                     at.ip
                 ),
-                Vec::new(),
+                first.clone(),
             );
         }
     }
@@ -758,7 +770,16 @@ impl Judge<'_> {
                             usual.join(", ")
                         }
                     ),
-                    new_client.map(client_events).unwrap_or_default(),
+                    // The session's first action over each new protocol.
+                    new_protocols
+                        .iter()
+                        .filter_map(|&proto| {
+                            s.events.iter().copied().find(|&e| {
+                                let c = store.events[e as usize].client;
+                                !c.is_empty() && audit::protocol(store.str(c)) == proto
+                            })
+                        })
+                        .collect(),
                 );
             } else if let Some(c) = new_client {
                 r.add(
@@ -785,7 +806,15 @@ impl Judge<'_> {
                     format!(
                         "active at hours the user never is ({odd} new hour(s); usual {lo:02}-{hi:02} UTC)"
                     ),
-                    Vec::new(),
+                    s.events
+                        .iter()
+                        .copied()
+                        .filter(|&e| {
+                            let h = (store.events[e as usize].time % 86_400) / 3600;
+                            !others.has_hour(h as usize)
+                        })
+                        .take(MAX_NAMED)
+                        .collect(),
                 );
             }
             let lived = (s.last - s.first).max(0) as u64;
@@ -827,7 +856,12 @@ impl Judge<'_> {
                     },
                     fit(store.str(c), 60).trim_end()
                 ),
-                Vec::new(),
+                s.events
+                    .iter()
+                    .copied()
+                    .filter(|&e| store.events[e as usize].client == c)
+                    .take(MAX_NAMED)
+                    .collect(),
             );
         }
         if let Some(o) = overlaps.first() {
