@@ -253,17 +253,6 @@ fn three_ordinary_sessions_of_pat() -> Vec<serde_json::Value> {
         .collect()
 }
 
-fn pat(session: &str, ip: &str) -> Actor {
-    Actor {
-        user: "pat@contoso.com".into(),
-        session: Some(session.into()),
-        ip: ip.into(),
-        client_info: "Client=OWA;Action=ViaProxy".into(),
-        token: None,
-        issued_at: None,
-    }
-}
-
 #[test]
 fn a_forwarding_rule_with_sixty_keywords_still_forwards() {
     let words: Vec<String> = (0..60).map(|i| format!("keyword{i:02}")).collect();

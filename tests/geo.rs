@@ -9,7 +9,7 @@ use serde_json::json;
 use sessionscope::geo::IpDb;
 use sessionscope::synth::records::{self as r, Actor};
 use sessionscope::synth::tenant::seed_day;
-use sessionscope::tui::app::{Scope, SessionRow};
+use sessionscope::tui::app::Scope;
 use sessionscope::tui::{Action, App, update};
 use sessionscope::{LoadOptions, load};
 use std::path::PathBuf;
@@ -106,17 +106,6 @@ fn places_reach_sessions_json_and_a_bad_database_is_a_clear_error() {
     assert!(err.contains("not a readable MaxMind database"), "{err}");
 }
 
-fn pat(session: &str, ip: &str) -> Actor {
-    Actor {
-        user: "pat@contoso.com".into(),
-        session: Some(session.into()),
-        ip: ip.into(),
-        client_info: "Client=OWA;Action=ViaProxy".into(),
-        token: None,
-        issued_at: None,
-    }
-}
-
 #[test]
 fn a_session_first_seen_in_a_new_country_is_named_and_pivots_on_its_asn() {
     let (a, b) = databases();
@@ -181,19 +170,8 @@ fn a_session_first_seen_in_a_new_country_is_named_and_pivots_on_its_asn() {
     // from the same network owner, of any user.
     let mut app = App::new(Arc::new(store));
     app.viewport = (80, 24);
-    let row = app
-        .frame()
-        .session_rows
-        .iter()
-        .position(|r| matches!(r, SessionRow::Session(x) if *x == i))
-        .unwrap();
-    app.select_session_row(row);
-    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
-    t.draw(|f| sessionscope::tui::draw(f, &app)).unwrap();
-    let buf = t.backend().buffer().clone();
-    let screen: String = (0..24)
-        .map(|y| (0..80).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n")
-        .collect();
+    select_session(&mut app, i);
+    let screen = screen_lines(&app, 80, 24).join("\n");
     assert!(
         screen.contains("from 198.51.100.23 · AS64511 Example Transit · NL Amsterdam"),
         "{screen}"

@@ -4,13 +4,10 @@
 
 mod common;
 use common::*;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use sessionscope::analysis::assess_all;
 use sessionscope::synth::records::{self as r, Actor};
 use sessionscope::synth::tenant::seed_day;
-use sessionscope::tui::app::SessionRow;
-use sessionscope::tui::{App, draw};
+use sessionscope::tui::App;
 use std::sync::Arc;
 
 const FORMATS: [&str; 5] = [
@@ -158,14 +155,10 @@ fn a_sign_in_joins_its_audit_session_by_id_in_any_case() {
     assert_eq!(v["sessions_with_sign_ins"], 2);
 }
 
-fn pat(session: &str, token: &str, ip: &str) -> Actor {
+fn pat_with_token(session: &str, token: &str, ip: &str) -> Actor {
     Actor {
-        user: "pat@contoso.com".into(),
-        session: Some(session.into()),
-        ip: ip.into(),
-        client_info: "Client=OWA;Action=ViaProxy".into(),
         token: Some(token.into()),
-        issued_at: None,
+        ..pat(session, ip)
     }
 }
 
@@ -203,7 +196,7 @@ fn a_sign_in_without_a_session_id_joins_by_its_token_in_either_encoding() {
     for k in 0..3i64 {
         let id = format!("aaaaaaaa-0000-4000-8000-00000000000{k}");
         let token = format!("tok{k}A-b_c");
-        let a = pat(&id, &token, "192.0.2.7");
+        let a = pat_with_token(&id, &token, "192.0.2.7");
         audit.push(r::mailbox_login(
             &format!("11111111-0000-4000-8000-00000000000{k}"),
             d + k * 3600 + 60,
@@ -220,7 +213,7 @@ fn a_sign_in_without_a_session_id_joins_by_its_token_in_either_encoding() {
     }
     // The attacker's session: its sign-in exported without a session ID, its token id written
     // in base64 with `+/` and padding where the audit record has base64url.
-    let evil = pat(
+    let evil = pat_with_token(
         "eeeeeeee-0000-4000-8000-000000000009",
         "EvilTok-en_x",
         "198.51.100.9",
@@ -324,19 +317,8 @@ fn the_attacker_sessions_birth_is_on_the_first_screen_at_80x24() {
     let mut app = App::new(Arc::new(store));
     app.viewport = (80, 24);
     let s = session_named(&app.store, ATTACKER_SESSION);
-    let row = app
-        .frame()
-        .session_rows
-        .iter()
-        .position(|r| matches!(r, SessionRow::Session(x) if *x == s))
-        .unwrap();
-    app.select_session_row(row);
-    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    t.draw(|f| draw(f, &app)).unwrap();
-    let buf = t.backend().buffer().clone();
-    let lines: Vec<String> = (0..24)
-        .map(|y| (0..80).map(|x| buf[(x, y)].symbol()).collect())
-        .collect();
+    select_session(&mut app, s);
+    let lines = screen_lines(&app, 80, 24);
     let born = lines
         .iter()
         .find(|l| l.contains("born 03-12 04:33"))

@@ -4,13 +4,11 @@
 
 mod common;
 use common::*;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use sessionscope::case::{Case, Verdict};
 use sessionscope::store::Facet;
 use sessionscope::synth::attacks::{Attack, attack_tenant};
-use sessionscope::tui::app::{Pane, SessionRow};
-use sessionscope::tui::{Action, App, draw, update};
+use sessionscope::tui::app::Pane;
+use sessionscope::tui::{Action, App, update};
 use std::sync::Arc;
 
 /// The tenant as JSON Lines in a folder of its own, and the replayed session's ID.
@@ -37,13 +35,7 @@ fn open(path: &std::path::Path) -> App {
 /// to.
 fn to_row_of(app: &mut App, id: &str, wanted: impl Fn(&App, u32) -> bool) {
     let s = session_named(&app.store, id);
-    let row = app
-        .frame()
-        .session_rows
-        .iter()
-        .position(|r| matches!(r, SessionRow::Session(x) if *x == s))
-        .unwrap();
-    app.select_session_row(row);
+    select_session(app, s);
     update(app, Action::Pivot(Facet::Session));
     assert_eq!(app.frame().focus, Pane::Timeline);
     let rows = app.timeline_rows().to_vec();
@@ -57,12 +49,7 @@ fn to_row_of(app: &mut App, id: &str, wanted: impl Fn(&App, u32) -> bool) {
 }
 
 fn screen(app: &App) -> Vec<String> {
-    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    t.draw(|f| draw(f, app)).unwrap();
-    let buf = t.backend().buffer().clone();
-    (0..24)
-        .map(|y| (0..80).map(|x| buf[(x, y)].symbol()).collect())
-        .collect()
+    screen_lines(app, 80, 24)
 }
 
 #[test]

@@ -23,18 +23,7 @@ pub const MAX_RECORD: usize = 64 << 20;
 const TRUNCATED_EXPORT_ROWS: usize = 50_000;
 
 fn empty_report(path: &Path) -> FileReport {
-    FileReport {
-        path: path.display().to_string(),
-        format: "unrecognised",
-        encoding: "",
-        gzip: false,
-        records: 0,
-        skipped: 0,
-        duplicates: 0,
-        problems: Vec::new(),
-        error: None,
-        warnings: Vec::new(),
-    }
+    FileReport::empty(path)
 }
 
 /// Reads until `buf` holds `want` more bytes or the input ends; true at end of input.

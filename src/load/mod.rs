@@ -54,6 +54,24 @@ pub struct FileReport {
     pub warnings: Vec<String>,
 }
 
+impl FileReport {
+    /// The report of `path` before anything is known of it.
+    pub fn empty(path: &std::path::Path) -> FileReport {
+        FileReport {
+            path: path.display().to_string(),
+            format: "unrecognised",
+            encoding: "",
+            gzip: false,
+            records: 0,
+            skipped: 0,
+            duplicates: 0,
+            problems: Vec::new(),
+            error: None,
+            warnings: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct LoadReport {
     pub files: Vec<FileReport>,

@@ -296,16 +296,10 @@ pub fn load_file(path: &Path, file: usize) -> Option<(FileReport, Vec<SignIn>)> 
     };
     let (text, encoding) = decode(raw);
     let mut report = FileReport {
-        path: path.display().to_string(),
         format: format.name(),
         encoding: encoding.name(),
         gzip,
-        records: 0,
-        skipped: 0,
-        duplicates: 0,
-        problems: Vec::new(),
-        error: None,
-        warnings: Vec::new(),
+        ..FileReport::empty(path)
     };
     let mut signins = read::read_file(path, &text, format, &mut report);
     for s in &mut signins {

@@ -129,3 +129,37 @@ pub fn proptest_cases(default: u32) -> u32 {
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
 }
+
+/// An actor of `pat@contoso.com` in OWA: the user of tests that build their own records.
+pub fn pat(session: &str, ip: &str) -> sessionscope::synth::records::Actor {
+    sessionscope::synth::records::Actor {
+        user: "pat@contoso.com".into(),
+        session: Some(session.into()),
+        ip: ip.into(),
+        client_info: "Client=OWA;Action=ViaProxy".into(),
+        token: None,
+        issued_at: None,
+    }
+}
+
+/// Puts the session list's cursor on session `s` (index in `store.sessions`).
+pub fn select_session(app: &mut sessionscope::tui::App, s: usize) {
+    use sessionscope::tui::app::SessionRow;
+    let row = app
+        .frame()
+        .session_rows
+        .iter()
+        .position(|r| matches!(r, SessionRow::Session(x) if *x == s))
+        .unwrap_or_else(|| panic!("session {s} is not in the list"));
+    app.select_session_row(row);
+}
+
+/// The screen `app` draws at `w` x `h`, one string a row.
+pub fn screen_lines(app: &sessionscope::tui::App, w: u16, h: u16) -> Vec<String> {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    t.draw(|f| sessionscope::tui::draw(f, app)).unwrap();
+    let buf = t.backend().buffer().clone();
+    (0..h)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect())
+        .collect()
+}
