@@ -185,3 +185,39 @@ fn a_session_first_seen_in_a_new_country_is_named_and_pivots_on_its_asn() {
         .collect();
     assert_eq!(users, ["pat@contoso.com", "lee@contoso.com"]);
 }
+
+#[test]
+fn a_broken_database_in_the_config_folder_warns_and_the_run_goes_on() {
+    let config = temp_dir("xdg");
+    let dir = config.join("sessionscope").join("ip-db");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("broken.mmdb"), b"not a database").unwrap();
+    let seed = fixture("seed/first-table.csv");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_sessionscope"))
+        .args(["sessions", seed.to_str().unwrap(), "--json"])
+        .env("XDG_CONFIG_HOME", &config)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("warning") && err.contains("broken.mmdb"),
+        "{err}"
+    );
+    assert_eq!(json_rows(&o).len(), 2);
+    // A good one there is used without being named.
+    let (a, _) = databases();
+    std::fs::remove_file(dir.join("broken.mmdb")).unwrap();
+    std::fs::copy(a, dir.join("geolite.mmdb")).unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_sessionscope"))
+        .args(["sessions", seed.to_str().unwrap(), "--json"])
+        .env("XDG_CONFIG_HOME", &config)
+        .output()
+        .unwrap();
+    let rows = json_rows(&o);
+    let evil = rows
+        .iter()
+        .find(|r| r["session_id"] == ATTACKER_SESSION)
+        .unwrap();
+    assert_eq!(evil["places"]["198.51.100.23"]["country"], "NL");
+}

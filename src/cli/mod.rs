@@ -142,15 +142,25 @@ struct Input {
 
 /// The IP databases: those named, else those in the XDG config folder; none is fine.
 fn open_ip_db(named: &[PathBuf]) -> Result<Option<crate::geo::IpDb>, String> {
-    let paths = if named.is_empty() {
-        crate::geo::IpDb::default_paths()
-    } else {
-        named.to_vec()
-    };
-    if paths.is_empty() {
+    if !named.is_empty() {
+        return crate::geo::IpDb::open(named).map(Some);
+    }
+    // A database left in the config folder that cannot be read must not stop every command:
+    // the run goes on without it, and says so.
+    let defaults = crate::geo::IpDb::default_paths();
+    if defaults.is_empty() {
         return Ok(None);
     }
-    crate::geo::IpDb::open(&paths).map(Some)
+    match crate::geo::IpDb::open(&defaults) {
+        Ok(db) => Ok(Some(db)),
+        Err(why) => {
+            eprintln!(
+                "sessionscope: warning: {}; IPs are placed from sign-ins only",
+                for_terminal(&why)
+            );
+            Ok(None)
+        }
+    }
 }
 
 /// The case for these inputs: `--case`, or the case of the first input. Commands that only
