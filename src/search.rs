@@ -142,9 +142,26 @@ impl Searcher {
         scope: Option<&[u32]>,
         limit: usize,
     ) -> Results {
+        let n = scope.map_or(store.events.len(), <[u32]>::len);
+        self.search_in_chunks(store, query, scope, limit, n.max(1), |_, _| true)
+            .unwrap_or_default()
+    }
+
+    /// [`Searcher::search`] a `chunk` of the scope at a time: after each but the last,
+    /// `progress` gets the results so far and how many actions were searched, and returns
+    /// false to stop (a newer keystroke came). `None` when stopped.
+    pub fn search_in_chunks(
+        &self,
+        store: &Store,
+        query: &str,
+        scope: Option<&[u32]>,
+        limit: usize,
+        chunk: usize,
+        mut progress: impl FnMut(&Results, usize) -> bool,
+    ) -> Option<Results> {
         let query = query.trim();
         if query.is_empty() {
-            return Results::default();
+            return Some(Results::default());
         }
         let folded: Vec<u8> = query
             .bytes()
@@ -179,86 +196,34 @@ impl Searcher {
             score_of[sym.0 as usize] = s;
             mask |= self.masks[sym.0 as usize];
         }
-        let results = if mask == 0 {
-            Results::default()
-        } else {
-            self.rank(store, score_of, mask, scope, limit)
-        };
+        let n = scope.map_or(store.events.len(), <[u32]>::len);
+        let mut results = Some(Results::default());
+        if mask != 0 {
+            let ranker = Ranker {
+                store,
+                score_of,
+                only: (mask.count_ones() == 1).then(|| Field::ALL[mask.trailing_zeros() as usize]),
+            };
+            let (mut kept, mut total, mut from) = (Vec::new(), 0, 0);
+            while from < n {
+                let to = (from + chunk.max(1)).min(n);
+                let mut packed = ranker.pack(scope, from..to);
+                total += packed.len();
+                kept.append(&mut packed);
+                keep_best(&mut kept, limit);
+                let so_far = ranker.results(&kept, total);
+                from = to;
+                if from < n && !progress(&so_far, from) {
+                    results = None;
+                    break;
+                }
+                results = Some(so_far);
+            }
+        }
         for &(sym, _) in &scored {
             score_of[sym.0 as usize] = 0;
         }
         results
-    }
-
-    /// The events of `scope` (or all) ranked by their best field's score, best first.
-    fn rank(
-        &self,
-        store: &Store,
-        score_of: &[i64],
-        mask: u8,
-        scope: Option<&[u32]>,
-        limit: usize,
-    ) -> Results {
-        // A query only one field's strings match (a subject word, an address) needs only that
-        // field looked up: five random reads an event fewer.
-        let only = (mask.count_ones() == 1).then(|| Field::ALL[mask.trailing_zeros() as usize]);
-        // Every field is looked up, matched or not (a string's score is 0 where it did not
-        // match): over the fixed list of six the compiler leaves no branch, which matters on
-        // a million events per keystroke.
-        let field_scores =
-            |e: &Event| Field::ALL.map(|f| (score_of[f.of(e).0 as usize] * f.weight(), f));
-        let best = |e: &Event| -> (i64, Field) {
-            field_scores(e)
-                .into_iter()
-                .max_by_key(|(s, _)| *s)
-                .unwrap_or((0, Field::Operation))
-        };
-        // Ranking needs only the best score, not which field gave it.
-        let score =
-            |e: &Event| -> i64 { field_scores(e).iter().map(|(s, _)| *s).max().unwrap_or(0) };
-        // Score and id packed in one word (higher score first, then earlier event), so ranking
-        // sorts plain integers; the two halves are scored on two cores.
-        let pack = |i: u32| -> Option<u64> {
-            let e = &store.events[i as usize];
-            let score = match only {
-                Some(f) => score_of[f.of(e).0 as usize] * f.weight(),
-                None => score(e),
-            };
-            (score > 0).then(|| (score.min(u32::MAX as i64) as u64) << 32 | u64::from(u32::MAX - i))
-        };
-        let n = scope.map_or(store.events.len(), <[u32]>::len);
-        let id_at = |k: usize| scope.map_or(k as u32, |ids| ids[k]);
-        let pack_range =
-            |r: std::ops::Range<usize>| -> Vec<u64> { r.filter_map(|k| pack(id_at(k))).collect() };
-        let mut packed: Vec<u64> = if n < 100_000 {
-            pack_range(0..n)
-        } else {
-            std::thread::scope(|s| {
-                let other = s.spawn(|| pack_range(n / 2..n));
-                let mut mine = pack_range(0..n / 2);
-                mine.extend(other.join().expect("search worker panicked"));
-                mine
-            })
-        };
-        let total = packed.len();
-        if packed.len() > limit && limit > 0 {
-            packed.select_nth_unstable_by(limit - 1, |a, b| b.cmp(a));
-            packed.truncate(limit);
-        }
-        packed.sort_unstable_by(|a, b| b.cmp(a));
-        let hits = packed
-            .into_iter()
-            .map(|p| {
-                let event = u32::MAX - (p & 0xffff_ffff) as u32;
-                let (score, field) = best(&store.events[event as usize]);
-                Hit {
-                    event,
-                    score,
-                    field,
-                }
-            })
-            .collect();
-        Results { hits, total }
     }
 
     /// Character positions of `text` that match `query`, for highlighting.
@@ -267,6 +232,90 @@ impl Searcher {
             .fuzzy_indices(text, query.trim())
             .map(|(_, idx)| idx)
             .unwrap_or_default()
+    }
+}
+
+/// The `limit` best of `packed` (all of them when `limit` is 0).
+fn keep_best(packed: &mut Vec<u64>, limit: usize) {
+    if packed.len() > limit && limit > 0 {
+        packed.select_nth_unstable_by(limit - 1, |a, b| b.cmp(a));
+        packed.truncate(limit);
+    }
+}
+
+/// Scores events against a query's string scores.
+struct Ranker<'a> {
+    store: &'a Store,
+    score_of: &'a [i64],
+    /// The one field the query's strings belong to, if one (a subject word, an address):
+    /// only it is read, five random reads an event fewer.
+    only: Option<Field>,
+}
+
+impl Ranker<'_> {
+    /// Every field's score of `e` (a string's score is 0 where it did not match): over the
+    /// fixed list of six the compiler leaves no branch, which matters on a million events per
+    /// keystroke.
+    fn field_scores(&self, e: &Event) -> [(i64, Field); 6] {
+        Field::ALL.map(|f| (self.score_of[f.of(e).0 as usize] * f.weight(), f))
+    }
+
+    /// Score and id packed in one word (higher score first, then earlier event), so ranking
+    /// sorts plain integers.
+    fn pack_one(&self, i: u32) -> Option<u64> {
+        let e = &self.store.events[i as usize];
+        let score = match self.only {
+            Some(f) => self.score_of[f.of(e).0 as usize] * f.weight(),
+            None => self
+                .field_scores(e)
+                .iter()
+                .map(|(s, _)| *s)
+                .max()
+                .unwrap_or(0),
+        };
+        (score > 0).then(|| (score.min(u32::MAX as i64) as u64) << 32 | u64::from(u32::MAX - i))
+    }
+
+    /// The matching events at places `range` of `scope` (or of the store), packed; the two
+    /// halves on two cores when the range is large.
+    fn pack(&self, scope: Option<&[u32]>, range: std::ops::Range<usize>) -> Vec<u64> {
+        let id_at = |k: usize| scope.map_or(k as u32, |ids| ids[k]);
+        let pack_range = |r: std::ops::Range<usize>| -> Vec<u64> {
+            r.filter_map(|k| self.pack_one(id_at(k))).collect()
+        };
+        if range.len() < 100_000 {
+            return pack_range(range);
+        }
+        let middle = range.start + range.len() / 2;
+        std::thread::scope(|s| {
+            let other = s.spawn(|| pack_range(middle..range.end));
+            let mut mine = pack_range(range.start..middle);
+            mine.extend(other.join().expect("search worker panicked"));
+            mine
+        })
+    }
+
+    /// The hits of `kept` (already the best), best first, with the field that gave each.
+    fn results(&self, kept: &[u64], total: usize) -> Results {
+        let mut sorted = kept.to_vec();
+        sorted.sort_unstable_by(|a, b| b.cmp(a));
+        let hits = sorted
+            .into_iter()
+            .map(|p| {
+                let event = u32::MAX - (p & 0xffff_ffff) as u32;
+                let (score, field) = self
+                    .field_scores(&self.store.events[event as usize])
+                    .into_iter()
+                    .max_by_key(|(s, _)| *s)
+                    .unwrap_or((0, Field::Operation));
+                Hit {
+                    event,
+                    score,
+                    field,
+                }
+            })
+            .collect();
+        Results { hits, total }
     }
 }
 

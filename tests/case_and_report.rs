@@ -601,3 +601,43 @@ fn background_scoring_uses_the_cases_verdicts_as_scoring_in_front_does() {
     assert!(back.take_scores(true));
     assert_eq!(back.assessments, front.assessments);
 }
+
+#[test]
+fn a_search_in_chunks_ends_where_one_search_does_and_stops_when_told() {
+    let (store, _) = load_fixture("demo/tenant.csv");
+    let searcher = Searcher::new(&store);
+    for query in ["inbx", "payment", "198.51", "i"] {
+        let whole = searcher.search(&store, query, None, 50);
+        let mut calls = Vec::new();
+        let chunked = searcher
+            .search_in_chunks(&store, query, None, 50, 500, |so_far, searched| {
+                calls.push((so_far.total, searched));
+                true
+            })
+            .unwrap();
+        assert_eq!(chunked.total, whole.total, "{query}");
+        assert_eq!(
+            chunked.hits.iter().map(|h| h.event).collect::<Vec<_>>(),
+            whole.hits.iter().map(|h| h.event).collect::<Vec<_>>(),
+            "{query}"
+        );
+        if whole.total > 0 {
+            // Partial counts only grow, and say how far the search has gone.
+            assert_eq!(calls.len(), store.events.len().div_ceil(500) - 1, "{query}");
+            assert!(
+                calls
+                    .windows(2)
+                    .all(|w| w[0].0 <= w[1].0 && w[0].1 < w[1].1)
+            );
+        }
+    }
+    let stopped = searcher.search_in_chunks(&store, "i", None, 50, 500, |_, _| false);
+    assert!(stopped.is_none());
+    // A stopped search leaves no score behind for the next query.
+    assert_eq!(
+        searcher.search(&store, "payment", None, 50).total,
+        Searcher::new(&store)
+            .search(&store, "payment", None, 50)
+            .total
+    );
+}
