@@ -147,9 +147,9 @@ impl Searcher {
             .unwrap_or_default()
     }
 
-    /// [`Searcher::search`] a `chunk` of the scope at a time: after each but the last,
-    /// `progress` gets the results so far and how many actions were searched, and returns
-    /// false to stop (a newer keystroke came). `None` when stopped.
+    /// [`Searcher::search`] a `chunk` of the scope at a time: once the strings are scored and
+    /// after each chunk but the last, `progress` gets the results so far and how many actions
+    /// were searched, and returns false to stop (a newer keystroke came). `None` when stopped.
     pub fn search_in_chunks(
         &self,
         store: &Store,
@@ -185,6 +185,10 @@ impl Searcher {
             mine.extend(other.join().expect("search worker panicked"));
             mine
         });
+        // Scoring the strings took a while: a newer keystroke may have come meanwhile.
+        if !progress(&Results::default(), 0) {
+            return None;
+        }
         let mut guard = self
             .scores
             .lock()

@@ -509,3 +509,45 @@ fn the_list_comes_first_and_risk_fills_in_when_scored() {
     assert!(!s.contains("being scored"), "{s}");
     assert!(s.contains("⚠ mail forwarded outside"), "{s}");
 }
+
+#[test]
+fn a_big_search_runs_in_the_background_and_ends_as_a_small_one() {
+    let mut front = app(&["demo/tenant.csv"], (80, 24));
+    let mut back = app(&["demo/tenant.csv"], (80, 24));
+    back.search_background_at = 0;
+    for app in [&mut front, &mut back] {
+        update(app, Action::Search);
+        for c in "inbx".chars() {
+            update(app, Action::Input(c));
+        }
+    }
+    assert!(!front.searching());
+    // Each keystroke started a new search and stopped the one before.
+    assert!(back.searching());
+    assert!(back.search.as_ref().unwrap().searched.is_some());
+    let s = screen(&back);
+    assert!(
+        s.contains("searched"),
+        "a running search says how far it is: {s}"
+    );
+    while back.searching() {
+        back.take_search(true);
+    }
+    let (f, b) = (
+        front.search.as_ref().unwrap(),
+        back.search.as_ref().unwrap(),
+    );
+    assert_eq!(b.query, "inbx");
+    assert!(b.searched.is_none());
+    assert_eq!(b.results.total, f.results.total);
+    assert_eq!(
+        b.results.hits.iter().map(|h| h.event).collect::<Vec<_>>(),
+        f.results.hits.iter().map(|h| h.event).collect::<Vec<_>>()
+    );
+    assert!(!screen(&back).contains("searched"));
+    // Esc stops a search that still runs.
+    update(&mut back, Action::Search);
+    update(&mut back, Action::Input('x'));
+    update(&mut back, Action::Cancel);
+    assert!(!back.searching() && back.search.is_none());
+}

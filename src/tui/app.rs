@@ -72,6 +72,23 @@ pub struct SearchState {
     pub selected: usize,
     /// When this scope has no match: how many the whole store has.
     pub wider_total: Option<usize>,
+    /// While the search runs in the background: how many actions it has searched, of how
+    /// many. `None` once it is complete.
+    pub searched: Option<(usize, usize)>,
+}
+
+/// What a background search reports.
+pub enum SearchUpdate {
+    /// Results so far, and how many actions were searched.
+    Partial(crate::search::Results, usize),
+    /// The final results, and the whole store's count when this scope had none.
+    Done(crate::search::Results, Option<usize>),
+}
+
+/// A search running on another thread.
+pub struct SearchJob {
+    pub cancel: Arc<std::sync::atomic::AtomicBool>,
+    pub updates: std::sync::mpsc::Receiver<SearchUpdate>,
 }
 
 /// What a frame of the pivot stack shows.
@@ -134,7 +151,12 @@ pub struct App {
     pub case: Option<crate::case::Case>,
     pub prompt: Option<Prompt>,
     pub search: Option<SearchState>,
-    pub searcher: Option<crate::search::Searcher>,
+    pub searcher: Option<Arc<crate::search::Searcher>>,
+    /// The search running in the background, if one is.
+    pub search_job: Option<SearchJob>,
+    /// Scopes of at least this many actions are searched in the background, a chunk at a
+    /// time, so that a keystroke never waits for the whole store.
+    pub search_background_at: usize,
     /// Risk and reasons of each session (by index in `store.sessions`); recomputed when
     /// verdicts change, since sessions marked user become the baseline.
     pub assessments: Vec<crate::analysis::Assessment>,
@@ -186,6 +208,8 @@ impl App {
             prompt: None,
             search: None,
             searcher: None,
+            search_job: None,
+            search_background_at: 1_000_000,
             assessments: Vec::new(),
             peaks: FxHashMap::default(),
             pending: None,
@@ -412,6 +436,62 @@ impl App {
             let _ = tx.send(analyse(&store, case.as_ref()));
         });
         self.pending = Some(rx);
+    }
+
+    /// Stops the background search, if one runs.
+    pub fn cancel_search(&mut self) {
+        if let Some(job) = self.search_job.take() {
+            job.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// True while a search runs in the background.
+    pub fn searching(&self) -> bool {
+        self.search_job.is_some()
+    }
+
+    /// Takes in what the background search found so far (waiting for it to end when
+    /// `wait`); true when the screen changed.
+    pub fn take_search(&mut self, wait: bool) -> bool {
+        let mut changed = false;
+        loop {
+            let Some(job) = &self.search_job else {
+                return changed;
+            };
+            let update = if wait {
+                job.updates.recv().ok()
+            } else {
+                match job.updates.try_recv() {
+                    Ok(u) => Some(u),
+                    Err(std::sync::mpsc::TryRecvError::Empty) => return changed,
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
+                }
+            };
+            changed = true;
+            let Some(search) = self.search.as_mut() else {
+                self.search_job = None;
+                return changed;
+            };
+            match update {
+                Some(SearchUpdate::Partial(results, searched)) => {
+                    search.results = results;
+                    if let Some((done, _)) = search.searched.as_mut() {
+                        *done = searched;
+                    }
+                }
+                Some(SearchUpdate::Done(results, wider)) => {
+                    search.results = results;
+                    search.wider_total = wider;
+                    search.searched = None;
+                    self.search_job = None;
+                }
+                None => {
+                    search.searched = None;
+                    self.search_job = None;
+                    self.message = Some("the search stopped before it ended".into());
+                }
+            }
+        }
     }
 
     /// True while risk is being scored in the background.

@@ -238,9 +238,11 @@ fn event_loop(
         }
         // Waiting with a timeout only to notice signals and background scoring; the screen is
         // redrawn on change.
-        let wait = if app.scoring() { 50 } else { 250 };
+        let busy = app.scoring() || app.searching();
+        let wait = if busy { 30 } else { 250 };
         if !event::poll(Duration::from_millis(wait))? {
-            if app.take_scores(false) {
+            let scored = app.take_scores(false);
+            if app.take_search(false) || scored {
                 terminal.draw(|f| draw(f, app))?;
             }
             continue;

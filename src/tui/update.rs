@@ -2,7 +2,8 @@
 
 use super::action::Action;
 use super::app::{
-    App, Pane, Prompt, PromptKind, Scope, SearchState, SessionRow, Verdict, first_session_row,
+    App, Pane, Prompt, PromptKind, Scope, SearchJob, SearchState, SearchUpdate, SessionRow,
+    Verdict, first_session_row,
 };
 use super::detail;
 use super::draw::layout;
@@ -191,6 +192,7 @@ fn prompt(app: &mut App, action: Action) {
         Action::Cancel => {
             app.prompt = None;
             if is_search {
+                app.cancel_search();
                 app.search = None;
             }
         }
@@ -228,6 +230,7 @@ fn open_search(app: &mut App) {
         results: Default::default(),
         selected: 0,
         wider_total: None,
+        searched: None,
     });
     app.prompt = Some(Prompt {
         kind: PromptKind::Search,
@@ -236,27 +239,72 @@ fn open_search(app: &mut App) {
     run_search(app);
 }
 
+/// Actions a background search ranks between two reports of how far it has come.
+const SEARCH_CHUNK: usize = 1 << 20;
+
 fn run_search(app: &mut App) {
     let Some(query) = app.prompt.as_ref().map(|p| p.text.clone()) else {
         return;
     };
-    if app.searcher.is_none() {
-        app.searcher = Some(crate::search::Searcher::new(&app.store));
-    }
+    // A newer keystroke: the search of the older text is no longer wanted.
+    app.cancel_search();
+    let searcher = Arc::clone(
+        app.searcher
+            .get_or_insert_with(|| Arc::new(crate::search::Searcher::new(&app.store))),
+    );
     let whole_store = app.search.as_ref().is_some_and(|s| s.whole_store);
     let (_, scope) = app.search_scope(whole_store);
-    let searcher = app.searcher.as_ref().expect("searcher was just built");
-    let results = searcher.search(&app.store, &query, scope.as_deref(), SEARCH_LIMIT);
-    // "0 matches" must not read as "not in the data": say what the whole store holds.
-    let wider_total = (results.total == 0 && scope.is_some() && !query.is_empty())
-        .then(|| searcher.search(&app.store, &query, None, 1).total);
+    let size = scope.as_ref().map_or(app.store.events.len(), Vec::len);
+    if size < app.search_background_at || query.trim().is_empty() {
+        let results = searcher.search(&app.store, &query, scope.as_deref(), SEARCH_LIMIT);
+        // "0 matches" must not read as "not in the data": say what the whole store holds.
+        let wider_total = (results.total == 0 && scope.is_some() && !query.is_empty())
+            .then(|| searcher.search(&app.store, &query, None, 1).total);
+        app.search = Some(SearchState {
+            query,
+            whole_store,
+            results,
+            selected: 0,
+            wider_total,
+            searched: None,
+        });
+        return;
+    }
     app.search = Some(SearchState {
-        query,
+        query: query.clone(),
         whole_store,
-        results,
+        results: Default::default(),
         selected: 0,
-        wider_total,
+        wider_total: None,
+        searched: Some((0, size)),
     });
+    let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (tx, updates) = std::sync::mpsc::channel();
+    let store = Arc::clone(&app.store);
+    let stop = Arc::clone(&cancel);
+    std::thread::spawn(move || {
+        let stopped = || stop.load(std::sync::atomic::Ordering::Relaxed);
+        let done = searcher.search_in_chunks(
+            &store,
+            &query,
+            scope.as_deref(),
+            SEARCH_LIMIT,
+            SEARCH_CHUNK,
+            |so_far, searched| {
+                !stopped()
+                    && tx
+                        .send(SearchUpdate::Partial(so_far.clone(), searched))
+                        .is_ok()
+            },
+        );
+        let Some(results) = done.filter(|_| !stopped()) else {
+            return;
+        };
+        let wider = (results.total == 0 && scope.is_some())
+            .then(|| searcher.search(&store, &query, None, 1).total);
+        let _ = tx.send(SearchUpdate::Done(results, wider));
+    });
+    app.search_job = Some(SearchJob { cancel, updates });
 }
 
 fn jump_to_selected_hit(app: &mut App) {

@@ -25,6 +25,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Some(n) if n > 0 => format!(" · {n} in the whole store (Tab)"),
         _ => String::new(),
     };
+    // A search still running says how far it has come: the count grows as it goes.
+    let wider = match search.searched {
+        Some((done, of)) => format!(
+            "{wider} so far, {}% searched",
+            (done * 100).checked_div(of).unwrap_or(0)
+        ),
+        None => wider,
+    };
     let title = format!(
         " Search \"{}\" · {} match{} in {scope}{wider} ",
         for_terminal(&search.query),
