@@ -347,3 +347,21 @@ fn the_report_says_where_the_attacker_session_was_born() {
     );
     assert!(md.contains("deviceCode"), "{md}");
 }
+
+#[test]
+fn a_sign_in_export_saved_as_utf16_or_gzip_reads_the_same() {
+    let csv = std::fs::read_to_string(fixture("signin/portal.csv")).unwrap();
+    let mut utf16 = vec![0xff, 0xfe];
+    utf16.extend(csv.encode_utf16().flat_map(u16::to_le_bytes));
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, csv.as_bytes()).unwrap();
+    let (plain, _) = load_files(&[fixture("signin/portal.csv")]);
+    for (name, bytes) in [
+        ("portal-utf16.csv", utf16),
+        ("portal.csv.gz", gz.finish().unwrap()),
+    ] {
+        let (store, report) = load_files(&[write_temp(name, &bytes)]);
+        assert_eq!(report.files[0].format, "Entra sign-in log (CSV)", "{name}");
+        assert_eq!(store.signins.all, plain.signins.all, "{name}");
+    }
+}

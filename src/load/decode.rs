@@ -37,6 +37,44 @@ pub fn utf16le(raw: &[u8]) -> Vec<u8> {
     text.replace('\u{feff}', "").into_bytes()
 }
 
+/// The encoding of text that begins with `start` (a few KiB are enough).
+pub fn encoding_of(start: &[u8]) -> Encoding {
+    if start.starts_with(&[0xff, 0xfe]) {
+        Encoding::Utf16Le
+    } else if looks_like_utf16le(&start[..start.len().min(4096)]) {
+        Encoding::Utf16LeNoBom
+    } else if start.starts_with(&[0xef, 0xbb, 0xbf]) {
+        Encoding::Utf8Bom
+    } else {
+        Encoding::Utf8
+    }
+}
+
+impl Encoding {
+    pub fn is_utf16(self) -> bool {
+        matches!(self, Encoding::Utf16Le | Encoding::Utf16LeNoBom)
+    }
+
+    /// Bytes of a byte-order mark the text begins with.
+    pub fn bom_len(self) -> usize {
+        match self {
+            Encoding::Utf8Bom => 3,
+            Encoding::Utf16Le => 2,
+            _ => 0,
+        }
+    }
+}
+
+/// `raw` as UTF-8 bytes: its BOM dropped, UTF-16LE transcoded.
+pub fn to_utf8(mut raw: Vec<u8>) -> (Vec<u8>, Encoding) {
+    let encoding = encoding_of(&raw);
+    if encoding.is_utf16() {
+        return (utf16le(&raw[encoding.bom_len()..]), encoding);
+    }
+    raw.drain(..encoding.bom_len());
+    (raw, encoding)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,5 +86,18 @@ mod tests {
         assert!(looks_like_utf16le(&body));
         assert!(!looks_like_utf16le(text.as_bytes()));
         assert_eq!(utf16le(&body), text.as_bytes());
+        let mut with_bom = vec![0xff, 0xfe];
+        with_bom.extend(&body);
+        for (raw, encoding) in [
+            (with_bom, Encoding::Utf16Le),
+            (body, Encoding::Utf16LeNoBom),
+            (
+                [&[0xef, 0xbb, 0xbf][..], text.as_bytes()].concat(),
+                Encoding::Utf8Bom,
+            ),
+            (text.as_bytes().to_vec(), Encoding::Utf8),
+        ] {
+            assert_eq!(to_utf8(raw), (text.as_bytes().to_vec(), encoding));
+        }
     }
 }

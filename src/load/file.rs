@@ -121,18 +121,12 @@ fn open(path: &Path) -> std::io::Result<Input> {
     (&mut file).take(2).read_to_end(&mut head)?;
     let gzip = head == [0x1f, 0x8b];
     if !gzip && let Some(map) = map(&file) {
-        let utf16 = map.starts_with(&[0xff, 0xfe])
-            || decode::looks_like_utf16le(&map[..map.len().min(4096)]);
-        if !utf16 {
-            let bom = map.starts_with(&[0xef, 0xbb, 0xbf]);
-            let skip = if bom { 3 } else { 0 };
+        let encoding = decode::encoding_of(&map[..map.len().min(4096)]);
+        if !encoding.is_utf16() {
+            let skip = encoding.bom_len();
             return Ok(Input {
                 body: Body::Mapped { map, skip },
-                encoding: if bom {
-                    decode::Encoding::Utf8Bom
-                } else {
-                    decode::Encoding::Utf8
-                },
+                encoding,
                 gzip,
                 raw: RawSource::Disk { base: skip as u64 },
             });
@@ -147,25 +141,20 @@ fn open(path: &Path) -> std::io::Result<Input> {
     };
     let mut start = Vec::new();
     fill(&mut *reader, &mut start, 4096)?;
-    let utf16 = start.starts_with(&[0xff, 0xfe]);
-    if utf16 || decode::looks_like_utf16le(&start) {
+    let encoding = decode::encoding_of(&start);
+    if encoding.is_utf16() {
         // UTF-16 exports come from PowerShell's Out-File and are small: transcode whole.
         reader.read_to_end(&mut start)?;
-        let body = if utf16 { &start[2..] } else { &start[..] };
-        let text: Arc<[u8]> = decode::utf16le(body).into();
+        let (text, encoding) = decode::to_utf8(start);
+        let text: Arc<[u8]> = text.into();
         return Ok(Input {
             body: Body::Stream(Box::new(Cursor::new(Arc::clone(&text)))),
-            encoding: if utf16 {
-                decode::Encoding::Utf16Le
-            } else {
-                decode::Encoding::Utf16LeNoBom
-            },
+            encoding,
             gzip,
             raw: RawSource::Memory(text),
         });
     }
-    let bom = start.starts_with(&[0xef, 0xbb, 0xbf]);
-    let skip = if bom { 3 } else { 0 };
+    let skip = encoding.bom_len();
     let raw = if gzip {
         RawSource::Gzip { skip: skip as u64 }
     } else {
@@ -174,11 +163,7 @@ fn open(path: &Path) -> std::io::Result<Input> {
     start.drain(..skip);
     Ok(Input {
         body: Body::Stream(Box::new(Cursor::new(start).chain(reader))),
-        encoding: if bom {
-            decode::Encoding::Utf8Bom
-        } else {
-            decode::Encoding::Utf8
-        },
+        encoding,
         gzip,
         raw,
     })

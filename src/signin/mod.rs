@@ -255,18 +255,9 @@ fn head(path: &Path) -> Option<String> {
     Some(decode(raw).0)
 }
 
-/// Text of `raw`, its BOM dropped, UTF-16LE transcoded.
+/// Text of `raw`, its BOM dropped, UTF-16LE transcoded, and its encoding.
 fn decode(raw: Vec<u8>) -> (String, crate::load::decode::Encoding) {
-    use crate::load::decode::{Encoding, looks_like_utf16le, utf16le};
-    let (bytes, encoding) = if raw.starts_with(&[0xff, 0xfe]) {
-        (utf16le(&raw[2..]), Encoding::Utf16Le)
-    } else if looks_like_utf16le(&raw) {
-        (utf16le(&raw), Encoding::Utf16LeNoBom)
-    } else if raw.starts_with(&[0xef, 0xbb, 0xbf]) {
-        (raw[3..].to_vec(), Encoding::Utf8Bom)
-    } else {
-        (raw, Encoding::Utf8)
-    };
+    let (bytes, encoding) = crate::load::decode::to_utf8(raw);
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
