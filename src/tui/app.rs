@@ -147,6 +147,9 @@ pub struct App {
     pub detail: Option<DetailView>,
     /// Verdicts by session ID, mirrored from the case file for drawing.
     pub verdicts: FxHashMap<Sym, Verdict>,
+    /// Verdicts given to the parts of a session used from other networks (network -> verdict),
+    /// by session ID, mirrored from the case file for drawing.
+    pub part_verdicts: FxHashMap<Sym, std::collections::BTreeMap<String, Verdict>>,
     /// Where verdicts and notes are saved; `None` when no case file could be opened.
     pub case: Option<crate::case::Case>,
     pub prompt: Option<Prompt>,
@@ -204,6 +207,7 @@ impl App {
             help_scroll: 0,
             detail: None,
             verdicts: FxHashMap::default(),
+            part_verdicts: FxHashMap::default(),
             case: None,
             prompt: None,
             search: None,
@@ -571,10 +575,17 @@ impl App {
     /// Mirrors the case file's verdicts for the sessions of this store.
     pub fn sync_verdicts(&mut self) {
         self.verdicts.clear();
+        self.part_verdicts.clear();
         if let Some(case) = &self.case {
             for (id, entry) in &case.data.sessions {
-                if let (Some(v), Some(sym)) = (entry.verdict, self.store.lookup(id)) {
+                let Some(sym) = self.store.lookup(id) else {
+                    continue;
+                };
+                if let Some(v) = entry.verdict {
                     self.verdicts.insert(sym, v);
+                }
+                if !entry.networks.is_empty() {
+                    self.part_verdicts.insert(sym, entry.networks.clone());
                 }
             }
         }
@@ -608,16 +619,10 @@ impl App {
     pub fn event_verdict(&self, event: u32) -> Option<Verdict> {
         let e = &self.store.events[event as usize];
         let session = self.store.session_of(e)?;
-        if let Some(case) = &self.case
-            && !e.session.is_empty()
-            && case
-                .entry(self.store.str(e.session))
-                .is_some_and(|entry| !entry.networks.is_empty())
+        if let Some(parts) = self.part_verdicts.get(&e.session)
+            && let Some(&v) = parts.get(&crate::ip::network_of(self.store.str(e.ip)))
         {
-            let network = crate::ip::network_of(self.store.str(e.ip));
-            if let Some(v) = case.network_verdict(self.store.str(e.session), &network) {
-                return Some(v);
-            }
+            return Some(v);
         }
         self.verdict(session)
     }
