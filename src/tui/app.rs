@@ -462,14 +462,8 @@ impl App {
             let Some(job) = &self.search_job else {
                 return changed;
             };
-            let update = if wait {
-                job.updates.recv().ok()
-            } else {
-                match job.updates.try_recv() {
-                    Ok(u) => Some(u),
-                    Err(std::sync::mpsc::TryRecvError::Empty) => return changed,
-                    Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
-                }
+            let Some(update) = receive(&job.updates, wait) else {
+                return changed;
             };
             changed = true;
             let Some(search) = self.search.as_mut() else {
@@ -509,14 +503,8 @@ impl App {
         let Some(rx) = &self.pending else {
             return false;
         };
-        let got = if wait {
-            rx.recv().ok()
-        } else {
-            match rx.try_recv() {
-                Ok(a) => Some(a),
-                Err(std::sync::mpsc::TryRecvError::Empty) => return false,
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
-            }
+        let Some(got) = receive(rx, wait) else {
+            return false;
         };
         self.pending = None;
         let Some((assessments, peaks)) = got else {
@@ -802,4 +790,17 @@ pub fn first_session_row(rows: &[SessionRow]) -> usize {
     rows.iter()
         .position(|r| matches!(r, SessionRow::Session(_)))
         .unwrap_or(0)
+}
+
+/// The next message of a background job: `None` when none is in yet (and `wait` is false),
+/// `Some(None)` when the job ended without sending one.
+fn receive<T>(rx: &std::sync::mpsc::Receiver<T>, wait: bool) -> Option<Option<T>> {
+    if wait {
+        return Some(rx.recv().ok());
+    }
+    match rx.try_recv() {
+        Ok(message) => Some(Some(message)),
+        Err(std::sync::mpsc::TryRecvError::Empty) => None,
+        Err(std::sync::mpsc::TryRecvError::Disconnected) => Some(None),
+    }
 }
