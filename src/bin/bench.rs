@@ -11,6 +11,22 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The process's resident memory now (`VmRSS`) and at its peak so far (`VmHWM`), in MiB,
+/// from /proc (Linux); "?" elsewhere.
+fn resident() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    };
+    match (kib("VmRSS:"), kib("VmHWM:")) {
+        (Some(now), Some(peak)) => format!("{} MiB resident, peak {} MiB", now / 1024, peak / 1024),
+        _ => "resident memory unknown".into(),
+    }
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -66,6 +82,7 @@ fn main() {
             "store bytes/event    {:.0}",
             store.heap_bytes() as f64 / store.events.len().max(1) as f64
         );
+        println!("after the build      {}", resident());
         measure_app(store);
         return;
     }
@@ -97,6 +114,7 @@ fn main() {
         store.heap_bytes() as f64 / events as f64,
         std::mem::size_of::<sessionscope::model::Event>()
     );
+    println!("after load           {}", resident());
 
     measure_app(store);
 }
@@ -113,6 +131,7 @@ fn measure_app(store: sessionscope::Store) {
     let t = Instant::now();
     let mut app = App::new(Arc::new(store));
     println!("app (risk, concurrency) {:.3} s", t.elapsed().as_secs_f64());
+    println!("with the app         {}", resident());
     app.viewport = (200, 50);
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("test backend");
     let first = Instant::now();
@@ -254,6 +273,7 @@ fn measure_app(store: sessionscope::Store) {
             app.frame().session_count
         );
     }
+    println!("at the end           {}", resident());
 }
 
 /// Puts the session list's cursor on session `s`.

@@ -714,7 +714,7 @@ fn pivot_asn(app: &mut App) {
 
 fn push_pivot(app: &mut App, facet: Facet, value: Sym, keep_event: Option<u32>) {
     let store = Arc::clone(&app.store);
-    let events = store.events_with(facet, value).to_vec();
+    let events = store.events_with(facet, value).into_owned();
     push_frame(app, Scope::Pivot(facet, value), events, keep_event);
 }
 
@@ -781,12 +781,16 @@ fn narrow(app: &mut App) {
 
 fn cycle_sort(app: &mut App) {
     app.sort = app.sort.next();
+    app.ensure_order();
     let selected = app.selected_session();
     for i in 0..app.stack.len() {
+        if app.stack[i].scope == Scope::Linked {
+            // Its list is in order of link strength, not of the sort.
+            continue;
+        }
+        let events = std::mem::take(&mut app.stack[i].events);
+        let mut rebuilt = app.make_frame(app.stack[i].scope, events);
         let old = &app.stack[i];
-        let mut rebuilt = app.make_frame(old.scope, Vec::new());
-        let old = &app.stack[i];
-        rebuilt.events = old.events.clone();
         rebuilt.narrowed_to = old.narrowed_to;
         rebuilt.timeline_cursor = old.timeline_cursor;
         rebuilt.timeline_offset = old.timeline_offset;
