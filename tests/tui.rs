@@ -551,3 +551,55 @@ fn a_big_search_runs_in_the_background_and_ends_as_a_small_one() {
     update(&mut back, Action::Cancel);
     assert!(!back.searching() && back.search.is_none());
 }
+
+#[test]
+fn a_pivot_that_reads_every_action_fills_in_and_ends_as_a_direct_one() {
+    for facet in [Facet::Operation, Facet::Client, Facet::Target] {
+        let mut front = app(&["demo/tenant.csv"], (80, 24));
+        let mut back = app(&["demo/tenant.csv"], (80, 24));
+        back.pivot_background_at = 0;
+        back.pivot_chunk = 40;
+        let keys = [
+            Action::NextPane,
+            Action::Down,
+            Action::Down,
+            Action::Down,
+            Action::Pivot(facet),
+        ];
+        press(&mut front, &keys);
+        press(&mut back, &keys);
+        assert_eq!(front.stack.len(), 2, "{facet:?}: {:?}", front.message);
+        assert!(!front.finding());
+        // The pivot is on screen at once, saying how far the reading is.
+        assert!(back.finding() && back.frame().finding.is_some());
+        let s = screen(&back);
+        assert!(s.contains("of the actions read"), "{s}");
+        // Every step adds the next actions in time order, never out of place.
+        let want = front.frame().events.clone();
+        let mut steps = 0;
+        while back.finding() {
+            back.take_pivots(true);
+            assert!(want.starts_with(&back.frame().events), "{facet:?}");
+            steps += 1;
+        }
+        assert!(steps > 3, "{facet:?}: read in {steps} steps");
+        assert_eq!(back.frame().events, want);
+        assert_eq!(back.frame().session_rows, front.frame().session_rows);
+        assert_eq!(back.frame().timeline_cursor, front.frame().timeline_cursor);
+        assert_eq!(back.frame().session_cursor, front.frame().session_cursor);
+        assert_eq!(screen(&back), screen(&front), "{facet:?}");
+    }
+    // Leaving a pivot still being read stops it.
+    let mut back = app(&["demo/tenant.csv"], (80, 24));
+    back.pivot_background_at = 0;
+    back.pivot_chunk = 40;
+    press(
+        &mut back,
+        &[Action::NextPane, Action::Pivot(Facet::Operation)],
+    );
+    assert!(back.finding());
+    press(&mut back, &[Action::Back]);
+    assert!(!back.finding());
+    assert_eq!(back.stack.len(), 1);
+    assert!(!back.take_pivots(false));
+}

@@ -135,6 +135,9 @@ pub struct Frame {
     /// Per session, what the session list says instead of its top operations (the linked
     /// view: what it shares with the attacker).
     pub notes: FxHashMap<usize, String>,
+    /// While its actions are still being found in the background: how many of the store's
+    /// actions have been read, and of how many.
+    pub finding: Option<(usize, usize)>,
 }
 
 pub struct App {
@@ -161,6 +164,13 @@ pub struct App {
     /// Scopes of at least this many actions are searched in the background, a chunk at a
     /// time, so that a keystroke never waits for the whole store.
     pub search_background_at: usize,
+    /// Pivots being filled in on other threads (one per frame still being found).
+    pub pivot_jobs: Vec<super::pivot_job::PivotJob>,
+    /// Pivots that must read every action are filled in the background from this many
+    /// actions on.
+    pub pivot_background_at: usize,
+    /// Actions a background pivot reads per step (smaller in tests, to see it fill in).
+    pub pivot_chunk: usize,
     /// Risk and reasons of each session (by index in `store.sessions`); recomputed when
     /// verdicts change, since sessions marked user become the baseline.
     pub assessments: Vec<crate::analysis::Assessment>,
@@ -220,6 +230,9 @@ impl App {
             searcher: None,
             search_job: None,
             search_background_at: 1_000_000,
+            pivot_jobs: Vec::new(),
+            pivot_background_at: 1_000_000,
+            pivot_chunk: super::pivot_job::CHUNK,
             assessments: Vec::new(),
             peaks: FxHashMap::default(),
             pending: None,
@@ -251,10 +264,10 @@ impl App {
             .expect("the root frame is never popped")
     }
 
-    /// Builds a frame: its session list grouped by user, in the current sort order.
-    pub fn make_frame(&self, scope: Scope, events: Vec<u32>) -> Frame {
+    /// Which sessions a frame of `scope` lists (`None`: every session).
+    fn sessions_in(&self, scope: Scope, events: &[u32]) -> Option<Vec<bool>> {
         let store = &self.store;
-        let wanted: Option<Vec<bool>> = match scope {
+        match scope {
             Scope::Root => None,
             // The sessions' own lists say which sessions have a value: no need to look up
             // the session of each of a busy IP's millions of events.
@@ -277,16 +290,22 @@ impl App {
             }
             Scope::Pivot(Facet::Target, _) | Scope::Linked | Scope::Asn(_) => {
                 let mut wanted = vec![false; store.sessions.len()];
-                for &i in &events {
+                for &i in events {
                     if let Some(x) = store.session_of(&store.events[i as usize]) {
                         wanted[x] = true;
                     }
                 }
                 Some(wanted)
             }
-        };
+        }
+    }
+
+    /// The session list of the sessions `wanted` (`None`: all), in the current sort order,
+    /// grouped by user under headings; and how many sessions it lists.
+    fn session_rows(&self, wanted: Option<&[bool]>) -> (Vec<SessionRow>, usize) {
+        let store = &self.store;
         let order = self.order();
-        let sessions: Vec<usize> = match &wanted {
+        let sessions: Vec<usize> = match wanted {
             None => order.iter().map(|&s| s as usize).collect(),
             Some(w) => order
                 .iter()
@@ -317,6 +336,12 @@ impl App {
             }
             rows.push(SessionRow::Session(s));
         }
+        (rows, session_count)
+    }
+
+    /// Builds a frame: its session list grouped by user, in the current sort order.
+    pub fn make_frame(&self, scope: Scope, events: Vec<u32>) -> Frame {
+        let (rows, session_count) = self.session_rows(self.sessions_in(scope, &events).as_deref());
         Frame {
             scope,
             events,
@@ -333,6 +358,7 @@ impl App {
                 Scope::Pivot(..) | Scope::Asn(_) => Pane::Timeline,
             },
             notes: FxHashMap::default(),
+            finding: None,
         }
     }
 
@@ -570,6 +596,83 @@ impl App {
                 }
             }
         }
+    }
+
+    /// True while a pivot is being filled in the background.
+    pub fn finding(&self) -> bool {
+        !self.pivot_jobs.is_empty()
+    }
+
+    /// Adds what the background pivots found so far to their frames, or when `wait` waits
+    /// for the next step of each; true when the screen changed.
+    pub fn take_pivots(&mut self, wait: bool) -> bool {
+        let mut changed = false;
+        let mut j = 0;
+        while j < self.pivot_jobs.len() {
+            let job = &mut self.pivot_jobs[j];
+            let depth = job.depth;
+            let Some(found) = receive(&job.updates, wait) else {
+                j += 1;
+                continue;
+            };
+            changed = true;
+            let total = self.store.events.len();
+            let on_top = depth + 1 == self.stack.len();
+            let Some(frame) = self.stack.get_mut(depth) else {
+                self.pivot_jobs.remove(j);
+                continue;
+            };
+            let Some(found) = found else {
+                frame.finding = None;
+                self.pivot_jobs.remove(j);
+                self.message = Some("the pivot stopped before it read every action".into());
+                continue;
+            };
+            frame.events.extend_from_slice(&found.ids);
+            frame.finding = (found.read < total).then_some((found.read, total));
+            // The action pivoted from, once found, while the investigator has not moved yet.
+            let keep = job.keep_event.filter(|e| {
+                on_top && frame.timeline_cursor == 0 && found.ids.binary_search(e).is_ok()
+            });
+            if keep.is_some() {
+                job.keep_event = None;
+            }
+            let done = frame.finding.is_none();
+            if matches!(frame.scope, Scope::Pivot(Facet::Target, _)) {
+                self.relist_sessions(depth);
+            }
+            if on_top {
+                self.refresh_timeline();
+                if let Some(row) = keep.and_then(|e| self.timeline_rows().binary_search(&e).ok()) {
+                    super::update::stay_on_row(self, row);
+                }
+            }
+            if done {
+                self.pivot_jobs.remove(j);
+            } else if wait {
+                // One step of each job, so that a caller waiting sees each step.
+                j += 1;
+            }
+        }
+        changed
+    }
+
+    /// Lists again the sessions of the frame at `depth` from its actions (a pivot whose
+    /// sessions are known only from the actions found so far), keeping the selected session.
+    fn relist_sessions(&mut self, depth: usize) {
+        let frame = &self.stack[depth];
+        let selected = match frame.session_rows.get(frame.session_cursor) {
+            Some(SessionRow::Session(s)) => Some(*s),
+            _ => None,
+        };
+        let (rows, count) =
+            self.session_rows(self.sessions_in(frame.scope, &frame.events).as_deref());
+        let frame = &mut self.stack[depth];
+        frame.session_cursor = selected
+            .and_then(|s| rows.iter().position(|r| *r == SessionRow::Session(s)))
+            .unwrap_or_else(|| first_session_row(&rows));
+        frame.session_rows = rows;
+        frame.session_count = count;
     }
 
     /// True while risk is being scored in the background.

@@ -6,6 +6,7 @@ pub mod app;
 pub mod clipboard;
 pub mod detail;
 pub mod draw;
+pub mod pivot_job;
 pub mod theme;
 pub mod update;
 
@@ -238,11 +239,12 @@ fn event_loop(
         }
         // Waiting with a timeout only to notice signals and background scoring; the screen is
         // redrawn on change.
-        let busy = app.scoring() || app.searching();
+        let busy = app.scoring() || app.searching() || app.finding();
         let wait = if busy { 30 } else { 250 };
         if !event::poll(Duration::from_millis(wait))? {
             let scored = app.take_scores(false);
-            if app.take_search(false) || scored {
+            let found = app.take_pivots(false);
+            if app.take_search(false) || scored || found {
                 terminal.draw(|f| draw(f, app))?;
             }
             continue;

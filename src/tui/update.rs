@@ -7,6 +7,7 @@ use super::app::{
 };
 use super::detail;
 use super::draw::layout;
+use super::pivot_job::PivotJob;
 use crate::intern::Sym;
 use crate::store::Facet;
 use std::sync::Arc;
@@ -614,6 +615,8 @@ fn back(app: &mut App) {
     }
     if app.stack.len() > 1 {
         app.stack.pop();
+        let depth = app.stack.len();
+        app.pivot_jobs.retain(|job| job.depth < depth);
         app.refresh_timeline();
         return;
     }
@@ -714,22 +717,35 @@ fn pivot_asn(app: &mut App) {
 
 fn push_pivot(app: &mut App, facet: Facet, value: Sym, keep_event: Option<u32>) {
     let store = Arc::clone(&app.store);
+    if store.needs_scan(facet) && store.events.len() >= app.pivot_background_at {
+        // Reading every action takes longer than a keystroke may: the pivot shows at once
+        // and its timeline fills in as the reading goes.
+        push_frame(app, Scope::Pivot(facet, value), Vec::new(), None);
+        app.frame_mut().finding = Some((0, store.events.len()));
+        let depth = app.stack.len() - 1;
+        let chunk = app.pivot_chunk;
+        let job = PivotJob::start(store, facet, value, depth, keep_event, chunk);
+        app.pivot_jobs.push(job);
+        return;
+    }
     let events = store.events_with(facet, value).into_owned();
     push_frame(app, Scope::Pivot(facet, value), events, keep_event);
 }
 
 fn push_frame(app: &mut App, scope: Scope, events: Vec<u32>, keep_event: Option<u32>) {
-    let store = Arc::clone(&app.store);
     let frame = app.make_frame(scope, events);
     app.detail = None;
     app.stack.push(frame);
     app.refresh_timeline();
     // Stay on the action we pivoted from, and select its session in the list.
-    if let Some(e) = keep_event
-        && let Some(pos) = app.timeline_rows().iter().position(|&x| x == e)
-    {
-        app.frame_mut().timeline_cursor = pos;
-    }
+    let row = keep_event.and_then(|e| app.timeline_rows().binary_search(&e).ok());
+    stay_on_row(app, row.unwrap_or(0));
+}
+
+/// Puts the timeline cursor on `row` and the session-list cursor on its session.
+pub(super) fn stay_on_row(app: &mut App, row: usize) {
+    let store = Arc::clone(&app.store);
+    app.frame_mut().timeline_cursor = row;
     let session = app
         .selected_event()
         .and_then(|e| store.session_of(&store.events[e as usize]));
@@ -792,6 +808,7 @@ fn cycle_sort(app: &mut App) {
         let mut rebuilt = app.make_frame(app.stack[i].scope, events);
         let old = &app.stack[i];
         rebuilt.narrowed_to = old.narrowed_to;
+        rebuilt.finding = old.finding;
         rebuilt.timeline_cursor = old.timeline_cursor;
         rebuilt.timeline_offset = old.timeline_offset;
         rebuilt.root_user = old.root_user;

@@ -63,7 +63,14 @@ fn title(app: &App) -> String {
         };
         t.push_str(&format!(" · only {shown} (f: all)"));
     }
-    format!("{t} ({})", app.timeline_rows().len())
+    match f.finding {
+        Some((read, of)) => format!(
+            "{t} ({} so far, {}% of the actions read)",
+            app.timeline_rows().len(),
+            read * 100 / of.max(1)
+        ),
+        None => format!("{t} ({})", app.timeline_rows().len()),
+    }
 }
 
 /// A sparkline of how many of the user's sessions were active across their time span, with
