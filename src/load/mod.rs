@@ -269,10 +269,22 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, LoadReport) {
     };
     store.signins = crate::signin::SignIns::new(signins);
     store.geo = crate::geo::Geo::build(&store, opts.ip_db);
+    give_back_freed_memory();
     report
         .timings
         .push(("index", indexing.elapsed().as_secs_f64()));
     (store, report)
+}
+
+/// Returns to the system the heap the load has freed (parse buffers, duplicate keys, the
+/// events' old place): glibc keeps freed memory for reuse, which left the process some
+/// 90 MiB above what the store holds after a load of 10M events.
+fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free heap pages; it touches no live allocation.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 fn remap(e: &mut Event, map: &[Sym]) {

@@ -203,10 +203,8 @@ impl App {
     /// The view-model of `store`, its risk scored before it returns.
     pub fn new(store: Arc<Store>) -> App {
         let mut app = App::unscored(store);
-        let (assessments, peaks) = analyse(&app.store, None);
-        app.assessments = assessments;
-        app.peaks = peaks;
-        app.risk_changed();
+        let analysis = analyse(&app.store, None, &app.user_rank);
+        app.take_analysis(analysis);
         app
     }
 
@@ -451,37 +449,18 @@ impl App {
         self.ensure_order();
     }
 
-    /// Every session by its user's place in name order (sessions without a user last), then
-    /// by `sort`'s key, then by index. One packed key per session: sorting 300,000 sessions
-    /// by tuples took tens of milliseconds.
+    /// Puts a scoring's results in place, with the list orders it sorted.
+    fn take_analysis(&mut self, analysis: Analysis) {
+        self.assessments = analysis.assessments;
+        self.peaks = analysis.peaks;
+        for (sort, order) in analysis.orders {
+            self.orders[sort as usize] = order;
+        }
+        self.ensure_order();
+    }
+
     fn sorted_sessions(&self, sort: SessionSort) -> Vec<u32> {
-        let mut keys: Vec<u128> = self
-            .store
-            .sessions
-            .iter()
-            .enumerate()
-            .map(|(s, session)| {
-                let within: i64 = match sort {
-                    SessionSort::FirstSeen => session.first,
-                    SessionSort::Events => -(session.events.len() as i64),
-                    SessionSort::Ips => -(session.ips.len() as i64),
-                    SessionSort::Risk => {
-                        let (risk, score) = self.rank(s);
-                        -((i64::from(risk) << 32) | i64::from(score))
-                    }
-                };
-                let user = if session.user.is_empty() {
-                    u32::MAX
-                } else {
-                    self.user_rank.get(s).copied().unwrap_or(u32::MAX)
-                };
-                // Flipping the sign bit keeps an i64's order among unsigned numbers.
-                let within = (within as u64) ^ (1 << 63);
-                (u128::from(user) << 96) | (u128::from(within) << 32) | s as u128
-            })
-            .collect();
-        keys.sort_unstable();
-        keys.into_iter().map(|k| k as u32).collect()
+        sorted_sessions(&self.store, &self.user_rank, &self.assessments, sort)
     }
 
     pub fn lane(&self, session: usize) -> usize {
@@ -542,8 +521,9 @@ impl App {
         let (tx, rx) = std::sync::mpsc::channel();
         let store = Arc::clone(&self.store);
         let case = self.case.as_ref().map(crate::case::Case::snapshot);
+        let user_rank = self.user_rank.clone();
         std::thread::spawn(move || {
-            let _ = tx.send(analyse(&store, case.as_ref()));
+            let _ = tx.send(analyse(&store, case.as_ref(), &user_rank));
         });
         self.pending = Some(rx);
     }
@@ -690,13 +670,11 @@ impl App {
             return false;
         };
         self.pending = None;
-        let Some((assessments, peaks)) = got else {
+        let Some(analysis) = got else {
             self.message = Some("risk scoring failed: the list shows no risk".into());
             return true;
         };
-        self.assessments = assessments;
-        self.peaks = peaks;
-        self.risk_changed();
+        self.take_analysis(analysis);
         if self.sort == SessionSort::Risk {
             self.rebuild_root();
         }
@@ -926,16 +904,64 @@ fn sorted_intersection(a: &[u32], b: &[u32]) -> Vec<u32> {
     out
 }
 
-type Analysis = (
-    Vec<crate::analysis::Assessment>,
-    FxHashMap<Sym, (usize, i64)>,
-);
+/// What scoring on another thread hands back: risk, concurrency peaks, and the list orders
+/// (by risk, which needs the risk, and the other orders not at hand yet, sorted there so that
+/// no `S` sorts every session).
+struct Analysis {
+    assessments: Vec<crate::analysis::Assessment>,
+    peaks: FxHashMap<Sym, (usize, i64)>,
+    orders: Vec<(SessionSort, Vec<u32>)>,
+}
 
-fn analyse(store: &Store, case: Option<&crate::case::Case>) -> Analysis {
-    (
-        crate::analysis::assess_all(store, case),
-        crate::analysis::max_concurrent(store),
-    )
+fn analyse(store: &Store, case: Option<&crate::case::Case>, user_rank: &[u32]) -> Analysis {
+    let assessments = crate::analysis::assess_all(store, case);
+    let peaks = crate::analysis::max_concurrent(store);
+    let orders = [SessionSort::Risk, SessionSort::Events, SessionSort::Ips]
+        .into_iter()
+        .map(|sort| (sort, sorted_sessions(store, user_rank, &assessments, sort)))
+        .collect();
+    Analysis {
+        assessments,
+        peaks,
+        orders,
+    }
+}
+
+/// Every session by its user's place in name order (sessions without a user last), then by
+/// `sort`'s key, then by index. One packed key per session: sorting 300,000 sessions by
+/// tuples took tens of milliseconds.
+fn sorted_sessions(
+    store: &Store,
+    user_rank: &[u32],
+    assessments: &[crate::analysis::Assessment],
+    sort: SessionSort,
+) -> Vec<u32> {
+    let mut keys: Vec<u128> = store
+        .sessions
+        .iter()
+        .enumerate()
+        .map(|(s, session)| {
+            let within: i64 = match sort {
+                SessionSort::FirstSeen => session.first,
+                SessionSort::Events => -(session.events.len() as i64),
+                SessionSort::Ips => -(session.ips.len() as i64),
+                SessionSort::Risk => {
+                    let (risk, score) = assessments.get(s).map_or((0, 0), |a| (a.risk, a.score));
+                    -((i64::from(risk) << 32) | i64::from(score))
+                }
+            };
+            let user = if session.user.is_empty() {
+                u32::MAX
+            } else {
+                user_rank.get(s).copied().unwrap_or(u32::MAX)
+            };
+            // Flipping the sign bit keeps an i64's order among unsigned numbers.
+            let within = (within as u64) ^ (1 << 63);
+            (u128::from(user) << 96) | (u128::from(within) << 32) | s as u128
+        })
+        .collect();
+    keys.sort_unstable();
+    keys.into_iter().map(|k| k as u32).collect()
 }
 
 fn user_rank(store: &Store) -> Vec<u32> {
