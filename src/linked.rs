@@ -61,7 +61,7 @@ impl Link {
 pub fn linked_sessions(store: &Store, sources: &[usize]) -> Vec<Link> {
     let source_set: FxHashSet<usize> = sources.iter().copied().collect();
     // A value used by this many accounts says little about who used it.
-    let common_at = (store.users().len() / 2).max(3);
+    let common_at = (store.user_count() / 2).max(3);
     let mut links: FxHashMap<usize, Link> = FxHashMap::default();
     let mut add = |session: usize, what: Sym, kind: Facet, accounts: usize| {
         if source_set.contains(&session) {
@@ -99,24 +99,42 @@ pub fn linked_sessions(store: &Store, sources: &[usize]) -> Vec<Link> {
             wanted.extend(values.iter().map(|&v| (kind as u8, v)));
         }
     }
-    let mut hits: Vec<(usize, Facet, Sym)> = Vec::new();
-    let mut accounts: FxHashMap<(u8, Sym), FxHashSet<Sym>> = FxHashMap::default();
-    for (i, session) in store.sessions.iter().enumerate() {
-        for (kind, values) in [
-            (Facet::Ip, &session.ips),
-            (Facet::Client, &session.clients),
-            (Facet::Session, &session.tokens),
-        ] {
-            for &v in values {
-                if wanted.contains(&(kind as u8, v)) {
-                    hits.push((i, kind, v));
-                    accounts
-                        .entry((kind as u8, v))
-                        .or_default()
-                        .insert(session.user);
+    // Halves of the sessions on the two cores.
+    let find = |range: std::ops::Range<usize>| {
+        let mut hits: Vec<(usize, Facet, Sym)> = Vec::new();
+        let mut accounts: FxHashMap<(u8, Sym), FxHashSet<Sym>> = FxHashMap::default();
+        for i in range {
+            let session = &store.sessions[i];
+            for (kind, values) in [
+                (Facet::Ip, &session.ips),
+                (Facet::Client, &session.clients),
+                (Facet::Session, &session.tokens),
+            ] {
+                for &v in values {
+                    if wanted.contains(&(kind as u8, v)) {
+                        hits.push((i, kind, v));
+                        accounts
+                            .entry((kind as u8, v))
+                            .or_default()
+                            .insert(session.user);
+                    }
                 }
             }
         }
+        (hits, accounts)
+    };
+    let (len, middle) = (store.sessions.len(), store.sessions.len() / 2);
+    let ((mut hits, mut accounts), (later_hits, later_accounts)) = std::thread::scope(|scope| {
+        let later = scope.spawn(|| find(middle..len));
+        let first = find(0..middle);
+        (
+            first,
+            later.join().expect("linked-sessions worker panicked"),
+        )
+    });
+    hits.extend(later_hits);
+    for (value, users) in later_accounts {
+        accounts.entry(value).or_default().extend(users);
     }
     for (session, kind, v) in hits {
         // A token is one logon's: how many accounts share it does not make it common.

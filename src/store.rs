@@ -389,6 +389,11 @@ impl Store {
         self.session_index(event.session, event.user)
     }
 
+    /// How many distinct users there are.
+    pub fn user_count(&self) -> usize {
+        self.by_user.len()
+    }
+
     /// Distinct users, sorted.
     pub fn users(&self) -> Vec<Sym> {
         let mut u: Vec<Sym> = self.by_user.keys().copied().collect();
@@ -416,26 +421,40 @@ impl Store {
 
     /// Approximate resident bytes of the loaded data, for the benchmark's bytes-per-event.
     pub fn heap_bytes(&self) -> usize {
+        self.heap_parts().iter().map(|p| p.1).sum()
+    }
+
+    /// [`Store::heap_bytes`] part by part: what the memory of a big store goes to.
+    pub fn heap_parts(&self) -> Vec<(&'static str, usize)> {
         let postings: usize = self
             .postings
             .values()
             .map(|p| p.ids.capacity() * 4 + p.ranges.capacity() * 16)
             .sum();
+        let session_events: usize = self.sessions.iter().map(|s| s.events.capacity() * 4).sum();
         let sessions: usize = self
             .sessions
             .iter()
             .map(|s| {
                 std::mem::size_of::<Session>()
-                    + s.events.capacity() * 4
                     + (s.ips.capacity() + s.clients.capacity() + s.tokens.capacity()) * 4
                     + s.operations.capacity() * 8
             })
             .sum();
-        self.events.capacity() * std::mem::size_of::<Event>()
-            + self.interner.heap_bytes()
-            + postings
-            + sessions
-            + self.session_index.capacity() * 24
-            + (self.by_user.capacity() + self.by_id.capacity()) * 32
+        vec![
+            (
+                "events",
+                self.events.capacity() * std::mem::size_of::<Event>(),
+            ),
+            ("strings", self.interner.heap_bytes()),
+            ("IP postings", postings),
+            ("sessions' events", session_events),
+            ("sessions", sessions),
+            (
+                "indexes",
+                self.session_index.capacity() * 24
+                    + (self.by_user.capacity() + self.by_id.capacity()) * 32,
+            ),
+        ]
     }
 }

@@ -38,6 +38,14 @@ fn resident() -> String {
     }
 }
 
+/// What the store's memory goes to.
+fn print_parts(store: &sessionscope::Store) {
+    for (part, bytes) in store.heap_parts() {
+        println!("  {part:<18} {:.1} MiB", bytes as f64 / (1 << 20) as f64);
+    }
+    println!("  ({} distinct strings)", store.interner.len());
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -93,6 +101,7 @@ fn main() {
             "store bytes/event    {:.0}",
             store.heap_bytes() as f64 / store.events.len().max(1) as f64
         );
+        print_parts(&store);
         println!("after the build      {}", resident());
         measure_app(store);
         return;
@@ -125,6 +134,7 @@ fn main() {
         store.heap_bytes() as f64 / events as f64,
         std::mem::size_of::<sessionscope::model::Event>()
     );
+    print_parts(&store);
     println!("after load           {}", resident());
 
     measure_app(store);

@@ -140,6 +140,35 @@ pub struct Frame {
     pub finding: Option<(usize, usize)>,
 }
 
+impl Frame {
+    /// A frame listing `rows` (`session_count` of them sessions), cursors at the top.
+    pub fn new(
+        scope: Scope,
+        events: Vec<u32>,
+        rows: Vec<SessionRow>,
+        session_count: usize,
+    ) -> Frame {
+        Frame {
+            scope,
+            events,
+            session_rows: rows,
+            session_count,
+            session_cursor: 0,
+            session_offset: 0,
+            narrowed_to: None,
+            timeline_cursor: 0,
+            timeline_offset: 0,
+            root_user: None,
+            focus: match scope {
+                Scope::Root | Scope::Linked => Pane::Sessions,
+                Scope::Pivot(..) | Scope::Asn(_) => Pane::Timeline,
+            },
+            notes: FxHashMap::default(),
+            finding: None,
+        }
+    }
+}
+
 pub struct App {
     pub store: Arc<Store>,
     pub stack: Vec<Frame>,
@@ -340,24 +369,7 @@ impl App {
     /// Builds a frame: its session list grouped by user, in the current sort order.
     pub fn make_frame(&self, scope: Scope, events: Vec<u32>) -> Frame {
         let (rows, session_count) = self.session_rows(self.sessions_in(scope, &events).as_deref());
-        Frame {
-            scope,
-            events,
-            session_rows: rows,
-            session_count,
-            session_cursor: 0,
-            session_offset: 0,
-            narrowed_to: None,
-            timeline_cursor: 0,
-            timeline_offset: 0,
-            root_user: None,
-            focus: match scope {
-                Scope::Root | Scope::Linked => Pane::Sessions,
-                Scope::Pivot(..) | Scope::Asn(_) => Pane::Timeline,
-            },
-            notes: FxHashMap::default(),
-            finding: None,
-        }
+        Frame::new(scope, events, rows, session_count)
     }
 
     /// The session under the session-list cursor.

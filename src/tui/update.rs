@@ -2,7 +2,7 @@
 
 use super::action::Action;
 use super::app::{
-    App, Pane, Prompt, PromptKind, Scope, SearchJob, SearchState, SearchUpdate, SessionRow,
+    App, Frame, Pane, Prompt, PromptKind, Scope, SearchJob, SearchState, SearchUpdate, SessionRow,
     Verdict, first_session_row,
 };
 use super::detail;
@@ -396,13 +396,12 @@ fn linked(app: &mut App) {
         .flat_map(|l| store.sessions[l.session].events.iter().copied())
         .collect();
     events.sort_unstable();
-    let mut frame = app.make_frame(Scope::Linked, events);
     // Strongest link first, rather than grouped by user.
-    frame.session_rows = links
+    let rows = links
         .iter()
         .map(|l| SessionRow::Session(l.session))
         .collect();
-    frame.session_count = links.len();
+    let mut frame = Frame::new(Scope::Linked, events, rows, links.len());
     frame.notes = links
         .iter()
         .map(|l| (l.session, format!("shares {}", l.describe(&store))))
