@@ -88,6 +88,39 @@ impl Postings {
         Postings { ranges, ids }
     }
 
+    /// The lists of `len` items each with several values: `values(i, f)` calls `f` on each
+    /// distinct value of item `i`. Same two passes as [`Postings::build`].
+    fn build_multi(
+        len: usize,
+        symbols: usize,
+        values: impl Fn(usize, &mut dyn FnMut(Sym)),
+    ) -> Postings {
+        let mut cursor = vec![0u32; symbols];
+        for i in 0..len {
+            values(i, &mut |v| cursor[v.0 as usize] += 1);
+        }
+        cursor[Sym::EMPTY.0 as usize] = 0;
+        let mut ranges = FxHashMap::default();
+        let mut next = 0u32;
+        for (k, n) in cursor.iter_mut().enumerate() {
+            if *n > 0 {
+                ranges.insert(Sym(k as u32), (next, *n));
+                (*n, next) = (next, next + *n);
+            }
+        }
+        let mut ids = vec![0u32; next as usize];
+        for i in 0..len {
+            values(i, &mut |v| {
+                if !v.is_empty() {
+                    let at = &mut cursor[v.0 as usize];
+                    ids[*at as usize] = i as u32;
+                    *at += 1;
+                }
+            });
+        }
+        Postings { ranges, ids }
+    }
+
     fn get(&self, k: Sym) -> &[u32] {
         match self.ranges.get(&k) {
             Some(&(start, len)) => &self.ids[start as usize..(start + len) as usize],
@@ -215,6 +248,9 @@ pub struct Store {
     /// In order of first activity.
     pub sessions: Vec<Session>,
     postings: FxHashMap<FacetKey, Postings>,
+    /// The sessions (indices) with each IP, client and operation: a pivot's session list
+    /// without visiting every session's own lists (333k allocations at 10M events).
+    sessions_by: FxHashMap<FacetKey, Postings>,
     session_index: FxHashMap<(Sym, Sym), usize>,
     /// Sessions (indices) of each user, and of each session ID.
     by_user: FxHashMap<Sym, Vec<usize>>,
@@ -271,6 +307,26 @@ impl Store {
         // marked sessions, hundreds for an attacker hopping across a VPN.
         let mut postings: FxHashMap<FacetKey, Postings> = FxHashMap::default();
         postings.insert(facet_key(Facet::Ip), ips);
+        let symbols = interner.len();
+        let mut sessions_by: FxHashMap<FacetKey, Postings> = FxHashMap::default();
+        sessions_by.insert(
+            facet_key(Facet::Ip),
+            Postings::build_multi(sessions.len(), symbols, |i, f| {
+                sessions[i].ips.iter().for_each(|&v| f(v))
+            }),
+        );
+        sessions_by.insert(
+            facet_key(Facet::Client),
+            Postings::build_multi(sessions.len(), symbols, |i, f| {
+                sessions[i].clients.iter().for_each(|&v| f(v))
+            }),
+        );
+        sessions_by.insert(
+            facet_key(Facet::Operation),
+            Postings::build_multi(sessions.len(), symbols, |i, f| {
+                sessions[i].operations.iter().for_each(|&(v, _)| f(v))
+            }),
+        );
         let session_index = sessions
             .iter()
             .enumerate()
@@ -291,6 +347,7 @@ impl Store {
             events,
             sessions,
             postings,
+            sessions_by,
             session_index,
             by_user,
             by_id,
@@ -337,6 +394,14 @@ impl Store {
         }
     }
 
+    /// The sessions (indices, ascending) with `value` as one of their IPs, clients or
+    /// operations; `None` for another facet.
+    pub fn sessions_with(&self, facet: Facet, value: Sym) -> Option<&[u32]> {
+        self.sessions_by
+            .get(&facet_key(facet))
+            .map(|p| p.get(value))
+    }
+
     /// True when finding the events of a `facet` value means reading every event (no
     /// posting list, nor the sessions' own lists, answers it).
     pub fn needs_scan(&self, facet: Facet) -> bool {
@@ -367,6 +432,12 @@ impl Store {
             ids.extend(later.join().expect("scan worker panicked"));
             ids
         })
+    }
+
+    /// The sessions (indices into `sessions`) with session ID `id`, one per user it was seen
+    /// with.
+    pub fn sessions_of_id(&self, id: Sym) -> &[usize] {
+        self.by_id.get(&id).map_or(&[], Vec::as_slice)
     }
 
     /// The user's sessions (indices into `sessions`), no-session group included.
@@ -448,6 +519,13 @@ impl Store {
             ),
             ("strings", self.interner.heap_bytes()),
             ("IP postings", postings),
+            (
+                "sessions by value",
+                self.sessions_by
+                    .values()
+                    .map(|p| p.ids.capacity() * 4 + p.ranges.capacity() * 16)
+                    .sum(),
+            ),
             ("sessions' events", session_events),
             ("sessions", sessions),
             (

@@ -8,7 +8,7 @@ use common::*;
 use sessionscope::case::Case;
 use sessionscope::store::Facet;
 use sessionscope::synth::attacks::attack_tenant;
-use sessionscope::tui::app::{SessionRow, SessionSort};
+use sessionscope::tui::app::{Scope, SessionRow, SessionSort};
 use sessionscope::tui::{Action, App, update};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -154,6 +154,27 @@ fn a_pivot_lists_its_sessions_by_the_same_rules_and_sorting_keeps_them() {
         update(&mut app, Action::CycleSort);
     }
     update(&mut app, Action::Back);
+    // A client and an operation of that session: their pivots list every session that has
+    // the value among its own, and only those.
+    for facet in [Facet::Client, Facet::Operation] {
+        select_session(&mut app, s);
+        update(&mut app, Action::Pivot(facet));
+        let Scope::Pivot(_, value) = app.frame().scope else {
+            panic!("no {facet:?} pivot: {:?}", app.message);
+        };
+        let expected: BTreeSet<usize> = (0..store.sessions.len())
+            .filter(|&i| {
+                let session = &store.sessions[i];
+                match facet {
+                    Facet::Client => session.clients.contains(&value),
+                    _ => session.operations.iter().any(|&(op, _)| op == value),
+                }
+            })
+            .collect();
+        assert!(!expected.is_empty());
+        assert_list_order(&app, &expected);
+        update(&mut app, Action::Back);
+    }
 
     // The linked view keeps its own order, strongest link first, whatever the sort.
     select_session(&mut app, s);

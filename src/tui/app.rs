@@ -298,19 +298,20 @@ impl App {
             Scope::Root => None,
             // The sessions' own lists say which sessions have a value: no need to look up
             // the session of each of a busy IP's millions of events.
-            Scope::Pivot(Facet::Ip, v) => {
-                Some(self.sessions_where(|s| s.ips.binary_search(&v).is_ok()))
-            }
-            Scope::Pivot(Facet::Client, v) => {
-                Some(self.sessions_where(|s| s.clients.binary_search(&v).is_ok()))
-            }
-            Scope::Pivot(Facet::Operation, v) => {
-                Some(self.sessions_where(|s| s.operations.iter().any(|&(op, _)| op == v)))
-            }
-            Scope::Pivot(Facet::Session, v) => Some(self.sessions_where(|s| s.id == v)),
-            Scope::Pivot(Facet::User, v) => {
+            Scope::Pivot(facet @ (Facet::Ip | Facet::Client | Facet::Operation), v) => {
                 let mut wanted = vec![false; store.sessions.len()];
-                for &s in store.sessions_of_user(v) {
+                for &s in store.sessions_with(facet, v).unwrap_or_default() {
+                    wanted[s as usize] = true;
+                }
+                Some(wanted)
+            }
+            Scope::Pivot(facet @ (Facet::Session | Facet::User), v) => {
+                let mut wanted = vec![false; store.sessions.len()];
+                let sessions = match facet {
+                    Facet::Session => store.sessions_of_id(v),
+                    _ => store.sessions_of_user(v),
+                };
+                for &s in sessions {
                     wanted[s] = true;
                 }
                 Some(wanted)
@@ -402,11 +403,6 @@ impl App {
         self.timeline_rows()
             .get(self.frame().timeline_cursor)
             .copied()
-    }
-
-    /// Sessions (indices, in order) for which `wanted` is true.
-    fn sessions_where(&self, wanted: impl Fn(&crate::store::Session) -> bool) -> Vec<bool> {
-        self.store.sessions.iter().map(wanted).collect()
     }
 
     /// `sessions` (grouped by user, in the order of [`App::order`]) with the accounts
