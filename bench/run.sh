@@ -56,3 +56,7 @@ echo "== TUI on $data/tenant-$events.jsonl"
 /usr/bin/time -f "peak RSS %M KB" ./target/release/bench "$data/tenant-$events.jsonl"
 echo "== risk scoring on stores built in memory (1M and 10M events)"
 ./target/release/bench --scoring 1000000 10000000
+for n in 1000000 10000000; do
+  echo "== the investigator's keys on a store of $n events built in memory"
+  ./target/release/bench --tui "$n"
+done
