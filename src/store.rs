@@ -58,6 +58,21 @@ struct Postings {
     ids: Vec<u32>,
 }
 
+/// Turns counts by handle (`cursor`) into each handle's place in the flat list, `cursor` then
+/// holding where its next id goes; and the list's length. The empty handle gets no list.
+fn starts(cursor: &mut [u32]) -> (FxHashMap<Sym, (u32, u32)>, u32) {
+    cursor[Sym::EMPTY.0 as usize] = 0;
+    let mut ranges = FxHashMap::default();
+    let mut next = 0u32;
+    for (k, n) in cursor.iter_mut().enumerate() {
+        if *n > 0 {
+            ranges.insert(Sym(k as u32), (next, *n));
+            (*n, next) = (next, next + *n);
+        }
+    }
+    (ranges, next)
+}
+
 impl Postings {
     /// The postings of `len` events, `key(i)` the value of the event at place `i` in time
     /// order. Counts and places events in arrays indexed by handle (`symbols` is the
@@ -67,16 +82,8 @@ impl Postings {
         for i in 0..len {
             cursor[key(i).0 as usize] += 1;
         }
-        cursor[Sym::EMPTY.0 as usize] = 0;
-        let mut ranges = FxHashMap::default();
-        let mut next = 0u32;
-        for (k, n) in cursor.iter_mut().enumerate() {
-            if *n > 0 {
-                ranges.insert(Sym(k as u32), (next, *n));
-                (*n, next) = (next, next + *n);
-            }
-        }
-        let mut ids = vec![0u32; next as usize];
+        let (ranges, total) = starts(&mut cursor);
+        let mut ids = vec![0u32; total as usize];
         for i in 0..len {
             let k = key(i);
             if !k.is_empty() {
@@ -99,16 +106,8 @@ impl Postings {
         for i in 0..len {
             values(i, &mut |v| cursor[v.0 as usize] += 1);
         }
-        cursor[Sym::EMPTY.0 as usize] = 0;
-        let mut ranges = FxHashMap::default();
-        let mut next = 0u32;
-        for (k, n) in cursor.iter_mut().enumerate() {
-            if *n > 0 {
-                ranges.insert(Sym(k as u32), (next, *n));
-                (*n, next) = (next, next + *n);
-            }
-        }
-        let mut ids = vec![0u32; next as usize];
+        let (ranges, total) = starts(&mut cursor);
+        let mut ids = vec![0u32; total as usize];
         for i in 0..len {
             values(i, &mut |v| {
                 if !v.is_empty() {
