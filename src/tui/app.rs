@@ -627,7 +627,7 @@ impl App {
             }
             let done = frame.finding.is_none();
             if matches!(frame.scope, Scope::Pivot(Facet::Target, _)) {
-                self.relist_sessions(depth);
+                self.list_sessions_of(depth, &found.ids);
             }
             if on_top {
                 self.refresh_timeline();
@@ -645,16 +645,35 @@ impl App {
         changed
     }
 
-    /// Lists again the sessions of the frame at `depth` from its actions (a pivot whose
-    /// sessions are known only from the actions found so far), keeping the selected session.
-    fn relist_sessions(&mut self, depth: usize) {
+    /// Adds to the session list of the frame at `depth` the sessions of `new` actions (a
+    /// pivot whose sessions are known only from the actions found so far), keeping the
+    /// selected session. Only the new actions are looked up.
+    fn list_sessions_of(&mut self, depth: usize, new: &[u32]) {
+        let store = &self.store;
         let frame = &self.stack[depth];
+        let mut wanted = vec![false; store.sessions.len()];
+        for row in &frame.session_rows {
+            if let SessionRow::Session(s) = *row {
+                wanted[s] = true;
+            }
+        }
+        let mut added = false;
+        for &e in new {
+            if let Some(s) = store.session_of(&store.events[e as usize])
+                && !wanted[s]
+            {
+                wanted[s] = true;
+                added = true;
+            }
+        }
+        if !added {
+            return;
+        }
         let selected = match frame.session_rows.get(frame.session_cursor) {
             Some(SessionRow::Session(s)) => Some(*s),
             _ => None,
         };
-        let (rows, count) =
-            self.session_rows(self.sessions_in(frame.scope, &frame.events).as_deref());
+        let (rows, count) = self.session_rows(Some(&wanted));
         let frame = &mut self.stack[depth];
         frame.session_cursor = selected
             .and_then(|s| rows.iter().position(|r| *r == SessionRow::Session(s)))
