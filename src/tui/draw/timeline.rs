@@ -65,7 +65,7 @@ fn title(app: &App) -> String {
     }
     match f.finding {
         Some((read, of)) => format!(
-            "{t} ({} so far, {}% of the actions read)",
+            "{t} ({} so far, {}% read)",
             app.timeline_rows().len(),
             read * 100 / of.max(1)
         ),
