@@ -134,6 +134,19 @@ impl Searcher {
         }
     }
 
+    /// How many matches the whole store has, when `results` of a narrower scope have none:
+    /// "0 matches" must not read as "not in the data".
+    pub fn wider_total(
+        &self,
+        store: &Store,
+        query: &str,
+        results: &Results,
+        scoped: bool,
+    ) -> Option<usize> {
+        (results.total == 0 && scoped && !query.is_empty())
+            .then(|| self.search(store, query, None, 1).total)
+    }
+
     /// The actions matching `query`, among `scope` (event ids) or the whole store.
     pub fn search(
         &self,

@@ -522,7 +522,7 @@ fn a_big_search_runs_in_the_background_and_ends_as_a_small_one() {
         }
     }
     assert!(!front.searching());
-    // Each keystroke started a new search and stopped the one before.
+    // The last keystroke's search runs in the background (each one dropped the one before).
     assert!(back.searching());
     assert!(back.search.as_ref().unwrap().searched.is_some());
     let s = screen(&back);

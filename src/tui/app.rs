@@ -2,6 +2,7 @@
 //! it, `draw` reads it.
 
 use super::detail::DetailView;
+use super::job::receive;
 use crate::intern::Sym;
 use crate::store::{Facet, Store};
 use crate::time::Zone;
@@ -76,20 +77,6 @@ pub struct SearchState {
     /// While the search runs in the background: how many actions it has searched, of how
     /// many. `None` once it is complete.
     pub searched: Option<(usize, usize)>,
-}
-
-/// What a background search reports.
-pub enum SearchUpdate {
-    /// Results so far, and how many actions were searched.
-    Partial(crate::search::Results, usize),
-    /// The final results, and the whole store's count when this scope had none.
-    Done(crate::search::Results, Option<usize>),
-}
-
-/// A search running on another thread.
-pub struct SearchJob {
-    pub cancel: Arc<std::sync::atomic::AtomicBool>,
-    pub updates: std::sync::mpsc::Receiver<SearchUpdate>,
 }
 
 /// What a frame of the pivot stack shows.
@@ -189,7 +176,7 @@ pub struct App {
     pub search: Option<SearchState>,
     pub searcher: Option<Arc<crate::search::Searcher>>,
     /// The search running in the background, if one is.
-    pub search_job: Option<SearchJob>,
+    pub search_job: Option<super::search_job::SearchJob>,
     /// Scopes of at least this many actions are searched in the background, a chunk at a
     /// time, so that a keystroke never waits for the whole store.
     pub search_background_at: usize,
@@ -536,13 +523,6 @@ impl App {
         self.pending = Some(rx);
     }
 
-    /// Stops the background search, if one runs.
-    pub fn cancel_search(&mut self) {
-        if let Some(job) = self.search_job.take() {
-            job.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
-        }
-    }
-
     /// True while a search runs in the background.
     pub fn searching(&self) -> bool {
         self.search_job.is_some()
@@ -565,13 +545,13 @@ impl App {
                 return changed;
             };
             match update {
-                Some(SearchUpdate::Partial(results, searched)) => {
+                Some(super::search_job::SearchUpdate::Partial(results, searched)) => {
                     search.results = results;
                     if let Some((done, _)) = search.searched.as_mut() {
                         *done = searched;
                     }
                 }
-                Some(SearchUpdate::Done(results, wider)) => {
+                Some(super::search_job::SearchUpdate::Done(results, wider)) => {
                     search.results = results;
                     search.wider_total = wider;
                     search.searched = None;
@@ -1027,17 +1007,4 @@ pub fn first_session_row(rows: &[SessionRow]) -> usize {
     rows.iter()
         .position(|r| matches!(r, SessionRow::Session(_)))
         .unwrap_or(0)
-}
-
-/// The next message of a background job: `None` when none is in yet (and `wait` is false),
-/// `Some(None)` when the job ended without sending one.
-fn receive<T>(rx: &std::sync::mpsc::Receiver<T>, wait: bool) -> Option<Option<T>> {
-    if wait {
-        return Some(rx.recv().ok());
-    }
-    match rx.try_recv() {
-        Ok(message) => Some(Some(message)),
-        Err(std::sync::mpsc::TryRecvError::Empty) => None,
-        Err(std::sync::mpsc::TryRecvError::Disconnected) => Some(None),
-    }
 }

@@ -6,7 +6,9 @@ pub mod app;
 pub mod clipboard;
 pub mod detail;
 pub mod draw;
+pub mod job;
 pub mod pivot_job;
+pub mod search_job;
 pub mod theme;
 pub mod update;
 

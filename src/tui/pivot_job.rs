@@ -2,10 +2,10 @@
 //! every action. On a big store that read runs on another thread, a chunk at a time in time
 //! order, and the pivot's timeline fills in as the chunks come; leaving the pivot stops it.
 
+use super::job::{StopOnDrop, stopped};
 use crate::intern::Sym;
 use crate::store::{Facet, Store};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, channel};
 
 /// Actions read per message by default: about 10 ms of reading each.
@@ -17,14 +17,14 @@ pub struct Found {
     pub read: usize,
 }
 
-/// A pivot being filled in by another thread.
+/// A pivot being filled in by another thread; dropping it (leaving the pivot) stops it.
 pub struct PivotJob {
     /// Place in the pivot stack of the frame it fills.
     pub depth: usize,
     /// The action the pivot was made from, to put the cursor on when it is found.
     pub keep_event: Option<u32>,
     pub updates: Receiver<Found>,
-    cancel: Arc<AtomicBool>,
+    _stop: StopOnDrop,
 }
 
 impl PivotJob {
@@ -39,12 +39,11 @@ impl PivotJob {
         chunk: usize,
     ) -> PivotJob {
         let (tx, updates) = channel();
-        let cancel = Arc::new(AtomicBool::new(false));
-        let stop = Arc::clone(&cancel);
+        let (stop, flag) = StopOnDrop::new();
         std::thread::spawn(move || {
             let len = store.events.len();
             let mut from = 0;
-            while from < len && !stop.load(Ordering::Relaxed) {
+            while from < len && !stopped(&flag) {
                 let to = (from + chunk.max(1)).min(len);
                 let ids = store.scan_range(facet, value, from..to);
                 if tx.send(Found { ids, read: to }).is_err() {
@@ -57,14 +56,7 @@ impl PivotJob {
             depth,
             keep_event,
             updates,
-            cancel,
+            _stop: stop,
         }
-    }
-}
-
-impl Drop for PivotJob {
-    /// A pivot left (or replaced) stops reading.
-    fn drop(&mut self) {
-        self.cancel.store(true, Ordering::Relaxed);
     }
 }

@@ -2,12 +2,13 @@
 
 use super::action::Action;
 use super::app::{
-    App, Frame, Pane, Prompt, PromptKind, Scope, SearchJob, SearchState, SearchUpdate, SessionRow,
-    Verdict, first_session_row,
+    App, Frame, Pane, Prompt, PromptKind, Scope, SearchState, SessionRow, Verdict,
+    first_session_row,
 };
 use super::detail;
 use super::draw::layout;
 use super::pivot_job::PivotJob;
+use super::search_job::SearchJob;
 use crate::intern::Sym;
 use crate::store::Facet;
 use std::sync::Arc;
@@ -193,7 +194,7 @@ fn prompt(app: &mut App, action: Action) {
         Action::Cancel => {
             app.prompt = None;
             if is_search {
-                app.cancel_search();
+                app.search_job = None;
                 app.search = None;
             }
         }
@@ -240,15 +241,12 @@ fn open_search(app: &mut App) {
     run_search(app);
 }
 
-/// Actions a background search ranks between two reports of how far it has come.
-const SEARCH_CHUNK: usize = 1 << 20;
-
 fn run_search(app: &mut App) {
     let Some(query) = app.prompt.as_ref().map(|p| p.text.clone()) else {
         return;
     };
     // A newer keystroke: the search of the older text is no longer wanted.
-    app.cancel_search();
+    app.search_job = None;
     let searcher = Arc::clone(
         app.searcher
             .get_or_insert_with(|| Arc::new(crate::search::Searcher::new(&app.store))),
@@ -258,9 +256,7 @@ fn run_search(app: &mut App) {
     let size = scope.as_ref().map_or(app.store.events.len(), Vec::len);
     if size < app.search_background_at || query.trim().is_empty() {
         let results = searcher.search(&app.store, &query, scope.as_deref(), SEARCH_LIMIT);
-        // "0 matches" must not read as "not in the data": say what the whole store holds.
-        let wider_total = (results.total == 0 && scope.is_some() && !query.is_empty())
-            .then(|| searcher.search(&app.store, &query, None, 1).total);
+        let wider_total = searcher.wider_total(&app.store, &query, &results, scope.is_some());
         app.search = Some(SearchState {
             query,
             whole_store,
@@ -279,33 +275,14 @@ fn run_search(app: &mut App) {
         wider_total: None,
         searched: Some((0, size)),
     });
-    let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let (tx, updates) = std::sync::mpsc::channel();
     let store = Arc::clone(&app.store);
-    let stop = Arc::clone(&cancel);
-    std::thread::spawn(move || {
-        let stopped = || stop.load(std::sync::atomic::Ordering::Relaxed);
-        let done = searcher.search_in_chunks(
-            &store,
-            &query,
-            scope.as_deref(),
-            SEARCH_LIMIT,
-            SEARCH_CHUNK,
-            |so_far, searched| {
-                !stopped()
-                    && tx
-                        .send(SearchUpdate::Partial(so_far.clone(), searched))
-                        .is_ok()
-            },
-        );
-        let Some(results) = done.filter(|_| !stopped()) else {
-            return;
-        };
-        let wider = (results.total == 0 && scope.is_some())
-            .then(|| searcher.search(&store, &query, None, 1).total);
-        let _ = tx.send(SearchUpdate::Done(results, wider));
-    });
-    app.search_job = Some(SearchJob { cancel, updates });
+    app.search_job = Some(SearchJob::start(
+        store,
+        searcher,
+        query,
+        scope,
+        SEARCH_LIMIT,
+    ));
 }
 
 fn jump_to_selected_hit(app: &mut App) {
