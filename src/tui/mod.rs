@@ -239,31 +239,38 @@ fn event_loop(
         if stop.load(Ordering::Relaxed) != 0 {
             break;
         }
-        // Waiting with a timeout only to notice signals and background scoring; the screen is
+        // Waiting with a timeout only to notice signals and background work; the screen is
         // redrawn on change.
         let busy = app.scoring() || app.searching() || app.finding();
         let wait = if busy { 30 } else { 250 };
-        if !event::poll(Duration::from_millis(wait))? {
-            let scored = app.take_scores(false);
-            let found = app.take_pivots(false);
-            if app.take_search(false) || scored || found {
-                terminal.draw(|f| draw(f, app))?;
-            }
-            continue;
-        }
-        match event::read()? {
-            Event::Key(k) if k.kind != KeyEventKind::Release => {
-                let actions = if app.prompt.is_some() {
-                    action::prompt_action_for(k).into_iter().collect()
-                } else {
-                    actions_for(k)
-                };
-                for action in actions {
-                    update(app, action);
+        let mut changed = false;
+        if event::poll(Duration::from_millis(wait))? {
+            match event::read()? {
+                Event::Key(k) if k.kind != KeyEventKind::Release => {
+                    let actions = if app.prompt.is_some() {
+                        action::prompt_action_for(k).into_iter().collect()
+                    } else {
+                        actions_for(k)
+                    };
+                    for action in actions {
+                        update(app, action);
+                    }
+                    changed = true;
                 }
+                Event::Resize(w, h) => {
+                    app.viewport = (w, h);
+                    changed = true;
+                }
+                _ => {}
             }
-            Event::Resize(w, h) => app.viewport = (w, h),
-            _ => continue,
+        }
+        // What background work has found, whether or not a key came: keys held down (moving
+        // through a pivot still being read) must not hold its results back.
+        changed |= app.take_scores(false);
+        changed |= app.take_pivots(false);
+        changed |= app.take_search(false);
+        if !changed {
+            continue;
         }
         if let Some(text) = app.clipboard.take() {
             clipboard::copy(terminal.backend_mut(), &text)?;
