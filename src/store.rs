@@ -120,6 +120,10 @@ impl Postings {
         Postings { ranges, ids }
     }
 
+    fn heap_bytes(&self) -> usize {
+        self.ids.capacity() * 4 + self.ranges.capacity() * 16
+    }
+
     fn get(&self, k: Sym) -> &[u32] {
         match self.ranges.get(&k) {
             Some(&(start, len)) => &self.ids[start as usize..(start + len) as usize],
@@ -496,11 +500,7 @@ impl Store {
 
     /// [`Store::heap_bytes`] part by part: what the memory of a big store goes to.
     pub fn heap_parts(&self) -> Vec<(&'static str, usize)> {
-        let postings: usize = self
-            .postings
-            .values()
-            .map(|p| p.ids.capacity() * 4 + p.ranges.capacity() * 16)
-            .sum();
+        let postings: usize = self.postings.values().map(Postings::heap_bytes).sum();
         let session_events: usize = self.sessions.iter().map(|s| s.events.capacity() * 4).sum();
         let sessions: usize = self
             .sessions
@@ -520,10 +520,7 @@ impl Store {
             ("IP postings", postings),
             (
                 "sessions by value",
-                self.sessions_by
-                    .values()
-                    .map(|p| p.ids.capacity() * 4 + p.ranges.capacity() * 16)
-                    .sum(),
+                self.sessions_by.values().map(Postings::heap_bytes).sum(),
             ),
             ("sessions' events", session_events),
             ("sessions", sessions),

@@ -27,10 +27,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     };
     // A search still running says how far it has come: the count grows as it goes.
     let wider = match search.searched {
-        Some((done, of)) => format!(
-            "{wider} so far, {}% searched",
-            (done * 100).checked_div(of).unwrap_or(0)
-        ),
+        Some((done, of)) => format!("{wider} so far, {}% searched", super::percent(done, of)),
         None => wider,
     };
     let title = format!(

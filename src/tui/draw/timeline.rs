@@ -67,7 +67,7 @@ fn title(app: &App) -> String {
         Some((read, of)) => format!(
             "{t} ({} so far, {}% read)",
             app.timeline_rows().len(),
-            read * 100 / of.max(1)
+            super::percent(read, of)
         ),
         None => format!("{t} ({})", app.timeline_rows().len()),
     }
