@@ -159,6 +159,29 @@ impl Session {
 pub struct Index {
     sessions: Vec<Session>,
     ips: Postings,
+    sessions_by: FxHashMap<FacetKey, Postings>,
+}
+
+/// Per IP, client and operation, the sessions that have it (built with the rest of the
+/// index, on the loader's second core).
+fn sessions_by_value(sessions: &[Session], symbols: usize) -> FxHashMap<FacetKey, Postings> {
+    let by = |values: fn(&Session, &mut dyn FnMut(Sym))| {
+        Postings::build_multi(sessions.len(), symbols, |i, f| values(&sessions[i], f))
+    };
+    FxHashMap::from_iter([
+        (
+            facet_key(Facet::Ip),
+            by(|s, f| s.ips.iter().for_each(|&v| f(v))),
+        ),
+        (
+            facet_key(Facet::Client),
+            by(|s, f| s.clients.iter().for_each(|&v| f(v))),
+        ),
+        (
+            facet_key(Facet::Operation),
+            by(|s, f| s.operations.iter().for_each(|&(v, _)| f(v))),
+        ),
+    ])
 }
 
 /// Builds the [`Index`] of events fed one at a time, in any order: the loader feeds it on its
@@ -240,7 +263,12 @@ impl Indexer {
         // A session's first event breaks ties: the order does not depend on the load order.
         sessions.sort_unstable_by_key(|s| (s.first, s.last, s.events[0]));
         let ips = Postings::build(in_order.len(), symbols, |j| self.ips[in_order[j] as usize]);
-        Index { sessions, ips }
+        let sessions_by = sessions_by_value(&sessions, symbols);
+        Index {
+            sessions,
+            ips,
+            sessions_by,
+        }
     }
 }
 
@@ -303,33 +331,17 @@ impl Store {
         files: Vec<SourceFile>,
     ) -> Store {
         debug_assert!(events.is_sorted_by_key(|e| e.time));
-        let Index { sessions, ips } = index;
+        let Index {
+            sessions,
+            ips,
+            sessions_by,
+        } = index;
         // Users' and sessions' events are their sessions' own lists. Other pivots are one key
         // press each, which a scan of the events answers in about 10 ms per million, so only
         // IPs get a posting list (4 bytes an event): linked sessions look up every IP of the
         // marked sessions, hundreds for an attacker hopping across a VPN.
         let mut postings: FxHashMap<FacetKey, Postings> = FxHashMap::default();
         postings.insert(facet_key(Facet::Ip), ips);
-        let symbols = interner.len();
-        let mut sessions_by: FxHashMap<FacetKey, Postings> = FxHashMap::default();
-        sessions_by.insert(
-            facet_key(Facet::Ip),
-            Postings::build_multi(sessions.len(), symbols, |i, f| {
-                sessions[i].ips.iter().for_each(|&v| f(v))
-            }),
-        );
-        sessions_by.insert(
-            facet_key(Facet::Client),
-            Postings::build_multi(sessions.len(), symbols, |i, f| {
-                sessions[i].clients.iter().for_each(|&v| f(v))
-            }),
-        );
-        sessions_by.insert(
-            facet_key(Facet::Operation),
-            Postings::build_multi(sessions.len(), symbols, |i, f| {
-                sessions[i].operations.iter().for_each(|&(v, _)| f(v))
-            }),
-        );
         let session_index = sessions
             .iter()
             .enumerate()
