@@ -286,14 +286,17 @@ pub struct TimelineRow {
 }
 
 pub fn record_id(store: &Store, e: &Event) -> Option<String> {
-    match (e.record_id, e.record_id.other_sym()) {
-        (RecordId::Guid(b), _) => Some(uuid::Uuid::from_bytes(b).hyphenated().to_string()),
-        (_, Some(s)) if !s.is_empty() => Some(store.str(s).to_string()),
-        _ => None,
+    match store.record_id(e) {
+        RecordId::Guid(b) => Some(uuid::Uuid::from_bytes(b).hyphenated().to_string()),
+        RecordId::Other(s) if !s.is_empty() => Some(store.str(s).to_string()),
+        RecordId::Other(_) => None,
     }
 }
 
-pub fn timeline_row(store: &Store, e: &Event) -> TimelineRow {
+/// The facts of event `id` (an index into `store.events`).
+pub fn timeline_row(store: &Store, id: u32) -> TimelineRow {
+    let e = &store.events[id as usize];
+    let kind = store.kind(e);
     let opt = |s: crate::intern::Sym| (!s.is_empty()).then(|| store.str(s).to_string());
     TimelineRow {
         time: rfc3339(i64::from(e.time)),
@@ -301,16 +304,16 @@ pub fn timeline_row(store: &Store, e: &Event) -> TimelineRow {
         session_id: opt(e.session),
         operation: store.str(e.operation).to_string(),
         ip: opt(e.ip),
-        ip_original: opt(e.ip_raw),
+        ip_original: opt(store.ip_original(id)),
         client: opt(e.client),
         target: opt(e.target),
         summary: store.str(e.summary).to_string(),
         record_id: record_id(store, e),
-        record_type: e.record_type,
-        record_type_name: record_type_name(e.record_type),
-        workload: opt(e.workload),
-        result: opt(e.result),
-        logon_type: Some(e.logon_type.name()).filter(|n| !n.is_empty()),
+        record_type: kind.record_type,
+        record_type_name: record_type_name(kind.record_type),
+        workload: opt(kind.workload),
+        result: opt(kind.result),
+        logon_type: Some(kind.logon_type.name()).filter(|n| !n.is_empty()),
         token_id: opt(e.token),
     }
 }

@@ -2,107 +2,201 @@
 
 use crate::intern::Sym;
 
+use rustc_hash::FxHashMap;
+
 /// Where the raw record of an event lives, so the detail view can re-read it instead of the
-/// store keeping a second copy of every record in memory. Packed into 12 bytes (offsets up to
-/// 256 TiB) because every event carries one.
+/// store keeping a second copy of every record in memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SourceRef {
     pub file: u16,
-    offset_high: u16,
-    offset_low: u32,
+    offset: u64,
     pub len: u32,
 }
 
 impl SourceRef {
     /// The record at `offset..offset + len` of the decoded text of file `file`.
     pub fn new(file: u16, offset: u64, len: u32) -> SourceRef {
-        SourceRef {
-            file,
-            offset_high: (offset >> 32) as u16,
-            offset_low: offset as u32,
-            len,
-        }
+        SourceRef { file, offset, len }
     }
 
     pub fn offset(self) -> u64 {
-        u64::from(self.offset_high) << 32 | u64::from(self.offset_low)
+        self.offset
     }
 }
 
-/// The audit record's `Id`. GUIDs (the normal case) are stored as 16 bytes; anything else
-/// (anonymised ids) is interned, its handle kept as bytes so the id stays 17 bytes with no
-/// padding in the event.
+/// An event's record's place in its file (the file is the event's [`Kind`]'s): offset and
+/// length packed in 8 bytes, which limits a file's decoded text to 1 TiB and a record to
+/// 16 MiB (real records are a few KiB; 1 TiB of export is some 600M records).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place(u64);
+
+const PLACE_LEN_BITS: u32 = 24;
+const PLACE_OFFSET_BITS: u32 = 64 - PLACE_LEN_BITS;
+
+impl Place {
+    /// The place of `len` bytes at `offset`, or why they cannot be held.
+    pub fn new(offset: u64, len: u32) -> Result<Place, String> {
+        if u64::from(len) >> PLACE_LEN_BITS != 0 {
+            return Err(format!(
+                "record of {} MiB is larger than the 16 MiB a record may be",
+                len >> 20
+            ));
+        }
+        if offset >> PLACE_OFFSET_BITS != 0 {
+            return Err(format!(
+                "record at byte {offset} is beyond the first 1 TiB of its file; split the export"
+            ));
+        }
+        Ok(Place(offset | u64::from(len) << PLACE_OFFSET_BITS))
+    }
+
+    pub fn offset(self) -> u64 {
+        self.0 & ((1 << PLACE_OFFSET_BITS) - 1)
+    }
+
+    pub fn bytes(self) -> u32 {
+        (self.0 >> PLACE_OFFSET_BITS) as u32
+    }
+
+    pub fn in_file(self, file: u16) -> SourceRef {
+        SourceRef::new(file, self.offset(), self.bytes())
+    }
+}
+
+/// The audit record's `Id`: a GUID (the normal case), or the interned text of anything else
+/// (anonymised ids).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RecordId {
     Guid([u8; 16]),
-    Other([u8; 4]),
+    Other(Sym),
 }
 
 impl RecordId {
-    pub fn other(sym: Sym) -> RecordId {
-        RecordId::Other(sym.0.to_le_bytes())
+    /// The id as an event holds it (16 bytes, a handle in the first four) and whether it is a
+    /// GUID, which the event's [`Kind`] records.
+    pub fn to_bytes(self) -> ([u8; 16], bool) {
+        match self {
+            RecordId::Guid(b) => (b, true),
+            RecordId::Other(s) => {
+                let mut b = [0; 16];
+                b[..4].copy_from_slice(&s.0.to_le_bytes());
+                (b, false)
+            }
+        }
     }
 
-    /// The interned text of a non-GUID id.
-    pub fn other_sym(self) -> Option<Sym> {
-        match self {
-            RecordId::Other(b) => Some(Sym(u32::from_le_bytes(b))),
-            RecordId::Guid(_) => None,
+    pub fn from_bytes(b: [u8; 16], guid: bool) -> RecordId {
+        if guid {
+            RecordId::Guid(b)
+        } else {
+            RecordId::Other(Sym(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
         }
+    }
+}
+
+/// What many events have in common: the file they were read from and the few-valued fields
+/// of their records. Each distinct combination (a few dozen in a tenant's export) is stored
+/// once in a [`Kinds`] table and events hold its number, which keeps an event at 64 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Kind {
+    pub file: u16,
+    pub record_type: u16,
+    pub logon_type: LogonType,
+    /// The event's `record_id` is a GUID (else the handle of the id's text).
+    pub guid_id: bool,
+    pub workload: Sym,
+    pub result: Sym,
+}
+
+/// The distinct [`Kind`]s of a store's (or a loading worker's) events, numbered.
+#[derive(Debug, Clone, Default)]
+pub struct Kinds {
+    list: Vec<Kind>,
+    numbers: FxHashMap<Kind, u32>,
+}
+
+impl Kinds {
+    pub fn number(&mut self, kind: Kind) -> u32 {
+        *self.numbers.entry(kind).or_insert_with(|| {
+            self.list.push(kind);
+            self.list.len() as u32 - 1
+        })
+    }
+
+    pub fn get(&self, number: u32) -> &Kind {
+        &self.list[number as usize]
+    }
+
+    pub fn all(&self) -> &[Kind] {
+        &self.list
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
     }
 }
 
 /// One audit record, normalised. Strings are interned handles into the store's interner;
-/// `Sym::EMPTY` means absent.
+/// `Sym::EMPTY` means absent. Fields few events differ in are in the event's [`Kind`]; the
+/// client IP as the record wrote it, where it differs from `ip`, is kept beside the events
+/// ([`crate::store::Store::ip_original`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Event {
     /// Unix seconds, UTC, from AuditData `CreationTime`. 32 bits (1970 to 2106) keep the event
-    /// at 80 bytes; the loader reports records dated outside that range.
+    /// small; the loader reports records dated outside that range.
     pub time: u32,
     pub user: Sym,
     pub operation: Sym,
     pub session: Sym,
+    /// Normalised (no port, no brackets, IPv4-mapped IPv6 as IPv4).
     pub ip: Sym,
-    pub ip_raw: Sym,
     pub client: Sym,
     pub target: Sym,
     pub summary: Sym,
-    pub workload: Sym,
-    pub result: Sym,
     pub token: Sym,
-    pub record_id: RecordId,
-    pub record_type: u16,
-    pub logon_type: LogonType,
-    pub source: SourceRef,
+    /// The number of the event's [`Kind`].
+    pub kind: u32,
+    /// See [`RecordId::to_bytes`].
+    pub record_id: [u8; 16],
+    pub place: Place,
+}
+
+// Ten million events are held in memory: a field that adds padding costs 76 MiB.
+const _: () = assert!(std::mem::size_of::<Event>() == 64);
+
+impl Event {
+    pub fn record_id(&self, kind: &Kind) -> RecordId {
+        RecordId::from_bytes(self.record_id, kind.guid_id)
+    }
 }
 
 #[cfg(test)]
 impl Event {
-    /// An event with nothing but a time and a place in a file.
-    pub fn blank(time: u32, source: SourceRef) -> Event {
+    /// An event with nothing but a time, a place in a file and a kind number.
+    pub fn blank(time: u32, place: Place, kind: u32) -> Event {
         Event {
             time,
             user: Sym::EMPTY,
             operation: Sym::EMPTY,
             session: Sym::EMPTY,
             ip: Sym::EMPTY,
-            ip_raw: Sym::EMPTY,
             client: Sym::EMPTY,
             target: Sym::EMPTY,
             summary: Sym::EMPTY,
-            workload: Sym::EMPTY,
-            result: Sym::EMPTY,
             token: Sym::EMPTY,
-            record_id: RecordId::Guid([0; 16]),
-            record_type: 0,
-            logon_type: LogonType::Unknown,
-            source,
+            kind,
+            record_id: [0; 16],
+            place,
         }
     }
 }
 
 /// Exchange mailbox `LogonType` (SCHEMA "Exchange Mailbox schema").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum LogonType {
     #[default]
     Unknown,
@@ -215,12 +309,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn events_stay_small() {
-        // 1M events are held in memory: a field that adds padding costs megabytes.
-        assert!(std::mem::size_of::<Event>() <= 80);
-        let at = SourceRef::new(3, (1 << 40) + 12345, 99);
-        assert_eq!((at.file, at.offset(), at.len), (3, (1 << 40) + 12345, 99));
-        assert_eq!(RecordId::other(Sym(70_000)).other_sym(), Some(Sym(70_000)));
+    fn places_and_ids_pack_without_loss() {
+        let at = Place::new((1 << 40) - 1, (1 << 24) - 1).unwrap();
+        assert_eq!((at.offset(), at.bytes()), ((1 << 40) - 1, (1 << 24) - 1));
+        let at = Place::new(12345, 99).unwrap().in_file(3);
+        assert_eq!((at.file, at.offset(), at.len), (3, 12345, 99));
+        assert!(Place::new(1 << 40, 1).unwrap_err().contains("1 TiB"));
+        assert!(Place::new(0, 1 << 24).unwrap_err().contains("16 MiB"));
+        for id in [RecordId::Other(Sym(70_000)), RecordId::Guid([7; 16])] {
+            let (bytes, guid) = id.to_bytes();
+            assert_eq!(RecordId::from_bytes(bytes, guid), id);
+        }
+    }
+
+    #[test]
+    fn kinds_are_numbered_once_each() {
+        let mut kinds = Kinds::default();
+        let a = Kind {
+            record_type: 2,
+            ..Kind::default()
+        };
+        let b = Kind { file: 1, ..a };
+        assert_eq!(
+            [a, b, a, b].map(|k| kinds.number(k)),
+            [0, 1, 0, 1],
+            "a kind seen again keeps its number"
+        );
+        assert_eq!(kinds.get(1), &b);
+        assert_eq!(kinds.len(), 2);
     }
 
     #[test]

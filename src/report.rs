@@ -123,7 +123,7 @@ pub fn build(store: &Store, case: Option<&Case>) -> Report {
             .collect();
         let actions: Vec<TimelineRow> = events
             .iter()
-            .map(|&e| facts::timeline_row(store, &store.events[e as usize]))
+            .map(|&e| facts::timeline_row(store, e))
             .collect();
         let kinds: Vec<Kind> = events
             .iter()

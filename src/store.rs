@@ -3,7 +3,7 @@
 
 use crate::intern::{Interner, Sym};
 use crate::load::{self, SourceFile};
-use crate::model::Event;
+use crate::model::{Event, Kind, Kinds, RecordId, SourceRef};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 
@@ -274,8 +274,13 @@ impl Indexer {
 
 pub struct Store {
     pub interner: Interner,
+    /// The kinds the events' `kind` numbers name.
+    pub kinds: Kinds,
     /// In time order (stable: equal times keep their load order).
     pub events: Vec<Event>,
+    /// (event id, the client IP as the record wrote it) where that differs from the event's
+    /// `ip` (a port, brackets), by event id: few events, so kept apart from them.
+    ip_originals: Vec<(u32, Sym)>,
     /// In order of first activity.
     pub sessions: Vec<Session>,
     postings: FxHashMap<FacetKey, Postings>,
@@ -312,20 +317,26 @@ fn distinct(mut v: Vec<Sym>) -> Vec<Sym> {
 impl Store {
     /// The store of `events`, which must be in time order (the loader puts them so while it
     /// drops duplicates).
-    pub fn build(interner: Interner, events: Vec<Event>, files: Vec<SourceFile>) -> Store {
+    pub fn build(
+        interner: Interner,
+        kinds: Kinds,
+        events: Vec<Event>,
+        files: Vec<SourceFile>,
+    ) -> Store {
         let mut indexer = Indexer::default();
         for e in &events {
             indexer.add(e);
         }
         let in_order: Vec<u32> = (0..events.len() as u32).collect();
         let index = indexer.finish(&in_order, interner.len());
-        Self::with_index(interner, events, index, files)
+        Self::with_index(interner, kinds, events, index, files)
     }
 
     /// The store of `events` in time order and their `index` (from an [`Indexer`] fed the
     /// same events).
     pub fn with_index(
         interner: Interner,
+        kinds: Kinds,
         events: Vec<Event>,
         index: Index,
         files: Vec<SourceFile>,
@@ -359,7 +370,9 @@ impl Store {
         }
         Store {
             interner,
+            kinds,
             events,
+            ip_originals: Vec::new(),
             sessions,
             postings,
             sessions_by,
@@ -374,6 +387,34 @@ impl Store {
 
     pub fn str(&self, s: Sym) -> &str {
         self.interner.resolve(s)
+    }
+
+    pub fn kind(&self, event: &Event) -> &Kind {
+        self.kinds.get(event.kind)
+    }
+
+    /// Where the event's record is in its file.
+    pub fn source(&self, event: &Event) -> SourceRef {
+        event.place.in_file(self.kind(event).file)
+    }
+
+    pub fn record_id(&self, event: &Event) -> RecordId {
+        event.record_id(self.kind(event))
+    }
+
+    /// Sets the client IPs as written, `(event id, text)` in order of event id, of the events
+    /// where that differs from their `ip`.
+    pub fn set_ip_originals(&mut self, ip_originals: Vec<(u32, Sym)>) {
+        debug_assert!(ip_originals.is_sorted_by_key(|p| p.0));
+        self.ip_originals = ip_originals;
+    }
+
+    /// The client IP of event `id` as its record wrote it (with a port, say).
+    pub fn ip_original(&self, id: u32) -> Sym {
+        match self.ip_originals.binary_search_by_key(&id, |p| p.0) {
+            Ok(at) => self.ip_originals[at].1,
+            Err(_) => self.events[id as usize].ip,
+        }
     }
 
     /// The handle of a value as it is stored (session ids and users are lower-case).
@@ -435,7 +476,7 @@ impl Store {
     }
 
     /// Ids of the events whose `facet` is `value`, found by reading every event: one half on
-    /// each core (a facet without postings; 10M events are 800 MB to read).
+    /// each core (a facet without postings; 10M events are 640 MB to read).
     fn scan(&self, facet: Facet, value: Sym) -> Vec<u32> {
         let (len, middle) = (self.events.len(), self.events.len() / 2);
         if len < 1 << 16 {
@@ -498,11 +539,12 @@ impl Store {
 
     /// The event's raw AuditData, re-read from its file.
     pub fn raw_record(&self, event: &Event) -> Result<serde_json::Value, String> {
+        let at = self.source(event);
         let file = self
             .files
-            .get(event.source.file as usize)
+            .get(at.file as usize)
             .ok_or("the record's file is unknown")?;
-        load::reread(file, event.source)
+        load::reread(file, at)
     }
 
     /// Approximate resident bytes of the loaded data, for the benchmark's bytes-per-event.
@@ -529,6 +571,7 @@ impl Store {
                 self.events.capacity() * std::mem::size_of::<Event>(),
             ),
             ("strings", self.interner.heap_bytes()),
+            ("IPs as written", self.ip_originals.capacity() * 8),
             ("IP postings", postings),
             (
                 "sessions by value",

@@ -135,6 +135,44 @@ fn overlapping_exports_drop_duplicates() {
     assert!(report.files[1].error.is_some());
 }
 
+/// An event's fields kept apart from it (the IP as the record wrote it, with its port; the
+/// workload, result and file, shared with other events) stay its own when copies read from
+/// another file are dropped and the rest is put in time order.
+#[test]
+fn fields_kept_beside_the_events_follow_them_past_dropped_copies() {
+    let demo = fixture("demo/tenant.csv");
+    let (alone, _) = load_files(std::slice::from_ref(&demo));
+    let rows = records(&alone);
+    let with_ports = timeline(&alone, &TimelineFilter::default())
+        .iter()
+        .filter(|r| {
+            r.ip_original
+                .as_ref()
+                .is_some_and(|o| Some(o) != r.ip.as_ref())
+        })
+        .count();
+    assert!(
+        with_ports > 10,
+        "{with_ports} addresses written with a port"
+    );
+    // The demo's second half in a file of its own, loaded first: its records are kept from
+    // it, the demo's copies of them dropped.
+    let text = std::fs::read_to_string(&demo).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let half = [&lines[..1], &lines[lines.len() / 2..]]
+        .concat()
+        .join("\r\n");
+    let late = write_temp("late-half.csv", half.as_bytes());
+    let (both, report) = load_files(&[late, demo]);
+    assert!(report.duplicates() > rows.len() / 3);
+    assert_eq!(records(&both).len(), rows.len());
+    // Rows from either file: every field as the demo's own (a row does not name its file).
+    assert_eq!(records(&both), rows);
+    let files: std::collections::BTreeSet<u16> =
+        both.events.iter().map(|e| both.kind(e).file).collect();
+    assert_eq!(files.into_iter().collect::<Vec<_>>(), [0, 1]);
+}
+
 #[test]
 fn sessions_facts_carry_the_contract_fields() {
     let (store, _) = load_fixture("seed/first-table.csv");

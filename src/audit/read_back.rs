@@ -13,14 +13,14 @@ pub fn actions_of(store: &Store, events: &[u32]) -> Vec<Result<Option<Action>, S
     let mut by_file: FxHashMap<u16, Vec<usize>> = FxHashMap::default();
     for (at, &e) in events.iter().enumerate() {
         by_file
-            .entry(store.events[e as usize].source.file)
+            .entry(store.source(&store.events[e as usize]).file)
             .or_default()
             .push(at);
     }
     for (file, places) in by_file {
         let refs: Vec<_> = places
             .iter()
-            .map(|&at| store.events[events[at] as usize].source)
+            .map(|&at| store.source(&store.events[events[at] as usize]))
             .collect();
         let records = match store.files.get(file as usize) {
             Some(source) => crate::load::reread_many(source, &refs),

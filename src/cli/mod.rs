@@ -653,10 +653,7 @@ fn print_timeline(
     let ids = facts::timeline(store, filter);
     if output.json {
         for &i in &ids {
-            serde_json::to_writer(
-                &mut *out,
-                &facts::timeline_row(store, &store.events[i as usize]),
-            )?;
+            serde_json::to_writer(&mut *out, &facts::timeline_row(store, i))?;
             writeln!(out)?;
         }
     } else if output.csv {
@@ -673,7 +670,7 @@ fn print_timeline(
             "record_id",
         ])?;
         for &i in &ids {
-            let r = facts::timeline_row(store, &store.events[i as usize]);
+            let r = facts::timeline_row(store, i);
             let o = |s: &Option<String>| csv_cell(s.as_deref().unwrap_or("")).into_owned();
             w.write_record([
                 r.time,

@@ -432,7 +432,10 @@ fn split_and_parse_doc(
         .or_else(|| window.read(state, false))
         .expect("a careful read always answers");
     if let Some(counter) = opts.records_read {
-        let records = chunks.iter().map(|c| c.events.len() + c.skipped).sum();
+        let records = chunks
+            .iter()
+            .map(|c| c.parsed.events.len() + c.skipped)
+            .sum();
         counter.fetch_add(records, std::sync::atomic::Ordering::Relaxed);
     }
     (chunks, used, problem)
@@ -602,14 +605,14 @@ pub fn load_file(
         );
     }
     let absorb_one = |report: &mut FileReport, c: Chunk| {
-        report.records += c.events.len();
+        report.records += c.parsed.events.len();
         report.skipped += c.skipped;
         for p in c.problems() {
             if report.problems.len() < super::MAX_PROBLEMS_KEPT {
                 report.problems.push(p);
             }
         }
-        merger.send(c.interner, c.events);
+        merger.send(c.parsed);
     };
     let absorb = |report: &mut FileReport, chunks: Vec<Chunk>| {
         for c in chunks {

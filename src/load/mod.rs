@@ -18,9 +18,10 @@ pub mod summary;
 mod warm;
 
 use crate::intern::{Interner, Sym};
-use crate::model::{Event, RecordId, SourceRef};
+use crate::model::{Event, Kinds, RecordId, SourceRef};
 use crate::store::{Indexer, Store};
 use format::{CsvLayout, Format};
+use parse::Parsed;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -137,7 +138,10 @@ pub struct LoadOptions<'a> {
 #[derive(Default)]
 pub struct Accumulator {
     interner: Interner,
+    kinds: Kinds,
     events: Vec<Event>,
+    /// (load number, the client IP as written) where that differs from the event's `ip`.
+    ip_originals: Vec<(u32, Sym)>,
     /// The dedupe key of each event.
     keys: Vec<u128>,
     /// The [`dedupe::time_key`] of each event.
@@ -147,14 +151,38 @@ pub struct Accumulator {
 }
 
 impl Accumulator {
-    /// Takes a worker's events into the store's interner.
-    fn absorb(&mut self, interner: Interner, events: Vec<(Event, u128)>) {
+    /// Takes a worker's events into the store's interner and kinds.
+    fn absorb(&mut self, parsed: Parsed) {
+        let Parsed {
+            interner,
+            kinds,
+            events,
+            ip_originals,
+        } = parsed;
         let map = self.interner.absorb(&interner);
+        let kind_map: Vec<u32> = kinds
+            .all()
+            .iter()
+            .map(|k| {
+                let mut k = *k;
+                k.workload = map[k.workload.0 as usize];
+                k.result = map[k.result.0 as usize];
+                self.kinds.number(k)
+            })
+            .collect();
+        let first = self.events.len() as u32;
+        self.ip_originals.extend(
+            ip_originals
+                .into_iter()
+                .map(|(at, ip)| (first + at, map[ip.0 as usize])),
+        );
         self.events.reserve(events.len());
         self.keys.reserve(events.len());
         self.time_keys.reserve(events.len());
         for (mut event, key) in events {
-            remap(&mut event, &map);
+            let guid_id = kinds.get(event.kind).guid_id;
+            remap(&mut event, &map, guid_id);
+            event.kind = kind_map[event.kind as usize];
             self.index.add(&event);
             self.time_keys
                 .push(dedupe::time_key(event.time, self.events.len()));
@@ -164,23 +192,20 @@ impl Accumulator {
     }
 }
 
-/// One worker's output for the merger: its strings and its events with their dedupe keys.
-type MergeJob = (Interner, Vec<(Event, u128)>);
-
 /// Merges workers' results on a thread of its own, so the next block is parsed meanwhile.
 pub struct Merger {
-    chunks: Option<std::sync::mpsc::SyncSender<MergeJob>>,
+    chunks: Option<std::sync::mpsc::SyncSender<Parsed>>,
     thread: Option<std::thread::JoinHandle<Accumulator>>,
 }
 
 impl Merger {
     fn start() -> Merger {
         // A few chunks in flight at most: memory stays bounded if merging falls behind.
-        let (chunks, received) = std::sync::mpsc::sync_channel::<MergeJob>(4);
+        let (chunks, received) = std::sync::mpsc::sync_channel::<Parsed>(4);
         let thread = std::thread::spawn(move || {
             let mut acc = Accumulator::default();
-            for (interner, events) in received {
-                acc.absorb(interner, events);
+            for parsed in received {
+                acc.absorb(parsed);
             }
             acc
         });
@@ -191,10 +216,9 @@ impl Merger {
     }
 
     /// Hands one worker's events over.
-    pub fn send(&self, interner: Interner, events: Vec<(Event, u128)>) {
+    pub fn send(&self, parsed: Parsed) {
         if let Some(tx) = &self.chunks {
-            tx.send((interner, events))
-                .expect("the merger thread is alive");
+            tx.send(parsed).expect("the merger thread is alive");
         }
     }
 
@@ -243,7 +267,9 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, LoadReport) {
         .push(("read and parse", started.elapsed().as_secs_f64()));
     let Accumulator {
         interner,
+        kinds,
         mut events,
+        ip_originals,
         keys,
         time_keys,
         index,
@@ -251,7 +277,8 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, LoadReport) {
     let indexing = Instant::now();
     let order = dedupe::TimeOrder::new(time_keys, &keys);
     drop(keys);
-    for (source, n) in order.dropped_per_file(&events).into_iter().enumerate() {
+    let dropped = order.dropped_per_file(&events, |e| kinds.get(e.kind).file);
+    for (source, n) in dropped.into_iter().enumerate() {
         report.files[report_of_source[source]].duplicates += n;
     }
     // The index built while loading is kept unless duplicates were dropped from it; it is
@@ -263,10 +290,12 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, LoadReport) {
         index.join().expect("index worker panicked")
     });
     events.shrink_to_fit();
+    let ip_originals = order.renumber(&ip_originals);
     let mut store = match index {
-        Some(index) => Store::with_index(interner, events, index, sources),
-        None => Store::build(interner, events, sources),
+        Some(index) => Store::with_index(interner, kinds, events, index, sources),
+        None => Store::build(interner, kinds, events, sources),
     };
+    store.set_ip_originals(ip_originals);
     store.signins = crate::signin::SignIns::new(signins);
     store.geo = crate::geo::Geo::build(&store, opts.ip_db);
     give_back_freed_memory();
@@ -287,25 +316,24 @@ fn give_back_freed_memory() {
     }
 }
 
-fn remap(e: &mut Event, map: &[Sym]) {
+/// The event's handles in a worker's interner turned into the store's, `map` taking one to the
+/// other; `guid_id` tells whether its record id is a GUID or a handle too.
+fn remap(e: &mut Event, map: &[Sym], guid_id: bool) {
     let m = |s: &mut Sym| *s = map[s.0 as usize];
     for s in [
         &mut e.user,
         &mut e.operation,
         &mut e.session,
         &mut e.ip,
-        &mut e.ip_raw,
         &mut e.client,
         &mut e.target,
         &mut e.summary,
-        &mut e.workload,
-        &mut e.result,
         &mut e.token,
     ] {
         m(s);
     }
-    if let Some(s) = e.record_id.other_sym() {
-        e.record_id = RecordId::other(map[s.0 as usize]);
+    if let RecordId::Other(s) = RecordId::from_bytes(e.record_id, guid_id) {
+        e.record_id = RecordId::Other(map[s.0 as usize]).to_bytes().0;
     }
 }
 

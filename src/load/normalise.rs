@@ -9,7 +9,9 @@ use super::record_scan::{
 use super::summary::summarize_into;
 use crate::intern::{Interner, Sym};
 use crate::ip;
-use crate::model::{Event, LogonType, RecordId, SourceRef, is_absent_id, record_type_number};
+use crate::model::{
+    Event, Kind, LogonType, Place, RecordId, SourceRef, is_absent_id, record_type_number,
+};
 use crate::time;
 use std::borrow::Cow;
 
@@ -17,9 +19,13 @@ use std::borrow::Cow;
 /// properties > RawEventData is four).
 const MAX_WRAPPER_DEPTH: usize = 6;
 
-/// A record parsed and normalised, with the key used to drop duplicates.
+/// A record parsed and normalised, with the key used to drop duplicates. The event's `kind`
+/// is not numbered yet: its [`Kind`] is beside it, for the worker's table.
 pub struct Normalised {
     pub event: Event,
+    pub kind: Kind,
+    /// The client IP as the record wrote it, where that differs from the event's `ip`.
+    pub ip_original: Sym,
     pub dedupe_key: u128,
 }
 
@@ -277,7 +283,7 @@ fn record_key(id: Option<&str>, json: &[u8], interner: &mut Interner) -> (Record
     }
     // Anonymised or missing ids ("ANONYMIZED", "8e2cdebf") are not unique: only a record
     // identical to the byte is a duplicate.
-    let rid = RecordId::other(interner.intern(id.unwrap_or("")));
+    let rid = RecordId::Other(interner.intern(id.unwrap_or("")));
     (rid, content_hash(json))
 }
 
@@ -309,6 +315,7 @@ fn build(
     let Ok(time) = u32::try_from(time) else {
         return Err(format!("CreationTime {created:?} is outside 1970-2106"));
     };
+    let place = Place::new(source.offset(), source.len)?;
     let operation = present(&rec.operation).unwrap_or("");
     let ctx = &rec.app_access_context;
 
@@ -336,8 +343,8 @@ fn build(
         let operation = sym(Some(operation));
         let session = sym(session_id(rec, ctx).as_deref());
         let ip = sym(ip_norm.as_deref());
-        let ip_raw = if ip_raw == ip_norm.as_deref() {
-            ip
+        let ip_original = if ip_raw == ip_norm.as_deref() {
+            Sym::EMPTY
         } else {
             sym(ip_raw)
         };
@@ -348,25 +355,35 @@ fn build(
         } else {
             sym(target_id.as_deref())
         };
+        let (record_id, guid_id) = record_id.to_bytes();
+        let kind = Kind {
+            file: source.file,
+            record_type: present(&rec.record_type).map_or(0, record_type_number),
+            logon_type: present(&rec.logon_type).map_or(LogonType::Unknown, LogonType::parse),
+            guid_id,
+            workload: sym(present(&rec.workload)),
+            result: sym(present(&rec.result_status)),
+        };
         let event = Event {
             time,
             user,
             operation,
             session,
             ip,
-            ip_raw,
             client,
             target,
             summary: sym(Some(summary)),
-            workload: sym(present(&rec.workload)),
-            result: sym(present(&rec.result_status)),
             token: sym(token),
+            kind: 0,
             record_id,
-            record_type: present(&rec.record_type).map_or(0, record_type_number),
-            logon_type: present(&rec.logon_type).map_or(LogonType::Unknown, LogonType::parse),
-            source,
+            place,
         };
-        Ok(Normalised { event, dedupe_key })
+        Ok(Normalised {
+            event,
+            kind,
+            ip_original,
+            dedupe_key,
+        })
     })
 }
 
@@ -379,8 +396,8 @@ thread_local! {
 mod tests {
     use super::*;
 
-    /// The texts of the fields `pick` takes from the event of `json`.
-    fn texts<const N: usize>(json: &str, pick: impl Fn(&Event) -> [Sym; N]) -> [String; N] {
+    /// The texts of the fields `pick` takes from the record of `json`.
+    fn texts<const N: usize>(json: &str, pick: impl Fn(&Normalised) -> [Sym; N]) -> [String; N] {
         let mut interner = Interner::default();
         let n = normalise_json(
             &super::super::format::RecordText::plain(json.as_bytes()),
@@ -388,19 +405,22 @@ mod tests {
             &mut interner,
         )
         .expect("the record reads");
-        pick(&n.event).map(|s| interner.resolve(s).to_string())
+        pick(&n).map(|s| interner.resolve(s).to_string())
     }
 
-    /// The event's strings, resolved: (user, ip, raw ip, target).
+    /// The event's strings, resolved: (user, ip, raw ip where it differs, target).
     fn strings(json: &str) -> [String; 4] {
-        texts(json, |e| [e.user, e.ip, e.ip_raw, e.target])
+        texts(json, |n| {
+            let e = &n.event;
+            [e.user, e.ip, n.ip_original, e.target]
+        })
     }
 
     /// An Entra ID sign-in's session and client come from its property lists, given as lists
     /// or as JSON strings holding them (both seen in exports); the session lower-cased.
     #[test]
     fn session_and_client_are_read_from_property_lists_of_both_shapes() {
-        let session_and_client = |json: &str| texts(json, |e| [e.session, e.client]);
+        let session_and_client = |json: &str| texts(json, |n| [n.event.session, n.event.client]);
         let base = r#""CreationTime":"2024-01-01T00:00:00","Operation":"UserLoggedIn""#;
         let device = r#"[{"Name":"SessionId","Value":"AB12-CD"}]"#;
         let extended = r#"[{"Name":"UserAgent","Value":"Mozilla/5.0 X"}]"#;
@@ -430,12 +450,7 @@ mod tests {
         );
         assert_eq!(
             strings(&own),
-            [
-                "alex@contoso.com",
-                "203.0.113.7",
-                "203.0.113.7",
-                "alex@contoso.com"
-            ]
+            ["alex@contoso.com", "203.0.113.7", "", "alex@contoso.com"]
         );
         let other = format!(
             r#"{{{base},"UserId":"alex@contoso.com","MailboxOwnerUPN":"ceo@contoso.com","ClientIP":"203.0.113.7:50010"}}"#

@@ -4,13 +4,36 @@
 use super::csv::Span;
 use super::format::{CsvLayout, RecordText};
 use super::{MAX_PROBLEMS_KEPT, Problem, normalise};
-use crate::intern::Interner;
-use crate::model::{Event, SourceRef};
+use crate::intern::{Interner, Sym};
+use crate::model::{Event, Kinds, SourceRef};
+
+/// Events as a worker made them, numbered in its own tables: what the merger takes in.
+#[derive(Default)]
+pub struct Parsed {
+    pub interner: Interner,
+    pub kinds: Kinds,
+    /// Each event with its dedupe key.
+    pub events: Vec<(Event, u128)>,
+    /// (place in `events`, the client IP as the record wrote it) where that differs from the
+    /// event's `ip`, in order.
+    pub ip_originals: Vec<(u32, Sym)>,
+}
+
+impl Parsed {
+    fn push(&mut self, n: normalise::Normalised) {
+        let mut event = n.event;
+        event.kind = self.kinds.number(n.kind);
+        if !n.ip_original.is_empty() {
+            self.ip_originals
+                .push((self.events.len() as u32, n.ip_original));
+        }
+        self.events.push((event, n.dedupe_key));
+    }
+}
 
 /// What one worker made of its share of a block.
 pub struct Chunk {
-    pub interner: Interner,
-    pub events: Vec<(Event, u128)>,
+    pub parsed: Parsed,
     /// (line, record number, reason); lines are relative until `line_offset` is known.
     problems: Vec<(u32, usize, String)>,
     pub skipped: usize,
@@ -25,8 +48,7 @@ pub struct Chunk {
 impl Chunk {
     pub fn new(numbered: bool) -> Chunk {
         Chunk {
-            interner: Interner::default(),
-            events: Vec::new(),
+            parsed: Parsed::default(),
             problems: Vec::new(),
             skipped: 0,
             line_offset: 0,
@@ -123,11 +145,11 @@ pub fn parse_chunk(ctx: &BlockCtx, spans: &[Span], first_index: usize) -> Chunk 
 
 /// Parses the records at `spans` of `ctx.text` into `chunk`.
 pub fn parse_into(chunk: &mut Chunk, ctx: &BlockCtx, spans: &[Span], first_index: usize) {
-    chunk.events.reserve(spans.len());
+    chunk.parsed.events.reserve(spans.len());
     for (i, span) in spans.iter().enumerate() {
         super::warm::share(ctx.prefetch, i, spans.len());
-        match parse_one(ctx, span, &mut chunk.interner) {
-            Ok(n) => chunk.events.push((n.event, n.dedupe_key)),
+        match parse_one(ctx, span, &mut chunk.parsed.interner) {
+            Ok(n) => chunk.parsed.push(n),
             Err(reason) => {
                 // A CSV row spanning lines that does not read may be good rows swallowed by a
                 // stray quote: read its lines one by one, and keep what reads.
@@ -140,12 +162,12 @@ pub fn parse_into(chunk: &mut Chunk, ctx: &BlockCtx, spans: &[Span], first_index
                 };
                 let parsed: Vec<_> = lines
                     .iter()
-                    .map(|l| (l.line, parse_one(ctx, l, &mut chunk.interner)))
+                    .map(|l| (l.line, parse_one(ctx, l, &mut chunk.parsed.interner)))
                     .collect();
                 if parsed.iter().any(|(_, r)| r.is_ok()) {
                     for (line, r) in parsed {
                         match r {
-                            Ok(n) => chunk.events.push((n.event, n.dedupe_key)),
+                            Ok(n) => chunk.parsed.push(n),
                             Err(reason) => chunk.problem(line, first_index + i, reason),
                         }
                     }
@@ -180,7 +202,7 @@ pub fn parse_lines(
     let mut tokens = Vec::new();
     // Audit records run to a kilobyte or more: room for that many, rather than growing the
     // list a dozen times.
-    chunk.events.reserve(text.len() / 1024);
+    chunk.parsed.events.reserve(text.len() / 1024);
     let (mut pos, mut line, mut records) = (0, 0, 0);
     while pos < text.len() {
         let rest = &text[pos..];
@@ -200,8 +222,8 @@ pub fn parse_lines(
                 .map(|n| unsafe { normalise::Indexed::new(&tokens[..n], found.ascii) });
             let bytes = &text[start..end];
             let source = SourceRef::new(file_no, base + start as u64, (end - start) as u32);
-            match normalise::normalise_line(bytes, indexed, source, &mut chunk.interner) {
-                Ok(n) => chunk.events.push((n.event, n.dedupe_key)),
+            match normalise::normalise_line(bytes, indexed, source, &mut chunk.parsed.interner) {
+                Ok(n) => chunk.parsed.push(n),
                 Err(why) => chunk.problem(line, records, nul_stretch(bytes).unwrap_or(why)),
             }
             records += 1;
@@ -266,17 +288,20 @@ mod tests {
     /// number), problems, and how much was read.
     fn outcome(chunk: &Chunk, used: usize, lines: u32, records: usize) -> String {
         let problems: Vec<_> = chunk.problems().map(|p| (p.location, p.reason)).collect();
-        let strings: Vec<_> = (0..chunk.interner.len())
+        let strings: Vec<_> = (0..chunk.parsed.interner.len())
             .map(|i| {
                 chunk
+                    .parsed
                     .interner
                     .resolve(crate::intern::Sym(i as u32))
                     .to_string()
             })
             .collect();
         format!(
-            "{:?}\n{problems:?}\n{strings:?}\nused {used}, lines {lines}, records {records}",
-            chunk.events
+            "{:?}\n{:?}\n{:?}\n{problems:?}\n{strings:?}\nused {used}, lines {lines}, records {records}",
+            chunk.parsed.events,
+            chunk.parsed.kinds.all(),
+            chunk.parsed.ip_originals
         )
     }
 

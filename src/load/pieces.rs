@@ -156,7 +156,7 @@ impl Reading<'_> {
         } = parsed;
         chunk.line_offset = self.line;
         if let Some(counter) = opts.records_read {
-            counter.fetch_add(chunk.events.len() + chunk.skipped, Ordering::Relaxed);
+            counter.fetch_add(chunk.parsed.events.len() + chunk.skipped, Ordering::Relaxed);
         }
         self.pos += used;
         self.line += lines;
@@ -305,7 +305,12 @@ mod tests {
         let (mut events, mut problems, mut progress) = (Vec::new(), Vec::new(), Vec::new());
         let mut skipped = 0;
         let mut deliver = |c: Chunk| {
-            events.extend(c.events.iter().map(|(e, _)| (e.source.offset(), e.time)));
+            events.extend(
+                c.parsed
+                    .events
+                    .iter()
+                    .map(|(e, _)| (e.place.offset(), e.time)),
+            );
             // The file's report keeps this many, as one core's chunk does.
             for p in c.problems() {
                 if problems.len() < super::super::MAX_PROBLEMS_KEPT {

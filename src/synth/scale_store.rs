@@ -7,7 +7,7 @@
 
 use super::Rng;
 use crate::intern::{Interner, Sym};
-use crate::model::{Event, LogonType, RecordId, SourceRef};
+use crate::model::{Event, Kind, Kinds, LogonType, Place};
 use crate::store::Store;
 use crate::time::days_from_civil;
 
@@ -25,8 +25,9 @@ struct Vocab {
     deleted_summary: Sym,
     bind_summaries: Vec<Sym>,
     sync_summaries: Vec<Sym>,
-    workload: Sym,
-    result: Sym,
+    /// The kinds' numbers of mailbox actions and of admin cmdlets.
+    mailbox: u32,
+    admin: u32,
 }
 
 /// About `events` events of `events / 5000` users over 60 days (2,000 users at 10M).
@@ -47,9 +48,24 @@ pub fn scale_store(events: usize, seed: u64) -> Store {
         deleted_summary: i.intern("1 item from \\Inbox to \\Deleted Items"),
         bind_summaries: (1..=8).map(|n| i.intern(&format!("Bind, {n} items in \\Inbox"))).collect(),
         sync_summaries: (1..=8).map(|n| i.intern(&format!("Sync, {n} items in \\Inbox"))).collect(),
+        mailbox: 0,
+        admin: 1,
+    };
+    let mut kinds = Kinds::default();
+    let mailbox = Kind {
+        file: 0,
+        record_type: 2,
+        logon_type: LogonType::Owner,
+        guid_id: true,
         workload: i.intern("Exchange"),
         result: i.intern("Succeeded"),
     };
+    assert_eq!(kinds.number(mailbox), v.mailbox);
+    let admin = Kind {
+        record_type: 1,
+        ..mailbox
+    };
+    assert_eq!(kinds.number(admin), v.admin);
     let users: Vec<Sym> = (0..(events / 5000).max(10))
         .map(|n| i.intern(&format!("user{n:05}@contoso.com")))
         .collect();
@@ -75,17 +91,13 @@ pub fn scale_store(events: usize, seed: u64) -> Store {
             operation: Sym::EMPTY,
             session,
             ip: Sym::EMPTY,
-            ip_raw: Sym::EMPTY,
             client: Sym::EMPTY,
             target: user,
             summary: Sym::EMPTY,
-            workload: v.workload,
-            result: v.result,
             token: Sym::EMPTY,
-            record_id: RecordId::Guid(id),
-            record_type: 2,
-            logon_type: LogonType::Owner,
-            source: SourceRef::new(0, *offset, 1500),
+            kind: v.mailbox,
+            record_id: id,
+            place: Place::new(*offset, 1500).expect("synthetic offsets stay small"),
         }
     };
     for d in 0..days as i64 {
@@ -111,7 +123,6 @@ pub fn scale_store(events: usize, seed: u64) -> Store {
                         i.intern(&format!("100.80.{}.{}", rng.below(256), 1 + rng.below(254)));
                 }
                 e.ip = if phone { phone_ip } else { ip };
-                e.ip_raw = e.ip;
                 e.client = client;
                 let roll = rng.below(100);
                 (e.operation, e.summary) = if roll < 60 {
@@ -134,10 +145,9 @@ pub fn scale_store(events: usize, seed: u64) -> Store {
                 t += 120 + rng.below(300) as i64;
                 let mut e = blank(t, user, session, &mut offset, &mut rng);
                 e.ip = i.intern(&format!("198.18.{}.{}", rng.below(256), 1 + rng.below(254)));
-                e.ip_raw = e.ip;
                 e.client = v.firefox;
                 (e.operation, e.summary) = if k == 0 {
-                    e.record_type = 1;
+                    e.kind = v.admin;
                     (v.rule, v.rule_summary)
                 } else {
                     (v.read, v.bind_summaries[7])
@@ -149,5 +159,5 @@ pub fn scale_store(events: usize, seed: u64) -> Store {
         day_events.sort_by_key(|e| e.time);
         out.extend_from_slice(&day_events);
     }
-    Store::build(i, out, Vec::new())
+    Store::build(i, kinds, out, Vec::new())
 }

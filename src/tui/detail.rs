@@ -4,7 +4,6 @@
 
 use crate::audit;
 use crate::facts;
-use crate::model::record_type_name;
 use crate::store::Store;
 use crate::time::{Zone, rfc3339};
 use serde_json::Value;
@@ -113,7 +112,7 @@ pub fn build(
     assessment: &[crate::analysis::Assessment],
 ) -> DetailView {
     let e = &store.events[event as usize];
-    let row = facts::timeline_row(store, e);
+    let row = facts::timeline_row(store, event);
     let mut lines = vec![DetailLine::Heading("Action".into())];
     field(
         &mut lines,
@@ -124,11 +123,13 @@ pub fn build(
             zone.label()
         ),
     );
-    let rt = record_type_name(e.record_type);
     field(
         &mut lines,
         "operation",
-        format!("{} ({rt}, record type {})", row.operation, e.record_type),
+        format!(
+            "{} ({}, record type {})",
+            row.operation, row.record_type_name, row.record_type
+        ),
     );
     field(&mut lines, "user", row.user.clone());
     let session = match (&row.session_id, verdict) {
@@ -176,7 +177,7 @@ pub fn build(
         "record id",
         row.record_id.clone().unwrap_or_default(),
     );
-    if let Some(file) = store.files.get(e.source.file as usize) {
+    if let Some(file) = store.files.get(store.kind(e).file as usize) {
         field(&mut lines, "file", file.path.display().to_string());
     }
     if let Some(a) = store
