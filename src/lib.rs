@@ -18,6 +18,7 @@ pub mod report;
 pub mod sanitize;
 pub mod search;
 pub mod signin;
+pub mod sparse;
 pub mod store;
 pub mod synth;
 pub mod text;

@@ -63,7 +63,7 @@ fn attacks_outrank_their_victims_and_top_the_tenant() {
         let shown = board(&store, &all, &order, 16);
         for &(attack, i) in &attacks {
             let victim = store.sessions[i].user;
-            for &j in store.sessions_of_user(victim) {
+            for j in store.sessions_of_user(victim).iter().map(|&j| j as usize) {
                 assert!(
                     j == i || all[i].risk > all[j].risk,
                     "seed {seed}: {attack:?} ({}) does not outrank the victim's {} ({}):\n{shown}",
@@ -153,7 +153,7 @@ fn benign_heavy_users_stay_background() {
     let all = assess_all(&store, None);
     for (what, user) in &tenant.heavy_users {
         let u = store.lookup(user).unwrap();
-        for &i in store.sessions_of_user(u) {
+        for i in store.sessions_of_user(u).iter().map(|&i| i as usize) {
             let alarming: Vec<&str> = all[i]
                 .reasons
                 .iter()

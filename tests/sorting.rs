@@ -114,7 +114,7 @@ fn every_sort_groups_accounts_and_orders_their_sessions_by_its_key() {
             .store
             .sessions_of_user(first)
             .iter()
-            .map(|&s| app.rank(s))
+            .map(|&s| app.rank(s as usize))
             .max();
         best.unwrap()
     });

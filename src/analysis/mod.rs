@@ -131,7 +131,7 @@ pub fn assess_all(store: &Store, case: Option<&Case>) -> Vec<Assessment> {
         let all = store.sessions_of_user(user);
         let with_id: Vec<usize> = all
             .iter()
-            .copied()
+            .map(|&i| i as usize)
             .filter(|&i| store.sessions[i].has_id())
             .collect();
         let marked: Vec<usize> = with_id
@@ -149,6 +149,7 @@ pub fn assess_all(store: &Store, case: Option<&Case>) -> Vec<Assessment> {
         }
         all.iter()
             .map(|&i| {
+                let i = i as usize;
                 // Sessions marked user are the baseline, unless the only one is this one.
                 let pool = if marked.iter().any(|&j| j != i) {
                     &users_own

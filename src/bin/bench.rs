@@ -46,6 +46,21 @@ fn print_parts(store: &sessionscope::Store) {
     println!("  ({} distinct strings)", store.interner.len());
 }
 
+/// The heap the sessions' assessments hold (reasons, their texts and records).
+fn assessments_bytes(all: &[sessionscope::analysis::Assessment]) -> usize {
+    use sessionscope::analysis::{Assessment, Reason};
+    all.iter()
+        .map(|a| {
+            std::mem::size_of::<Assessment>()
+                + a.foreign_ips.len() * 4
+                + a.reasons
+                    .iter()
+                    .map(|r| std::mem::size_of::<Reason>() + r.text.len() + r.records.len() * 4)
+                    .sum::<usize>()
+        })
+        .sum()
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -143,12 +158,6 @@ fn main() {
 /// What an investigator feels on `store`: the first screen, moving, searching, sorting,
 /// pivoting and the linked-sessions view, each timed on its own.
 fn measure_app(store: sessionscope::Store) {
-    let t = Instant::now();
-    let _ = sessionscope::analysis::assess_all(&store, None);
-    println!("  risk scoring alone {:.3} s", t.elapsed().as_secs_f64());
-    let t = Instant::now();
-    let _ = sessionscope::analysis::max_concurrent(&store);
-    println!("  concurrency alone  {:.3} s", t.elapsed().as_secs_f64());
     // As the investigator opens it: the list at once, risk scored in the background.
     let t = Instant::now();
     let mut app = App::unscored(Arc::new(store));
@@ -160,6 +169,17 @@ fn measure_app(store: sessionscope::Store) {
         t.elapsed().as_secs_f64()
     );
     println!("with the app         {}", resident());
+    println!(
+        "  assessments        {:.1} MiB",
+        assessments_bytes(&app.assessments) as f64 / (1 << 20) as f64
+    );
+    // Timed after the app is measured: memory freed here may stay with the allocator.
+    let t = Instant::now();
+    let _ = sessionscope::analysis::assess_all(&app.store, None);
+    println!("  risk scoring alone {:.3} s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let _ = sessionscope::analysis::max_concurrent(&app.store);
+    println!("  concurrency alone  {:.3} s", t.elapsed().as_secs_f64());
     app.viewport = (200, 50);
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("test backend");
     let first = Instant::now();

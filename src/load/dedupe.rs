@@ -8,6 +8,7 @@
 //! a 40 MB table) and 40 MB of memory.
 
 use crate::model::Event;
+use crate::sparse::SparseColumn;
 use rustc_hash::FxHashSet;
 
 /// Seconds holding more events than this are checked through a hash set rather than pair by
@@ -71,25 +72,25 @@ impl TimeOrder {
             .then(|| self.order.iter().map(|&key| key as u32).collect())
     }
 
-    /// Values of some events, `(load number, value)` in any order, numbered instead by the
-    /// event's place in time order, in that order; those of dropped copies are left out.
-    pub fn renumber<T: Copy>(&self, by_load: &[(u32, T)]) -> Vec<(u32, T)> {
+    /// Values of some events, by load number, numbered instead by the events' places in time
+    /// order; those of dropped copies are left out.
+    pub fn reorder(&self, by_load: &SparseColumn) -> SparseColumn {
+        let mut out = SparseColumn::default();
         if by_load.is_empty() {
-            return Vec::new();
+            return out;
         }
-        let values: rustc_hash::FxHashMap<u32, T> = by_load.iter().copied().collect();
         let mut doomed = self.doomed.iter().copied().peekable();
-        let mut out = Vec::with_capacity(values.len());
         let mut place = 0u32;
         for (at, &key) in self.order.iter().enumerate() {
             if doomed.next_if_eq(&at).is_some() {
                 continue;
             }
-            if let Some(&v) = values.get(&(key as u32)) {
-                out.push((place, v));
+            if let Some(v) = by_load.get(key as u32) {
+                out.push(place, v);
             }
             place += 1;
         }
+        out.shrink_to_fit();
         out
     }
 
@@ -350,11 +351,18 @@ mod tests {
             event(200, 0, 3),
         ];
         // Load number 2 is a copy of 1.
+        let column = |pairs: &[(u32, u32)]| {
+            let mut c = SparseColumn::default();
+            pairs
+                .iter()
+                .for_each(|&(at, v)| c.push(at, crate::intern::Sym(v)));
+            c
+        };
+        let beside = column(&[(0, 10), (2, 12), (3, 13)]);
         let order = TimeOrder::of(&events, &[1, 2, 2, 3]);
-        let beside = [(0u32, 'a'), (2, 'c'), (3, 'd')];
-        assert_eq!(order.renumber(&beside), [(1, 'd'), (2, 'a')]);
+        assert_eq!(order.reorder(&beside), column(&[(1, 13), (2, 10)]));
         let order = TimeOrder::of(&events, &[1, 2, 3, 4]);
-        assert_eq!(order.renumber(&beside), [(1, 'c'), (2, 'd'), (3, 'a')]);
+        assert_eq!(order.reorder(&beside), column(&[(1, 12), (2, 13), (3, 10)]));
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod warm;
 
 use crate::intern::{Interner, Sym};
 use crate::model::{Event, Kinds, RecordId, SourceRef};
+use crate::sparse::SparseColumn;
 use crate::store::{Indexer, Store};
 use format::{CsvLayout, Format};
 use parse::Parsed;
@@ -140,8 +141,8 @@ pub struct Accumulator {
     interner: Interner,
     kinds: Kinds,
     events: Vec<Event>,
-    /// (load number, the client IP as written) where that differs from the event's `ip`.
-    ip_originals: Vec<(u32, Sym)>,
+    /// The client IP as written, by load number, where that differs from the event's `ip`.
+    ip_originals: SparseColumn,
     /// The dedupe key of each event.
     keys: Vec<u128>,
     /// The [`dedupe::time_key`] of each event.
@@ -171,11 +172,9 @@ impl Accumulator {
             })
             .collect();
         let first = self.events.len() as u32;
-        self.ip_originals.extend(
-            ip_originals
-                .into_iter()
-                .map(|(at, ip)| (first + at, map[ip.0 as usize])),
-        );
+        for (at, ip) in ip_originals {
+            self.ip_originals.push(first + at, map[ip.0 as usize]);
+        }
         self.events.reserve(events.len());
         self.keys.reserve(events.len());
         self.time_keys.reserve(events.len());
@@ -290,7 +289,7 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, LoadReport) {
         index.join().expect("index worker panicked")
     });
     events.shrink_to_fit();
-    let ip_originals = order.renumber(&ip_originals);
+    let ip_originals = order.reorder(&ip_originals);
     let mut store = match index {
         Some(index) => Store::with_index(interner, kinds, events, index, sources),
         None => Store::build(interner, kinds, events, sources),

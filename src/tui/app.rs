@@ -299,7 +299,7 @@ impl App {
                     _ => store.sessions_of_user(v),
                 };
                 for &s in sessions {
-                    wanted[s] = true;
+                    wanted[s as usize] = true;
                 }
                 Some(wanted)
             }

@@ -86,7 +86,7 @@ fn concurrency_line(
     let sessions: Vec<&crate::store::Session> = store
         .sessions_of_user(user)
         .iter()
-        .map(|&i| &store.sessions[i])
+        .map(|&i| &store.sessions[i as usize])
         .filter(|s| s.has_id())
         .collect();
     let (from, to) = sessions.iter().fold((i64::MAX, i64::MIN), |(a, b), s| {
