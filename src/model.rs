@@ -38,8 +38,8 @@ impl Place {
     pub fn new(offset: u64, len: u32) -> Result<Place, String> {
         if u64::from(len) >> PLACE_LEN_BITS != 0 {
             return Err(format!(
-                "record of {} MiB is larger than the 16 MiB a record may be",
-                len >> 20
+                "record of {} bytes is larger than the 16 MiB a record may be",
+                len
             ));
         }
         if offset >> PLACE_OFFSET_BITS != 0 {
