@@ -76,28 +76,15 @@ fn starts(cursor: &mut [u32]) -> (FxHashMap<Sym, (u32, u32)>, u32) {
 
 impl Postings {
     /// The postings of `len` events, `key(i)` the value of the event at place `i` in time
-    /// order. Counts and places events in arrays indexed by handle (`symbols` is the
-    /// interner's size): two passes over the events without a hash lookup in either.
+    /// order.
     fn build(len: usize, symbols: usize, key: impl Fn(usize) -> Sym) -> Postings {
-        let mut cursor = vec![0u32; symbols];
-        for i in 0..len {
-            cursor[key(i).0 as usize] += 1;
-        }
-        let (ranges, total) = starts(&mut cursor);
-        let mut ids = vec![0u32; total as usize];
-        for i in 0..len {
-            let k = key(i);
-            if !k.is_empty() {
-                let at = &mut cursor[k.0 as usize];
-                ids[*at as usize] = i as u32;
-                *at += 1;
-            }
-        }
-        Postings { ranges, ids }
+        Postings::build_multi(len, symbols, |i, f| f(key(i)))
     }
 
     /// The lists of `len` items each with several values: `values(i, f)` calls `f` on each
-    /// distinct value of item `i`. Same two passes as [`Postings::build`].
+    /// distinct value of item `i`. Counts and places items in arrays indexed by handle
+    /// (`symbols` is the interner's size): two passes over the items without a hash lookup in
+    /// either.
     fn build_multi(
         len: usize,
         symbols: usize,
