@@ -344,12 +344,11 @@ mod tests {
     /// copy.
     #[test]
     fn values_beside_the_events_follow_them_into_time_order() {
-        let events = [
-            event(300, 0, 0),
-            event(100, 0, 1),
-            event(100, 0, 2),
-            event(200, 0, 3),
-        ];
+        let events: Vec<Event> = [300, 100, 100, 200]
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| event(t, 0, i as u64))
+            .collect();
         // Load number 2 is a copy of 1.
         let column = |pairs: &[(u32, u32)]| {
             let mut c = SparseColumn::default();

@@ -42,12 +42,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
 }
 
-/// A pane's frame; in the one-pane layout the title says how to reach the others.
 /// `done` of `of` in whole percent, for the progress of background work.
 fn percent(done: usize, of: usize) -> usize {
     (done * 100).checked_div(of).unwrap_or(0)
 }
 
+/// A pane's frame; in the one-pane layout the title says how to reach the others.
 fn pane_block<'a>(title: String, app: &App, theme: Theme, focused: bool) -> Block<'a> {
     let mut title = title;
     if app.viewport.0 < layout::SIDE_BY_SIDE {
