@@ -281,15 +281,18 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, LoadReport) {
         report.files[report_of_source[source]].duplicates += n;
     }
     // The index built while loading is kept unless duplicates were dropped from it; it is
-    // finished on a second core while the events are moved.
+    // finished, and the IPs as written put in time order, on a second core while the events
+    // are moved.
     let symbols = interner.len();
-    let index = std::thread::scope(|scope| {
-        let index = scope.spawn(|| Some(index.finish(&order.in_order()?, symbols)));
+    let (index, ip_originals) = std::thread::scope(|scope| {
+        let beside = scope.spawn(|| {
+            let index = order.in_order().map(|o| index.finish(&o, symbols));
+            (index, order.reorder(&ip_originals))
+        });
         order.apply(&mut events);
-        index.join().expect("index worker panicked")
+        beside.join().expect("index worker panicked")
     });
     events.shrink_to_fit();
-    let ip_originals = order.reorder(&ip_originals);
     let mut store = match index {
         Some(index) => Store::with_index(interner, kinds, events, index, sources),
         None => Store::build(interner, kinds, events, sources),
