@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SourceRef {
     pub file: u16,
-    offset: u64,
+    pub offset: u64,
     pub len: u32,
 }
 
@@ -17,10 +17,6 @@ impl SourceRef {
     /// The record at `offset..offset + len` of the decoded text of file `file`.
     pub fn new(file: u16, offset: u64, len: u32) -> SourceRef {
         SourceRef { file, offset, len }
-    }
-
-    pub fn offset(self) -> u64 {
-        self.offset
     }
 }
 
@@ -313,7 +309,7 @@ mod tests {
         let at = Place::new((1 << 40) - 1, (1 << 24) - 1).unwrap();
         assert_eq!((at.offset(), at.bytes()), ((1 << 40) - 1, (1 << 24) - 1));
         let at = Place::new(12345, 99).unwrap().in_file(3);
-        assert_eq!((at.file, at.offset(), at.len), (3, 12345, 99));
+        assert_eq!((at.file, at.offset, at.len), (3, 12345, 99));
         assert!(Place::new(1 << 40, 1).unwrap_err().contains("1 TiB"));
         assert!(Place::new(0, 1 << 24).unwrap_err().contains("16 MiB"));
         for id in [RecordId::Other(Sym(70_000)), RecordId::Guid([7; 16])] {

@@ -343,7 +343,7 @@ fn remap(e: &mut Event, map: &[Sym], guid_id: bool) {
 pub fn reread(source: &SourceFile, at: SourceRef) -> Result<serde_json::Value, String> {
     let bytes: Cow<[u8]> = match &source.raw {
         RawSource::Memory(buf) => {
-            let start = at.offset() as usize;
+            let start = at.offset as usize;
             Cow::Borrowed(
                 buf.get(start..start + at.len as usize)
                     .ok_or("record is outside its file")?,
@@ -354,11 +354,8 @@ pub fn reread(source: &SourceFile, at: SourceRef) -> Result<serde_json::Value, S
             let f = std::fs::File::open(&source.path)
                 .map_err(|e| format!("cannot re-read {}: {e}", source.path.display()))?;
             let mut gz = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(f));
-            std::io::copy(
-                &mut (&mut gz).take(skip + at.offset()),
-                &mut std::io::sink(),
-            )
-            .map_err(|e| e.to_string())?;
+            std::io::copy(&mut (&mut gz).take(skip + at.offset), &mut std::io::sink())
+                .map_err(|e| e.to_string())?;
             let mut buf = vec![0; at.len as usize];
             gz.read_exact(&mut buf)
                 .map_err(|e| format!("cannot re-read {}: {e}", source.path.display()))?;
@@ -368,7 +365,7 @@ pub fn reread(source: &SourceFile, at: SourceRef) -> Result<serde_json::Value, S
             use std::io::{Read, Seek, SeekFrom};
             let mut f = std::fs::File::open(&source.path)
                 .map_err(|e| format!("cannot re-read {}: {e}", source.path.display()))?;
-            f.seek(SeekFrom::Start(base + at.offset()))
+            f.seek(SeekFrom::Start(base + at.offset))
                 .map_err(|e| e.to_string())?;
             let mut buf = vec![0; at.len as usize];
             f.read_exact(&mut buf)
@@ -404,7 +401,7 @@ pub fn reread_many(
                 .iter()
                 .map(|r| {
                     let mut buf = vec![0; r.len as usize];
-                    file.read_exact_at(&mut buf, base + r.offset())
+                    file.read_exact_at(&mut buf, base + r.offset)
                         .map_err(cannot)?;
                     unwrap_record(source, &buf)
                 })
@@ -417,7 +414,7 @@ pub fn reread_many(
     let mut out: Vec<Result<serde_json::Value, String>> =
         at.iter().map(|_| Err(String::new())).collect();
     let mut order: Vec<usize> = (0..at.len()).collect();
-    order.sort_by_key(|&i| at[i].offset());
+    order.sort_by_key(|&i| at[i].offset);
     // How far the decompressed stream has been read.
     let mut position = 0u64;
     let mut previous: Option<(SourceRef, usize)> = None;
@@ -430,7 +427,7 @@ pub fn reread_many(
             out[i] = out[j].clone();
             continue;
         }
-        let want = skip + r.offset();
+        let want = skip + r.offset;
         let mut buf = vec![0; r.len as usize];
         let read = if let Some(why) = &broken {
             Err(why.clone())

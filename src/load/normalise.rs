@@ -315,7 +315,7 @@ fn build(
     let Ok(time) = u32::try_from(time) else {
         return Err(format!("CreationTime {created:?} is outside 1970-2106"));
     };
-    let place = Place::new(source.offset(), source.len)?;
+    let place = Place::new(source.offset, source.len)?;
     let operation = present(&rec.operation).unwrap_or("");
     let ctx = &rec.app_access_context;
 
