@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 events="${1:-1000000}"
 data=bench-data
 mkdir -p "$data"
-cargo build --release --quiet --bins
+cargo build --release --quiet --workspace --bins
 for format in purview-csv json-lines api-json; do
   case "$format" in purview-csv) ext=csv ;; json-lines) ext=jsonl ;; api-json) ext=json ;; esac
   file="$data/tenant-$events.$ext"

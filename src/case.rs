@@ -17,21 +17,7 @@ use std::path::{Path, PathBuf};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    Attacker,
-    User,
-}
-
-impl Verdict {
-    pub fn label(self) -> &'static str {
-        match self {
-            Verdict::Attacker => "attacker",
-            Verdict::User => "user",
-        }
-    }
-}
+pub use sessionscope_core::verdict::{Verdict, Verdicts};
 
 /// What the investigator said about one session. A cleared verdict stays as an entry with no
 /// verdict, so that the clearing wins over an older verdict when two processes merge.
@@ -242,6 +228,16 @@ impl Case {
 
     pub fn entry(&self, session_id: &str) -> Option<&Entry> {
         self.data.sessions.get(&session_id.to_ascii_lowercase())
+    }
+
+    /// The verdicts on whole sessions of `store`, by the store's handle of each session ID
+    /// (IDs the store does not hold are left out).
+    pub fn verdicts(&self, store: &sessionscope_core::Store) -> Verdicts {
+        self.data
+            .sessions
+            .iter()
+            .filter_map(|(id, e)| Some((store.lookup(id)?, e.verdict?)))
+            .collect()
     }
 
     pub fn verdict(&self, session_id: &str) -> Option<Verdict> {

@@ -3,11 +3,11 @@
 
 use crate::analysis::Assessment;
 use crate::case::{Case, Verdict};
-use crate::load::{FileReport, LoadReport};
 use crate::model::{Event, RecordId, record_type_name};
 use crate::store::{Session, Store};
 use crate::time::rfc3339;
 use serde::Serialize;
+use sessionscope_ingest::{FileReport, LoadReport};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Serialize)]
@@ -41,7 +41,7 @@ pub fn stats(store: &Store, report: &LoadReport) -> Stats {
         sessions_with_sign_ins: store
             .sessions
             .iter()
-            .filter(|s| !sign_ins_of(store, s).0.is_empty())
+            .filter(|s| !store.sign_ins_of(s).0.is_empty())
             .count(),
         first_event: store.events.first().map(|e| rfc3339(i64::from(e.time))),
         last_event: store.events.last().map(|e| rfc3339(i64::from(e.time))),
@@ -95,24 +95,6 @@ pub fn places_of<'a>(
     ips.into_iter()
         .filter_map(|ip| store.geo.of(ip).map(|p| (ip.to_string(), p.clone())))
         .collect()
-}
-
-/// The sign-ins of session `s` and its birth.
-pub fn sign_ins_of<'s>(
-    store: &'s Store,
-    s: &Session,
-) -> (
-    Vec<&'s crate::signin::SignIn>,
-    Option<&'s crate::signin::SignIn>,
-) {
-    if !s.has_id() || store.signins.is_empty() {
-        return (Vec::new(), None);
-    }
-    let all = store
-        .signins
-        .of_audit_session(store.str(s.id), s.tokens.iter().map(|&t| store.str(t)));
-    let birth = crate::signin::birth(&all);
-    (all, birth)
 }
 
 /// A row for a session known only from sign-ins: no audit record carries its ID.
@@ -186,7 +168,7 @@ pub fn session_row(
 ) -> SessionRow {
     let id = s.has_id().then(|| store.str(s.id));
     let entry = id.and_then(|id| case.and_then(|c| c.entry(id)));
-    let (signins, birth) = sign_ins_of(store, s);
+    let (signins, birth) = store.sign_ins_of(s);
     let strs = |v: &[crate::intern::Sym]| v.iter().map(|&x| store.str(x).to_string()).collect();
     SessionRow {
         session_id: s.has_id().then(|| store.str(s.id).to_string()),

@@ -129,20 +129,8 @@ pub fn build(store: &Store, case: Option<&Case>) -> Report {
             .iter()
             .map(|&e| audit::classify(store.str(store.events[e as usize].operation)))
             .collect();
-        let telling: Vec<u32> = events
-            .iter()
-            .zip(&kinds)
-            .filter(|(_, k)| k.wants_record())
-            .map(|(&e, _)| e)
-            .collect();
-        let mut read_back: rustc_hash::FxHashMap<u32, Action> = telling
-            .iter()
-            .zip(audit::actions_of(store, &telling))
-            .filter_map(|(&e, a)| Some((e, a.ok()??)))
-            .collect();
         for ((a, &kind), &e) in actions.iter().zip(&kinds).zip(&events) {
-            let action = read_back.remove(&e);
-            if let Some((category, what_to_do)) = remedy_for(kind, action.as_ref()) {
+            if let Some((category, what_to_do)) = remedy_for(kind, store.action(e)) {
                 remediation.push(Remedy {
                     category,
                     what_to_do,
@@ -172,7 +160,7 @@ pub fn build(store: &Store, case: Option<&Case>) -> Report {
                 .last()
                 .map_or_else(|| rfc3339(s.last), |a| a.time.clone()),
             places: facts::places_of(store, ips.iter().map(String::as_str)),
-            birth: facts::sign_ins_of(store, s).1.cloned(),
+            birth: store.sign_ins_of(s).1.cloned(),
             ips,
             clients: distinct(&mut events.iter().map(|&e| store.events[e as usize].client)),
             note: case.and_then(|c| c.note(id)).map(str::to_string),

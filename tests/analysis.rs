@@ -5,8 +5,8 @@ use common::*;
 use sessionscope::analysis::{ALARMING, Assessment, assess_all};
 use sessionscope::intern::Sym;
 use sessionscope::store::Store;
-use sessionscope::synth::records::{self as r, Actor};
-use sessionscope::synth::tenant::seed_day;
+use sessionscope_synth::records::{self as r, Actor};
+use sessionscope_synth::tenant::seed_day;
 
 fn by_id<'a>(store: &Store, all: &'a [Assessment], id: &str, user: &str) -> &'a Assessment {
     let i = store
@@ -377,7 +377,7 @@ fn rules_in_a_gzip_export_are_judged_as_in_the_plain_one() {
 
 #[test]
 fn the_in_memory_benchmark_store_scores_its_attackers_first() {
-    let store = sessionscope::synth::scale_store::scale_store(100_000, 3);
+    let store = sessionscope_synth::scale_store::scale_store(100_000, 3);
     assert!(
         (90_000..110_000).contains(&store.events.len()),
         "{}",
@@ -420,7 +420,7 @@ fn mail_read_by_an_unknown_app_without_a_session_is_alarming() {
         token: None,
         issued_at: None,
     };
-    let mut rng = sessionscope::synth::Rng::new(5);
+    let mut rng = sessionscope_synth::Rng::new(5);
     for (k, app) in [
         "7ab7862c-4c57-491e-8a45-d52a7e023983",
         "27922004-5251-4030-b22d-91ecd9a37ea4",

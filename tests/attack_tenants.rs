@@ -7,7 +7,7 @@ use common::*;
 use sessionscope::analysis::{Assessment, assess_all};
 use sessionscope::intern::Sym;
 use sessionscope::store::Store;
-use sessionscope::synth::attacks::{Attack, AttackTenant, attack_tenant};
+use sessionscope_synth::attacks::{Attack, AttackTenant, attack_tenant};
 
 /// Points between the weakest attack and the strongest benign session.
 const MARGIN: u32 = 10;

@@ -459,7 +459,7 @@ fn links_through_values_every_account_uses_come_last_and_say_so() {
 
 #[test]
 fn remediation_follows_what_the_action_did_not_its_name() {
-    use sessionscope::synth::records::{self as r, Actor};
+    use sessionscope_synth::records::{self as r, Actor};
     let a = Actor {
         user: "pat@contoso.com".into(),
         session: Some("aaaaaaaa-0000-4000-8000-000000000001".into()),
@@ -468,7 +468,7 @@ fn remediation_follows_what_the_action_did_not_its_name() {
         token: None,
         issued_at: None,
     };
-    let t = sessionscope::synth::tenant::seed_day();
+    let t = sessionscope_synth::tenant::seed_day();
     let records = [
         r::cmdlet(
             "11111111-0000-4000-8000-000000000001",
@@ -587,7 +587,12 @@ fn background_scoring_uses_the_cases_verdicts_as_scoring_in_front_does() {
     .unwrap();
     let case_path = case.path.clone();
     let unmarked = App::new(Arc::clone(&store));
-    let front = App::new(Arc::clone(&store)).with_case(Case::open(&case_path).unwrap());
+    let mut front = App::new(Arc::clone(&store)).with_case(Case::open(&case_path).unwrap());
+    assert!(
+        front.scoring(),
+        "a new baseline is scored in the background"
+    );
+    front.take_scores(true);
     assert_ne!(
         front.assessments, unmarked.assessments,
         "the verdict changes the scores"

@@ -7,9 +7,9 @@ mod common;
 use common::*;
 use proptest::prelude::*;
 use sessionscope::intern::Interner;
-use sessionscope::load::format::RecordText;
-use sessionscope::load::normalise::normalise_json;
 use sessionscope::model::SourceRef;
+use sessionscope_ingest::internals::format::RecordText;
+use sessionscope_ingest::internals::normalise::normalise_json;
 
 fn fixture_bytes(name: &str) -> Vec<u8> {
     std::fs::read(fixture(name)).unwrap()
@@ -120,9 +120,9 @@ proptest! {
             let bytes = apply(fixture_bytes(name), &edits);
             let path = write_temp(name.rsplit('/').next().unwrap(), &bytes);
             let files = std::slice::from_ref(&path);
-            let (whole, whole_report) = load(files, &LoadOptions::default());
+            let (whole, _, whole_report) = load(files, &LoadOptions::default());
             let opts = LoadOptions { block_size: block, ..LoadOptions::default() };
-            let (small, small_report) = load(files, &opts);
+            let (small, _, small_report) = load(files, &opts);
             let _ = std::fs::remove_dir_all(path.parent().unwrap());
             prop_assert_eq!(records(&small), records(&whole), "{} in windows of {}", name, block);
             prop_assert_eq!(problems(&small_report), problems(&whole_report), "{} in windows of {}", name, block);

@@ -6,12 +6,12 @@ mod common;
 use common::*;
 use ipnet::IpNet;
 use serde_json::json;
-use sessionscope::geo::IpDb;
-use sessionscope::synth::records::{self as r, Actor};
-use sessionscope::synth::tenant::seed_day;
+use sessionscope::ingest::ipdb::IpDb;
 use sessionscope::tui::app::Scope;
 use sessionscope::tui::{Action, App, update};
 use sessionscope::{LoadOptions, load};
+use sessionscope_synth::records::{self as r, Actor};
+use sessionscope_synth::tenant::seed_day;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -140,7 +140,7 @@ fn a_session_first_seen_in_a_new_country_is_named_and_pivots_on_its_asn() {
     let text: Vec<String> = records.iter().map(|v| v.to_string()).collect();
     let path = write_temp("geo.jsonl", text.join("\n").as_bytes());
     let db = IpDb::open(&[a, b]).unwrap();
-    let (store, _) = load(
+    let (store, _, _) = load(
         &[path],
         &LoadOptions {
             ip_db: Some(&db),

@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use sessionscope::synth::hostile::{CASES, write_corpus};
+use sessionscope_synth::hostile::{CASES, write_corpus};
 use std::time::{Duration, Instant};
 
 #[test]
@@ -12,7 +12,7 @@ fn every_hostile_file_loads_what_it_can_and_says_what_it_could_not() {
     let paths = write_corpus(&dir, true).unwrap();
     for (case, path) in CASES.iter().zip(&paths) {
         let started = Instant::now();
-        let (store, report) = load_files(std::slice::from_ref(path));
+        let (store, sources, report) = load_with_sources(std::slice::from_ref(path));
         let took = started.elapsed();
         assert!(
             took < Duration::from_secs(60),
@@ -44,7 +44,7 @@ fn every_hostile_file_loads_what_it_can_and_says_what_it_could_not() {
         // The detail view can re-read every record that loaded; a record too deep to show
         // says so instead.
         for e in &store.events {
-            match store.raw_record(e) {
+            match sources.record(&store, e) {
                 Ok(_) => {}
                 Err(err) if case.file == "deep-nesting.jsonl" => {
                     assert!(err.contains("recursion limit"), "{err}")
@@ -105,7 +105,7 @@ fn the_committed_corpus_matches_the_generator() {
         let committed = std::fs::read(fixture(&format!("hostile/{}", case.file))).unwrap();
         assert_eq!(
             committed,
-            sessionscope::synth::hostile::contents(case.file),
+            sessionscope_synth::hostile::contents(case.file),
             "{}",
             case.file
         );

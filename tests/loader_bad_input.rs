@@ -185,12 +185,12 @@ fn an_export_of_exactly_50000_rows_is_flagged_as_truncated() {
 #[test]
 fn one_bad_file_among_good_ones_leaves_the_good_ones_loaded() {
     let bad = write_temp("bad.csv", b"a,b\n1,2\n");
-    let (store, report) = load_files(&[bad, fixture("seed/first-table.csv")]);
+    let (store, sources, report) = load_with_sources(&[bad, fixture("seed/first-table.csv")]);
     assert_eq!(store.events.len(), 6);
     assert!(report.files[0].error.is_some());
     assert!(report.files[1].error.is_none());
     // The detail view can still re-read records of the good file.
-    let raw = store.raw_record(&store.events[0]).unwrap();
+    let raw = sources.record(&store, &store.events[0]).unwrap();
     assert_eq!(raw["Operation"], "MailboxLogin");
 }
 
@@ -217,13 +217,13 @@ fn problem_lines_are_the_same_whatever_the_block_size() {
         "cut-record.json",
     ] {
         let path = fixture(&format!("hostile/{name}"));
-        let whole = load(std::slice::from_ref(&path), &LoadOptions::default()).1;
+        let whole = load(std::slice::from_ref(&path), &LoadOptions::default()).2;
         for block in [64, 700, 5000] {
             let opts = LoadOptions {
                 block_size: block,
                 ..LoadOptions::default()
             };
-            let (store, report) = load(std::slice::from_ref(&path), &opts);
+            let (store, _, report) = load(std::slice::from_ref(&path), &opts);
             assert_eq!(
                 problems(&report),
                 problems(&whole),
@@ -289,7 +289,7 @@ fn json_documents_read_the_same_in_any_window() {
     for (path, expect_events) in [(clean, records.len()), (broken, 4)] {
         let whole = load(std::slice::from_ref(&path), &LoadOptions::default());
         assert_eq!(whole.0.events.len(), expect_events, "{}", path.display());
-        let problems = &whole.1.files[0].problems;
+        let problems = &whole.2.files[0].problems;
         if expect_events < records.len() {
             assert_eq!(problems.len(), 1, "{problems:?}");
             assert!(
@@ -305,7 +305,7 @@ fn json_documents_read_the_same_in_any_window() {
                 block_size: block,
                 ..LoadOptions::default()
             };
-            let (store, report) = load(std::slice::from_ref(&path), &opts);
+            let (store, _, report) = load(std::slice::from_ref(&path), &opts);
             assert_eq!(
                 store.events.len(),
                 expect_events,
@@ -315,7 +315,7 @@ fn json_documents_read_the_same_in_any_window() {
             );
             assert_eq!(
                 common::problems(&report),
-                common::problems(&whole.1),
+                common::problems(&whole.2),
                 "blocks of {block}"
             );
         }
@@ -338,4 +338,59 @@ fn a_stray_quote_in_the_header_loses_no_row_silently() {
         f.problems
     );
     assert!(f.problems.iter().all(|p| p.location.starts_with("line ")));
+}
+
+#[test]
+fn a_record_rewritten_since_the_load_is_not_shown_as_the_events_own() {
+    let text = std::fs::read_to_string(fixture("formats/json-lines.jsonl")).unwrap();
+    let path = write_temp("rewritten.jsonl", text.as_bytes());
+    let (store, sources, _) = load_with_sources(std::slice::from_ref(&path));
+    let e = &store.events[0];
+    let id = sessionscope::facts::record_id(&store, e).unwrap();
+    assert!(sources.record(&store, e).is_ok());
+    // Another program rewrites the export: same length, another record where this one was.
+    let other = format!("{}0", &id[..id.len() - 1]);
+    let other = if other == id {
+        format!("{}1", &id[..id.len() - 1])
+    } else {
+        other
+    };
+    std::fs::write(&path, text.replace(&id, &other)).unwrap();
+    let why = sources.record(&store, e).unwrap_err();
+    assert!(
+        why.contains("the file changed since it was loaded"),
+        "{why}"
+    );
+    assert!(why.contains(&other), "{why}");
+}
+
+#[test]
+fn risk_is_judged_from_facts_read_at_load_even_when_the_file_is_gone() {
+    let path = write_temp(
+        "gone.csv",
+        &std::fs::read(fixture("seed/first-table.csv")).unwrap(),
+    );
+    let (store, _) = load_files(std::slice::from_ref(&path));
+    std::fs::remove_file(&path).unwrap();
+    let rule = store
+        .events
+        .iter()
+        .position(|e| store.str(e.operation) == "New-InboxRule")
+        .unwrap() as u32;
+    let Some(sessionscope::audit::Action::Rule(r)) = store.action(rule) else {
+        panic!(
+            "the rule's facts were read at load: {:?}",
+            store.telling(rule)
+        );
+    };
+    assert_eq!(r.forward_to, ["billing-archive@proton-mail.example"]);
+    let all = sessionscope::analysis::assess_all(&store, None);
+    let attacker = store
+        .sessions
+        .iter()
+        .position(|s| store.str(s.id) == ATTACKER_SESSION)
+        .unwrap();
+    let codes: Vec<&str> = all[attacker].reasons.iter().map(|r| r.code).collect();
+    assert!(codes.contains(&"rule_forwards_outside"), "{codes:?}");
+    assert!(!codes.contains(&"record_unread"), "{codes:?}");
 }

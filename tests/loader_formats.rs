@@ -221,13 +221,13 @@ fn streaming_in_small_blocks_reads_the_same_events() {
         "formats/extractor-json-utf16.json",
     ] {
         let paths = [fixture(file)];
-        let (whole, _) = load(&paths, &LoadOptions::default());
+        let (whole, _, _) = load(&paths, &LoadOptions::default());
         for block in [4096, 1000, 37] {
             let opts = LoadOptions {
                 block_size: block,
                 ..LoadOptions::default()
             };
-            let (small, report) = load(&paths, &opts);
+            let (small, sources, report) = load(&paths, &opts);
             assert_eq!(
                 report.skipped(),
                 0,
@@ -241,7 +241,7 @@ fn streaming_in_small_blocks_reads_the_same_events() {
             );
             // Records are re-read from the right place.
             let last = small.events.last().unwrap();
-            let raw = small.raw_record(last).unwrap();
+            let raw = sources.record(&small, last).unwrap();
             assert_eq!(
                 raw["Operation"],
                 small.str(last.operation),
@@ -259,7 +259,7 @@ fn streaming_in_small_blocks_reads_the_same_events() {
 fn a_pipe_streams_the_same_events_as_a_mapped_file() {
     use sessionscope::{LoadOptions, load};
     let file = fixture("demo/tenant.csv");
-    let (mapped, _) = load(std::slice::from_ref(&file), &LoadOptions::default());
+    let (mapped, _, _) = load(std::slice::from_ref(&file), &LoadOptions::default());
     let dir = temp_dir("pipe");
     let fifo = dir.join("export.csv");
     let made = std::process::Command::new("mkfifo")
@@ -278,7 +278,7 @@ fn a_pipe_streams_the_same_events_as_a_mapped_file() {
         block_size: 64 << 10,
         ..LoadOptions::default()
     };
-    let (streamed, report) = load(std::slice::from_ref(&fifo), &opts);
+    let (streamed, _, report) = load(std::slice::from_ref(&fifo), &opts);
     writer.join().unwrap();
     assert_eq!(report.skipped(), 0, "{:?}", report.files[0].problems);
     assert_eq!(records(&streamed), records(&mapped));
@@ -288,8 +288,8 @@ fn a_pipe_streams_the_same_events_as_a_mapped_file() {
 /// two cores: it must read exactly what one splitter reads, problems and their places included.
 #[test]
 fn a_large_json_array_reads_the_same_split_on_two_cores() {
-    use sessionscope::synth::{tenant, write};
     use sessionscope::{LoadOptions, load};
+    use sessionscope_synth::{tenant, write};
     let tenant: Vec<serde_json::Value> = tenant::scale_tenant(4000, 7).collect();
     let mut array = Vec::new();
     write::write("api-json", tenant.clone(), &mut array).unwrap();
@@ -298,7 +298,10 @@ fn a_large_json_array_reads_the_same_split_on_two_cores() {
     assert!(array.len() > 3 << 20, "{} bytes", array.len());
     // The windows below (2 MiB) have a place to cut, so two splitters do run.
     for window in array.chunks(2 << 20).take(2) {
-        assert!(sessionscope::load::split::record_start_after(window, window.len() / 2).is_some());
+        assert!(
+            sessionscope_ingest::internals::split::record_start_after(window, window.len() / 2)
+                .is_some()
+        );
     }
     // Three quarters in, one record's closing brace goes missing: the reading stops there.
     let mut broken = array.clone();
@@ -318,10 +321,10 @@ fn a_large_json_array_reads_the_same_split_on_two_cores() {
         };
         load(std::slice::from_ref(path), &opts)
     };
-    let (lines_store, _) = read(&files[1], 1);
+    let (lines_store, _, _) = read(&files[1], 1);
     for file in [&files[0], &files[2]] {
-        let (one, one_report) = read(file, 1);
-        let (two, two_report) = read(file, 2);
+        let (one, _, one_report) = read(file, 1);
+        let (two, _, two_report) = read(file, 2);
         assert_eq!(records(&two), records(&one), "{}", file.display());
         assert_eq!(
             problems(&two_report),
@@ -331,7 +334,7 @@ fn a_large_json_array_reads_the_same_split_on_two_cores() {
         );
     }
     assert_eq!(read(&files[0], 2).0.events.len(), lines_store.events.len());
-    let (broken_store, broken_report) = read(&files[2], 2);
+    let (broken_store, _, broken_report) = read(&files[2], 2);
     assert!(broken_store.events.len() < lines_store.events.len());
     assert!(broken_store.events.len() > lines_store.events.len() / 2);
     assert_eq!(broken_report.files[0].problems.len(), 1);
@@ -361,7 +364,7 @@ fn progress_counters_end_at_the_records_and_bytes_read() {
                 block_size: block,
                 ..LoadOptions::default()
             };
-            let (_, report) = load(&[fixture(file)], &opts);
+            let (_, _, report) = load(&[fixture(file)], &opts);
             let f = &report.files[0];
             assert!(f.records > 0, "{file}");
             assert_eq!(

@@ -5,9 +5,9 @@
 mod common;
 use common::*;
 use sessionscope::analysis::assess_all;
-use sessionscope::synth::records::{self as r, Actor};
-use sessionscope::synth::tenant::seed_day;
 use sessionscope::tui::App;
+use sessionscope_synth::records::{self as r, Actor};
+use sessionscope_synth::tenant::seed_day;
 use std::sync::Arc;
 
 const FORMATS: [&str; 5] = [
@@ -244,7 +244,7 @@ fn a_sign_in_without_a_session_id_joins_by_its_token_in_either_encoding() {
     std::fs::write(&s, serde_json::json!({"value": signins}).to_string()).unwrap();
     let (store, _) = load_files(&[s.clone(), a.clone()]);
     let i = session_named(&store, "eeeeeeee-0000-4000-8000-000000000009");
-    let (all, birth) = sessionscope::facts::sign_ins_of(&store, &store.sessions[i]);
+    let (all, birth) = store.sign_ins_of(&store.sessions[i]);
     assert_eq!(all.len(), 1);
     assert_eq!(birth.unwrap().country.as_deref(), Some("NL"));
     // Born where none of the user's three other sessions was.

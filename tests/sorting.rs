@@ -7,9 +7,9 @@ mod common;
 use common::*;
 use sessionscope::case::Case;
 use sessionscope::store::Facet;
-use sessionscope::synth::attacks::attack_tenant;
 use sessionscope::tui::app::{Scope, SessionRow, SessionSort};
 use sessionscope::tui::{Action, App, update};
+use sessionscope_synth::attacks::attack_tenant;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 

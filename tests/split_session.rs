@@ -6,9 +6,9 @@ mod common;
 use common::*;
 use sessionscope::case::{Case, Verdict};
 use sessionscope::store::Facet;
-use sessionscope::synth::attacks::{Attack, attack_tenant};
 use sessionscope::tui::app::Pane;
 use sessionscope::tui::{Action, App, update};
+use sessionscope_synth::attacks::{Attack, attack_tenant};
 use std::sync::Arc;
 
 /// The tenant as JSON Lines in a folder of its own, and the replayed session's ID.

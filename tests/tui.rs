@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 fn app(files: &[&str], size: (u16, u16)) -> App {
     let paths: Vec<_> = files.iter().map(|f| fixture(f)).collect();
-    let (store, _) = load_files(&paths);
-    let mut app = App::new(Arc::new(store));
+    let (store, sources, _) = load_with_sources(&paths);
+    let mut app = App::new(Arc::new(store)).with_sources(Arc::new(sources));
     app.viewport = size;
     app.colour = true;
     app
@@ -308,8 +308,8 @@ fn no_session_group_is_labelled_as_such() {
 fn hostile_text_never_reaches_the_screen_raw() {
     let evil = json_lines_with_rule_name(r"\u001b]52;c;ZXZpbA==\u0007\u202eevil");
     let path = write_temp("evil.jsonl", evil.as_bytes());
-    let (store, _) = load_files(&[path]);
-    let mut app = App::new(Arc::new(store));
+    let (store, sources, _) = load_with_sources(&[path]);
+    let mut app = App::new(Arc::new(store)).with_sources(Arc::new(sources));
     app.viewport = (160, 48);
     press(
         &mut app,

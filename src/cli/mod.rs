@@ -3,12 +3,13 @@
 
 use crate::case::{Case, Verdict};
 use crate::facts::{self, TimelineFilter};
-use crate::load::{LoadOptions, LoadReport, load};
 use crate::sanitize::{csv_cell, for_terminal};
 use crate::store::Store;
 use crate::text as table;
 use crate::time::{rfc3339, short_duration};
 use clap::{Args, Parser, Subcommand};
+use sessionscope_ingest::ipdb::IpDb;
+use sessionscope_ingest::{LoadOptions, LoadReport, load};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -141,17 +142,17 @@ struct Input {
 }
 
 /// The IP databases: those named, else those in the XDG config folder; none is fine.
-fn open_ip_db(named: &[PathBuf]) -> Result<Option<crate::geo::IpDb>, String> {
+fn open_ip_db(named: &[PathBuf]) -> Result<Option<IpDb>, String> {
     if !named.is_empty() {
-        return crate::geo::IpDb::open(named).map(Some);
+        return IpDb::open(named).map(Some);
     }
     // A database left in the config folder that cannot be read must not stop every command:
     // the run goes on without it, and says so.
-    let defaults = crate::geo::IpDb::default_paths();
+    let defaults = IpDb::default_paths();
     if defaults.is_empty() {
         return Ok(None);
     }
-    match crate::geo::IpDb::open(&defaults) {
+    match IpDb::open(&defaults) {
         Ok(db) => Ok(Some(db)),
         Err(why) => {
             eprintln!(
@@ -226,7 +227,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             }
         };
-        return crate::tui::run(&cli.files, cli.case.as_deref(), db);
+        let outcome = crate::tui::run(&cli.files, cli.case.as_deref(), db)?;
+        if let Some(report) = &outcome.problems {
+            print_problems(report);
+            if outcome.code == ExitCode::from(2) {
+                eprintln!("sessionscope: nothing usable could be read");
+            }
+        }
+        return Ok(outcome.code);
     };
     let input = match &command {
         Command::Stats { input, .. }
@@ -245,7 +253,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let (store, report) = load(
+    let (store, _sources, report) = load(
         files,
         &LoadOptions {
             ip_db: db.as_ref(),
@@ -487,7 +495,7 @@ fn mark(
         let Some(v) = chosen else {
             anyhow::bail!("--other-networks needs --attacker, --user or --clear");
         };
-        let assessments = crate::analysis::assess_all(store, Some(&case));
+        let assessments = crate::analysis::assess_all(store, Some(&case.verdicts(store)));
         let index = found.expect("the session was found above");
         let mut networks: Vec<String> = assessments[index]
             .foreign_ips
@@ -528,7 +536,8 @@ fn print_sessions(
     sort: SessionOrder,
     output: &Output,
 ) -> anyhow::Result<()> {
-    let assessments = crate::analysis::assess_all(store, case);
+    let verdicts = case.map(|c| c.verdicts(store));
+    let assessments = crate::analysis::assess_all(store, verdicts.as_ref());
     let mut chosen = facts::sessions(store, user);
     if sort == SessionOrder::Risk {
         let index = |s: &crate::store::Session| store.session_index(s.id, s.user).unwrap_or(0);

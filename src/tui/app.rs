@@ -158,6 +158,8 @@ impl Frame {
 
 pub struct App {
     pub store: Arc<Store>,
+    /// Where each record can be read again, for the detail view.
+    pub sources: Arc<crate::Sources>,
     pub stack: Vec<Frame>,
     pub sort: SessionSort,
     pub zone: Zone,
@@ -219,7 +221,7 @@ impl App {
     /// The view-model of `store`, its risk scored before it returns.
     pub fn new(store: Arc<Store>) -> App {
         let mut app = App::unscored(store);
-        let analysis = analyse(&app.store, None, &app.user_rank);
+        let analysis = analyse(&app.store, &app.verdicts, &app.user_rank);
         app.take_analysis(analysis);
         app
     }
@@ -229,6 +231,7 @@ impl App {
     pub fn unscored(store: Arc<Store>) -> App {
         let mut app = App {
             store,
+            sources: Arc::default(),
             stack: Vec::new(),
             sort: SessionSort::default(),
             zone: Zone::Utc,
@@ -438,12 +441,6 @@ impl App {
         }
     }
 
-    /// Risk has been scored again: the order by risk is out of date.
-    fn risk_changed(&mut self) {
-        self.orders[SessionSort::Risk as usize].clear();
-        self.ensure_order();
-    }
-
     /// Puts a scoring's results in place, with the list orders it sorted.
     fn take_analysis(&mut self, analysis: Analysis) {
         self.assessments = analysis.assessments;
@@ -481,6 +478,12 @@ impl App {
         self.verdicts.get(&s.id).copied()
     }
 
+    /// Reads records for the detail view from `sources` (the files the store was loaded from).
+    pub fn with_sources(mut self, sources: Arc<crate::Sources>) -> App {
+        self.sources = sources;
+        self
+    }
+
     /// Opens `case` and shows its verdicts.
     pub fn with_case(mut self, case: crate::case::Case) -> App {
         let baseline_marked = case
@@ -498,15 +501,11 @@ impl App {
         self
     }
 
-    /// Recomputes risk: sessions marked user are the baseline of their account.
+    /// Scores risk again, off the keystroke: sessions marked user are the baseline of their
+    /// account. The list keeps the old risk until the new one is in ([`App::take_scores`]).
     pub fn rescore(&mut self) {
-        if self.pending.is_some() {
-            // The running scoring started before this change: score again when it is in.
-            self.score_in_background();
-            return;
-        }
-        self.assessments = crate::analysis::assess_all(&self.store, self.case.as_ref());
-        self.risk_changed();
+        // A scoring already running started before this change: its result is dropped.
+        self.score_in_background();
     }
 
     /// Scores risk and concurrency on another thread, with the case's verdicts as they are
@@ -515,10 +514,10 @@ impl App {
     pub fn score_in_background(&mut self) {
         let (tx, rx) = std::sync::mpsc::channel();
         let store = Arc::clone(&self.store);
-        let case = self.case.as_ref().map(crate::case::Case::snapshot);
+        let verdicts = self.verdicts.clone();
         let user_rank = self.user_rank.clone();
         std::thread::spawn(move || {
-            let _ = tx.send(analyse(&store, case.as_ref(), &user_rank));
+            let _ = tx.send(analyse(&store, &verdicts, &user_rank));
         });
         self.pending = Some(rx);
     }
@@ -920,8 +919,8 @@ struct Analysis {
     orders: Vec<(SessionSort, Vec<u32>)>,
 }
 
-fn analyse(store: &Store, case: Option<&crate::case::Case>, user_rank: &[u32]) -> Analysis {
-    let assessments = crate::analysis::assess_all(store, case);
+fn analyse(store: &Store, verdicts: &crate::case::Verdicts, user_rank: &[u32]) -> Analysis {
+    let assessments = crate::analysis::assess_all(store, Some(verdicts));
     let peaks = crate::analysis::max_concurrent(store);
     let orders = [SessionSort::Risk, SessionSort::Events, SessionSort::Ips]
         .into_iter()

@@ -105,6 +105,7 @@ fn payload(lines: &mut Vec<DetailLine>, raw: &Value) {
 
 pub fn build(
     store: &Store,
+    sources: &crate::Sources,
     event: u32,
     zone: Zone,
     verdict: Option<&str>,
@@ -163,7 +164,7 @@ pub fn build(
         row.token_id.clone().unwrap_or_default(),
     );
     // Kept out of the event (shown only here): read from the record itself.
-    let raw = store.raw_record(e);
+    let raw = sources.record(store, e);
     if let Some(issued) = raw
         .as_ref()
         .ok()
@@ -177,7 +178,7 @@ pub fn build(
         "record id",
         row.record_id.clone().unwrap_or_default(),
     );
-    if let Some(file) = store.files.get(store.kind(e).file as usize) {
+    if let Some(file) = sources.file_of(store, e) {
         field(&mut lines, "file", file.path.display().to_string());
     }
     if let Some(a) = store
@@ -200,7 +201,7 @@ pub fn build(
         }
     }
     if let Some(session) = store.session_of(e).map(|s| &store.sessions[s]) {
-        let (all, birth) = facts::sign_ins_of(store, session);
+        let (all, birth) = store.sign_ins_of(session);
         if let Some(b) = birth {
             lines.push(DetailLine::Heading(format!(
                 "Session born ({} sign-in{} joined)",
@@ -228,16 +229,13 @@ pub fn build(
     } else {
         row.summary.clone()
     }));
-    if let Ok(record) = &raw {
-        let op = row.operation.as_str();
-        if let Some(action) = audit::action::read(audit::classify(op), op, record) {
-            lines.push(DetailLine::Heading("What the record says it did".into()));
-            lines.extend(
-                audit::action::describe(&action)
-                    .into_iter()
-                    .map(DetailLine::Text),
-            );
-        }
+    if let Some(action) = store.action(event) {
+        lines.push(DetailLine::Heading("What the record says it did".into()));
+        lines.extend(
+            audit::action::describe(action)
+                .into_iter()
+                .map(DetailLine::Text),
+        );
     }
     match raw {
         Ok(raw) => {

@@ -17,11 +17,12 @@ pub use app::App;
 pub use draw::draw;
 pub use update::update;
 
-use crate::load::{LoadOptions, LoadReport, Progress, load};
 use crate::store::Store;
 use crossterm::event::{self, Event, KeyEventKind};
 use draw::loading::Loading;
 use ratatui::DefaultTerminal;
+use sessionscope_ingest::ipdb::IpDb;
+use sessionscope_ingest::{LoadOptions, LoadReport, Progress, Sources, load};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -64,11 +65,21 @@ fn spawn_watchdog(signal: Arc<AtomicUsize>, done: Arc<AtomicBool>) {
     });
 }
 
+/// How a run of the investigator ended, for the command line to report once the terminal is
+/// back to normal.
+#[derive(Debug)]
+pub struct Outcome {
+    pub code: ExitCode,
+    /// The load's report, when some of the input could not be read.
+    pub problems: Option<LoadReport>,
+}
+
+/// Opens the full-screen investigator on `files`, and puts the terminal back however it ends.
 pub fn run(
     files: &[PathBuf],
     case_path: Option<&std::path::Path>,
-    ip_db: Option<crate::geo::IpDb>,
-) -> anyhow::Result<ExitCode> {
+    ip_db: Option<IpDb>,
+) -> anyhow::Result<Outcome> {
     let signal = install_signal_flag();
     let done = Arc::new(AtomicBool::new(false));
     spawn_watchdog(Arc::clone(&signal), Arc::clone(&done));
@@ -86,39 +97,31 @@ pub fn run(
     ratatui::restore();
     crate::fault::screen_left();
     done.store(true, Ordering::Relaxed);
-    let (code, report) = outcome?;
+    let (code, problems) = outcome?;
     let sig = signal.load(Ordering::Relaxed);
     let code = if sig != 0 {
         ExitCode::from(128 + sig as u8)
     } else {
         code
     };
-    if let Some(report) = report {
-        crate::cli::print_problems(&report);
-        if code == ExitCode::from(2) {
-            eprintln!("sessionscope: nothing usable could be read");
-        }
-    }
-    Ok(code)
+    Ok(Outcome { code, problems })
 }
-
-type Outcome = (ExitCode, Option<LoadReport>);
 
 fn run_loaded(
     terminal: &mut DefaultTerminal,
     files: &[PathBuf],
     case_path: Option<&std::path::Path>,
-    ip_db: Option<Arc<crate::geo::IpDb>>,
+    ip_db: Option<Arc<IpDb>>,
     stop: &AtomicUsize,
-) -> anyhow::Result<Outcome> {
-    let Some((store, report)) = load_with_progress(terminal, files, ip_db, stop)? else {
+) -> anyhow::Result<(ExitCode, Option<LoadReport>)> {
+    let Some((store, sources, report)) = load_with_progress(terminal, files, ip_db, stop)? else {
         return Ok((ExitCode::SUCCESS, None));
     };
     if store.events.is_empty() {
         return Ok((ExitCode::from(2), Some(report)));
     }
     // The list first: risk is scored in the background and fills in when it is ready.
-    let mut app = App::unscored(Arc::new(store));
+    let mut app = App::unscored(Arc::new(store)).with_sources(Arc::new(sources));
     let opened = match (case_path, files.first()) {
         (Some(path), _) => Some(crate::case::Case::open(path)),
         (None, Some(first)) => Some(crate::case::Case::for_input(first)),
@@ -167,9 +170,9 @@ fn run_loaded(
 fn load_with_progress(
     terminal: &mut DefaultTerminal,
     files: &[PathBuf],
-    ip_db: Option<Arc<crate::geo::IpDb>>,
+    ip_db: Option<Arc<IpDb>>,
     stop: &AtomicUsize,
-) -> anyhow::Result<Option<(Store, LoadReport)>> {
+) -> anyhow::Result<Option<(Store, Sources, LoadReport)>> {
     let state = Arc::new(Mutex::new(Loading {
         files: files.len(),
         bytes_total: files

@@ -106,9 +106,27 @@ fn save_to_case(
         Ok(said) => format!("{said} · saved to {}", case.path.display()),
         Err(e) => format!("NOT SAVED: {e}"),
     });
+    let users_before = users_own_sessions(app);
     app.sync_verdicts();
-    app.rescore();
+    // Only sessions marked user change the risk (they become their account's baseline): a
+    // note or an attacker verdict is drawn at once and scores nothing. A new baseline is
+    // scored in the background; the list takes the new risk when it is in.
+    if users_own_sessions(app) != users_before {
+        app.rescore();
+    }
     rebuild_detail(app);
+}
+
+/// The sessions marked user: the baseline the analysis compares each account's sessions with.
+fn users_own_sessions(app: &App) -> Vec<Sym> {
+    let mut marked: Vec<_> = app
+        .verdicts
+        .iter()
+        .filter(|(_, v)| **v == Verdict::User)
+        .map(|(id, _)| *id)
+        .collect();
+    marked.sort_unstable();
+    marked
 }
 
 fn mark(app: &mut App, verdict: Option<Verdict>) {
@@ -559,6 +577,7 @@ fn detail_of(app: &App, event: u32) -> detail::DetailView {
     let note = session_note(app, event);
     detail::build(
         &app.store,
+        &app.sources,
         event,
         app.zone,
         verdict_label(app, event),

@@ -17,6 +17,12 @@ pub fn fixture(rel: &str) -> PathBuf {
 }
 
 pub fn load_files(paths: &[PathBuf]) -> (Store, LoadReport) {
+    let (store, _, report) = load(paths, &LoadOptions::default());
+    (store, report)
+}
+
+/// The store, the handle that reads its records again, and the report.
+pub fn load_with_sources(paths: &[PathBuf]) -> (Store, sessionscope::Sources, LoadReport) {
     load(paths, &LoadOptions::default())
 }
 
@@ -132,8 +138,8 @@ pub fn proptest_cases(default: u32) -> u32 {
 }
 
 /// An actor of `pat@contoso.com` in OWA: the user of tests that build their own records.
-pub fn pat(session: &str, ip: &str) -> sessionscope::synth::records::Actor {
-    sessionscope::synth::records::Actor {
+pub fn pat(session: &str, ip: &str) -> sessionscope_synth::records::Actor {
+    sessionscope_synth::records::Actor {
         user: "pat@contoso.com".into(),
         session: Some(session.into()),
         ip: ip.into(),

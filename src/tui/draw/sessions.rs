@@ -160,7 +160,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
         }
         let born = app.selected_session().map(|s| {
             let session = &store.sessions[s];
-            match crate::facts::sign_ins_of(store, session) {
+            match store.sign_ins_of(session) {
                 (all, Some(b)) => format!(
                     "born {} ({} sign-in{})",
                     b.line(app.zone),

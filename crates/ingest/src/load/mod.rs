@@ -1,0 +1,329 @@
+//! The loader: audit exports in, one [`Store`] out, with a report of everything that could not
+//! be read. Files are decoded, their format recognised from content, split into records, and
+//! the records normalised on all cores; duplicates across files are dropped by record `Id`.
+
+pub mod csv;
+pub mod decode;
+mod dedupe;
+mod file;
+pub mod format;
+pub mod normalise;
+pub(crate) mod parse;
+mod pieces;
+pub mod record;
+pub mod record_scan;
+pub mod scan;
+pub mod split;
+pub mod summary;
+mod warm;
+
+use crate::sources::Sources;
+use parse::Parsed;
+use serde::Serialize;
+use sessionscope_core::intern::{Interner, Sym};
+use sessionscope_core::model::{Event, Kinds, RecordId};
+use sessionscope_core::sparse::SparseColumn;
+use sessionscope_core::store::{Indexer, Store};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// At most this many problems are kept per file; the count of skipped records stays exact.
+const MAX_PROBLEMS_KEPT: usize = 200;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    /// `line 12` or `record 5`.
+    pub location: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub path: String,
+    /// The recognised format, or `unrecognised`.
+    pub format: &'static str,
+    pub encoding: &'static str,
+    pub gzip: bool,
+    /// Records read from this file, duplicates included.
+    pub records: usize,
+    pub skipped: usize,
+    pub duplicates: usize,
+    pub problems: Vec<Problem>,
+    /// Why nothing could be read from the file at all.
+    pub error: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+impl FileReport {
+    /// The report of `path` before anything is known of it.
+    pub fn empty(path: &std::path::Path) -> FileReport {
+        FileReport {
+            path: path.display().to_string(),
+            format: "unrecognised",
+            encoding: "",
+            gzip: false,
+            records: 0,
+            skipped: 0,
+            duplicates: 0,
+            problems: Vec::new(),
+            error: None,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LoadReport {
+    pub files: Vec<FileReport>,
+    /// Seconds spent reading and parsing, and building the store's indexes.
+    #[serde(skip)]
+    pub timings: Vec<(&'static str, f64)>,
+}
+
+impl LoadReport {
+    pub fn skipped(&self) -> usize {
+        self.files.iter().map(|f| f.skipped).sum()
+    }
+    pub fn duplicates(&self) -> usize {
+        self.files.iter().map(|f| f.duplicates).sum()
+    }
+}
+
+/// Loading progress, for the loading screen.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub file_index: usize,
+    pub files: usize,
+    pub path: PathBuf,
+}
+
+#[derive(Default)]
+pub struct LoadOptions<'a> {
+    pub progress: Option<&'a (dyn Fn(&Progress) + Sync)>,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    /// Bytes read per block of streamed input and JSON documents, eight times the piece a
+    /// streamed block of JSON Lines or CSV is shared out in and four times a mapped file's
+    /// piece; 0 means the default (32 MiB, so 4 and 8 MiB pieces). Small blocks are for tests.
+    pub block_size: usize,
+    /// Counts bytes as blocks are parsed, for a progress display.
+    pub bytes_read: Option<&'a std::sync::atomic::AtomicU64>,
+    /// Counts records as they are read, for a progress display.
+    pub records_read: Option<&'a std::sync::atomic::AtomicUsize>,
+    /// Databases to place IPs with (ASN, country, city).
+    pub ip_db: Option<&'a crate::ipdb::IpDb>,
+}
+
+/// Events merged from every worker of every file: one interner, duplicates dropped.
+#[derive(Default)]
+pub struct Accumulator {
+    interner: Interner,
+    kinds: Kinds,
+    events: Vec<Event>,
+    /// The client IP as written, by load number, where that differs from the event's `ip`.
+    ip_originals: SparseColumn,
+    /// The dedupe key of each event.
+    keys: Vec<u128>,
+    /// The [`dedupe::time_key`] of each event.
+    time_keys: Vec<u64>,
+    /// The events' sessions and postings, numbered in load order.
+    index: Indexer,
+}
+
+impl Accumulator {
+    /// Takes a worker's events into the store's interner and kinds.
+    fn absorb(&mut self, parsed: Parsed) {
+        let Parsed {
+            interner,
+            kinds,
+            events,
+            ip_originals,
+        } = parsed;
+        let map = self.interner.absorb(&interner);
+        let kind_map: Vec<u32> = kinds
+            .all()
+            .iter()
+            .map(|k| {
+                let mut k = *k;
+                k.workload = map[k.workload.0 as usize];
+                k.result = map[k.result.0 as usize];
+                self.kinds.number(k)
+            })
+            .collect();
+        let first = self.events.len() as u32;
+        for (at, ip) in ip_originals {
+            self.ip_originals.push(first + at, map[ip.0 as usize]);
+        }
+        self.events.reserve(events.len());
+        self.keys.reserve(events.len());
+        self.time_keys.reserve(events.len());
+        for (mut event, key) in events {
+            let guid_id = kinds.get(event.kind).guid_id;
+            remap(&mut event, &map, guid_id);
+            event.kind = kind_map[event.kind as usize];
+            self.index.add(&event);
+            self.time_keys
+                .push(dedupe::time_key(event.time, self.events.len()));
+            self.events.push(event);
+            self.keys.push(key);
+        }
+    }
+}
+
+/// Merges workers' results on a thread of its own, so the next block is parsed meanwhile.
+pub struct Merger {
+    chunks: Option<std::sync::mpsc::SyncSender<Parsed>>,
+    thread: Option<std::thread::JoinHandle<Accumulator>>,
+}
+
+impl Merger {
+    fn start() -> Merger {
+        // A few chunks in flight at most: memory stays bounded if merging falls behind.
+        let (chunks, received) = std::sync::mpsc::sync_channel::<Parsed>(4);
+        let thread = std::thread::spawn(move || {
+            let mut acc = Accumulator::default();
+            for parsed in received {
+                acc.absorb(parsed);
+            }
+            acc
+        });
+        Merger {
+            chunks: Some(chunks),
+            thread: Some(thread),
+        }
+    }
+
+    /// Hands one worker's events over.
+    pub fn send(&self, parsed: Parsed) {
+        if let Some(tx) = &self.chunks {
+            tx.send(parsed).expect("the merger thread is alive");
+        }
+    }
+
+    /// Every event merged.
+    fn finish(mut self) -> Accumulator {
+        drop(self.chunks.take());
+        self.thread
+            .take()
+            .expect("finished once")
+            .join()
+            .expect("the merger thread panicked")
+    }
+}
+
+/// Reads every file of `paths` into one store: audit exports and sign-in exports in any mix,
+/// duplicates across files dropped, the sign-ins joined and the IPs placed. Also the handle
+/// that reads each record again, and the report of what could not be read.
+pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, Sources, LoadReport) {
+    let started = Instant::now();
+    let merger = Merger::start();
+    let mut report = LoadReport::default();
+    let mut sources = Vec::new();
+    // The report of each source's file: file numbers count only the files that were read.
+    let mut report_of_source = Vec::new();
+    let mut signins = Vec::new();
+    for (index, path) in paths.iter().enumerate() {
+        if let Some(p) = opts.progress {
+            p(&Progress {
+                file_index: index,
+                files: paths.len(),
+                path: path.clone(),
+            });
+        }
+        if let Some((file_report, mut found)) = crate::signin::load_file(path, index) {
+            signins.append(&mut found);
+            report.files.push(file_report);
+            continue;
+        }
+        let file_no = u16::try_from(sources.len()).unwrap_or(u16::MAX);
+        let (file_report, source) = file::load_file(path, file_no, opts, &merger);
+        if let Some(source) = source {
+            sources.push(source);
+            report_of_source.push(index);
+        }
+        report.files.push(file_report);
+    }
+    report
+        .timings
+        .push(("read and parse", started.elapsed().as_secs_f64()));
+    let Accumulator {
+        interner,
+        kinds,
+        mut events,
+        ip_originals,
+        keys,
+        time_keys,
+        index,
+    } = merger.finish();
+    let indexing = Instant::now();
+    let order = dedupe::TimeOrder::new(time_keys, &keys);
+    drop(keys);
+    let dropped = order.dropped_per_file(&events, |e| kinds.get(e.kind).file);
+    for (source, n) in dropped.into_iter().enumerate() {
+        report.files[report_of_source[source]].duplicates += n;
+    }
+    // The index built while loading is kept unless duplicates were dropped from it; it is
+    // finished, and the IPs as written put in time order, on a second core while the events
+    // are moved.
+    let symbols = interner.len();
+    let (index, ip_originals) = std::thread::scope(|scope| {
+        let beside = scope.spawn(|| {
+            let index = order.in_order().map(|o| index.finish(&o, symbols));
+            (index, order.reorder(&ip_originals))
+        });
+        order.apply(&mut events);
+        beside.join().expect("index worker panicked")
+    });
+    events.shrink_to_fit();
+    let mut store = match index {
+        Some(index) => Store::with_index(interner, kinds, events, index),
+        None => Store::build(interner, kinds, events),
+    };
+    let sources = Sources { files: sources };
+    store.set_ip_originals(ip_originals);
+    store.signins = sessionscope_core::signin::SignIns::new(signins);
+    store.geo = sessionscope_core::geo::Geo::build(
+        &store,
+        opts.ip_db
+            .map(|db| db as &dyn sessionscope_core::geo::PlaceLookup),
+    );
+    let telling = crate::sources::read_telling(&store, &sources);
+    store.set_telling(telling);
+    give_back_freed_memory();
+    report
+        .timings
+        .push(("index", indexing.elapsed().as_secs_f64()));
+    (store, sources, report)
+}
+
+/// Returns to the system the heap the load has freed (parse buffers, duplicate keys, the
+/// events' old place): glibc keeps freed memory for reuse, which left the process some
+/// 90 MiB above what the store holds after a load of 10M events.
+fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free heap pages; it touches no live allocation.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// The event's handles in a worker's interner turned into the store's, `map` taking one to the
+/// other; `guid_id` tells whether its record id is a GUID or a handle too.
+fn remap(e: &mut Event, map: &[Sym], guid_id: bool) {
+    let m = |s: &mut Sym| *s = map[s.0 as usize];
+    for s in [
+        &mut e.user,
+        &mut e.operation,
+        &mut e.session,
+        &mut e.ip,
+        &mut e.client,
+        &mut e.target,
+        &mut e.summary,
+        &mut e.token,
+    ] {
+        m(s);
+    }
+    if let RecordId::Other(s) = RecordId::from_bytes(e.record_id, guid_id) {
+        e.record_id = RecordId::Other(map[s.0 as usize]).to_bytes().0;
+    }
+}
