@@ -603,3 +603,21 @@ fn a_pivot_that_reads_every_action_fills_in_and_ends_as_a_direct_one() {
     assert_eq!(back.stack.len(), 1);
     assert!(!back.take_pivots(false));
 }
+
+#[test]
+fn every_help_line_can_be_reached_at_80x24() {
+    let mut app = app(&["seed/first-table.csv"], (80, 24));
+    press(&mut app, &[Action::Help]);
+    let first = screen(&app);
+    assert!(first.contains("next row"), "{first}");
+    press(&mut app, &[Action::Bottom]);
+    for _ in 0..100 {
+        press(&mut app, &[Action::Down]);
+    }
+    let last = screen(&app);
+    assert!(
+        last.contains("* after the lane: the session also used from other networks"),
+        "{last}"
+    );
+    assert!(last.contains("close the prompt without saving"), "{last}");
+}

@@ -69,236 +69,337 @@ pub enum Action {
     ToggleScope,
 }
 
-/// A key binding as shown in help.
-pub struct Binding {
-    pub keys: &'static str,
-    pub action: Action,
-    pub help: &'static str,
+/// A key as the keymap binds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// A character, without Ctrl or Alt.
+    Char(char),
+    /// Ctrl and a letter.
+    Ctrl(char),
+    /// A named key (arrows, Tab, Enter, Esc...).
+    Code(KeyCode),
 }
 
-/// Every binding, in the order help lists them.
+impl Key {
+    fn matches(self, key: KeyEvent) -> bool {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let alt = key.modifiers.contains(KeyModifiers::ALT);
+        match self {
+            Key::Char(c) => key.code == KeyCode::Char(c) && !ctrl && !alt,
+            Key::Ctrl(c) => key.code == KeyCode::Char(c) && ctrl,
+            Key::Code(code) => key.code == code && !ctrl && !alt,
+        }
+    }
+
+    /// The key as help and README write it: `j`, `Ctrl-d`, `Shift-Tab`, `PgDn`.
+    pub fn label(self) -> String {
+        match self {
+            Key::Char(c) => c.to_string(),
+            Key::Ctrl(c) => format!("Ctrl-{c}"),
+            Key::Code(code) => match code {
+                KeyCode::Down => "Down",
+                KeyCode::Up => "Up",
+                KeyCode::Home => "Home",
+                KeyCode::End => "End",
+                KeyCode::PageDown => "PgDn",
+                KeyCode::PageUp => "PgUp",
+                KeyCode::Tab => "Tab",
+                KeyCode::BackTab => "Shift-Tab",
+                KeyCode::Enter => "Enter",
+                KeyCode::Esc => "Esc",
+                KeyCode::Backspace => "Backspace",
+                _ => "?",
+            }
+            .to_string(),
+        }
+    }
+}
+
+/// One binding of a mode's keymap: its keys, what they do, the line help gives it, and its
+/// place and word in the status line's hints (`(rank, word)`; bindings sharing a word are
+/// shown together, `A/U mark`).
+pub struct Binding {
+    pub keys: &'static [Key],
+    pub action: Action,
+    pub help: &'static str,
+    pub hint: Option<(u8, &'static str)>,
+}
+
+impl Binding {
+    /// The keys as help lists them: `j / Down`.
+    pub fn label(&self) -> String {
+        self.keys
+            .iter()
+            .map(|k| k.label())
+            .collect::<Vec<_>>()
+            .join(" / ")
+    }
+}
+
+/// The keymap of the lists, timelines and detail, in the order help lists it. Dispatch, help
+/// and the status hints all read this table.
 pub const BINDINGS: &[Binding] = &[
     Binding {
-        keys: "j / Down",
+        keys: &[Key::Char('j'), Key::Code(KeyCode::Down)],
         action: Action::Down,
         help: "next row",
+        hint: None,
     },
     Binding {
-        keys: "k / Up",
+        keys: &[Key::Char('k'), Key::Code(KeyCode::Up)],
         action: Action::Up,
         help: "previous row",
+        hint: None,
     },
     Binding {
-        keys: "g / Home",
+        keys: &[Key::Char('g'), Key::Code(KeyCode::Home)],
         action: Action::Top,
         help: "first row",
+        hint: None,
     },
     Binding {
-        keys: "G / End",
+        keys: &[Key::Char('G'), Key::Code(KeyCode::End)],
         action: Action::Bottom,
         help: "last row",
+        hint: None,
     },
     Binding {
-        keys: "PgDn / Ctrl-d",
+        keys: &[Key::Code(KeyCode::PageDown), Key::Ctrl('d')],
         action: Action::PageDown,
         help: "page down",
+        hint: None,
     },
     Binding {
-        keys: "PgUp / Ctrl-u",
+        keys: &[Key::Code(KeyCode::PageUp), Key::Ctrl('u')],
         action: Action::PageUp,
         help: "page up",
+        hint: None,
     },
     Binding {
-        keys: "Tab",
+        keys: &[Key::Code(KeyCode::Tab)],
         action: Action::NextPane,
         help: "next pane",
+        hint: None,
     },
     Binding {
-        keys: "Shift-Tab",
+        keys: &[Key::Code(KeyCode::BackTab)],
         action: Action::PrevPane,
         help: "previous pane",
+        hint: None,
     },
     Binding {
-        keys: "Enter",
+        keys: &[Key::Code(KeyCode::Enter)],
         action: Action::Enter,
         help: "drill in: session -> timeline, action -> detail",
+        hint: Some((1, "drill")),
     },
     Binding {
-        keys: "Esc",
+        keys: &[Key::Code(KeyCode::Esc)],
         action: Action::Back,
         help: "back one pivot (or close detail/help)",
+        hint: Some((2, "back")),
     },
     Binding {
-        keys: "s",
+        keys: &[Key::Char('s')],
         action: Action::Pivot(Facet::Session),
         help: "pivot: same session",
+        hint: Some((5, "pivot")),
     },
     Binding {
-        keys: "i",
+        keys: &[Key::Char('i')],
         action: Action::Pivot(Facet::Ip),
         help: "pivot: same IP",
+        hint: Some((5, "pivot")),
     },
     Binding {
-        keys: "p",
+        keys: &[Key::Char('p')],
         action: Action::Pivot(Facet::User),
         help: "pivot: same person (user)",
+        hint: Some((5, "pivot")),
     },
     Binding {
-        keys: "c",
+        keys: &[Key::Char('c')],
         action: Action::Pivot(Facet::Client),
         help: "pivot: same client",
+        hint: Some((5, "pivot")),
     },
     Binding {
-        keys: "o",
+        keys: &[Key::Char('o')],
         action: Action::Pivot(Facet::Operation),
         help: "pivot: same operation",
+        hint: Some((5, "pivot")),
     },
     Binding {
-        keys: "m",
+        keys: &[Key::Char('m')],
         action: Action::Pivot(Facet::Target),
         help: "pivot: same target mailbox",
+        hint: Some((5, "pivot")),
     },
     Binding {
-        keys: "a",
+        keys: &[Key::Char('a')],
         action: Action::PivotAsn,
         help: "pivot: same network owner (ASN) as the IP",
+        hint: None,
     },
     Binding {
-        keys: "f",
+        keys: &[Key::Char('f')],
         action: Action::NarrowToSession,
         help: "timeline: only the selected session / all",
+        hint: None,
     },
     Binding {
-        keys: "S",
+        keys: &[Key::Char('S')],
         action: Action::CycleSort,
         help: "sort sessions: first seen, risk, events, IPs",
+        hint: None,
     },
     Binding {
-        keys: "/",
+        keys: &[Key::Char('/')],
         action: Action::Search,
         help: "fuzzy search actions (Tab: this view / whole store)",
+        hint: Some((3, "search")),
     },
     Binding {
-        keys: "n",
+        keys: &[Key::Char('n')],
         action: Action::NextHit,
         help: "next search hit",
+        hint: None,
     },
     Binding {
-        keys: "N",
+        keys: &[Key::Char('N')],
         action: Action::PrevHit,
         help: "previous search hit",
+        hint: None,
     },
     Binding {
-        keys: "A",
+        keys: &[Key::Char('A')],
         action: Action::MarkAttacker,
         help: "mark attacker: the session, or on a * row its other networks (saved)",
+        hint: Some((4, "mark")),
     },
     Binding {
-        keys: "U",
+        keys: &[Key::Char('U')],
         action: Action::MarkUser,
         help: "mark user: the session, or on a * row its other networks (saved)",
+        hint: Some((4, "mark")),
     },
     Binding {
-        keys: "X",
+        keys: &[Key::Char('X')],
         action: Action::ClearVerdict,
         help: "clear the verdict (of the part, on a * row)",
+        hint: None,
     },
     Binding {
-        keys: "e",
+        keys: &[Key::Char('e')],
         action: Action::EditNote,
         help: "edit the session's note",
+        hint: None,
     },
     Binding {
-        keys: "L",
+        keys: &[Key::Char('L')],
         action: Action::Linked,
         help: "sessions linked to the attacker (shared IP/client/token)",
+        hint: None,
     },
     Binding {
-        keys: "R",
+        keys: &[Key::Char('R')],
         action: Action::WriteReport,
         help: "write the incident report beside the case file",
+        hint: None,
     },
     Binding {
-        keys: "z",
+        keys: &[Key::Char('z')],
         action: Action::CycleZone,
         help: "time zone: UTC / local",
+        hint: None,
     },
     Binding {
-        keys: "y",
+        keys: &[Key::Char('y')],
         action: Action::Copy,
         help: "copy session ID (or value) to your clipboard (OSC 52)",
+        hint: None,
     },
     Binding {
-        keys: "?",
+        keys: &[Key::Char('?')],
         action: Action::Help,
         help: "this help",
+        hint: Some((0, "help")),
     },
     Binding {
-        keys: "q / Ctrl-c",
+        keys: &[Key::Char('q'), Key::Ctrl('c')],
         action: Action::Quit,
         help: "quit",
+        hint: Some((6, "quit")),
     },
 ];
 
+/// The keymap while a prompt (search, note) is open, beside typing: any other character
+/// goes into the prompt.
+pub const PROMPT_BINDINGS: &[Binding] = &[
+    Binding {
+        keys: &[Key::Code(KeyCode::Enter)],
+        action: Action::Confirm,
+        help: "search: jump to the selected hit; note: save it",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::Code(KeyCode::Esc), Key::Ctrl('u')],
+        action: Action::Cancel,
+        help: "close the prompt without saving",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::Code(KeyCode::Backspace)],
+        action: Action::Backspace,
+        help: "delete the last character",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::Code(KeyCode::Tab)],
+        action: Action::ToggleScope,
+        help: "search: this view / the whole store",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::Code(KeyCode::Up)],
+        action: Action::Up,
+        help: "search: previous hit",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::Code(KeyCode::Down)],
+        action: Action::Down,
+        help: "search: next hit",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::Ctrl('c')],
+        action: Action::Quit,
+        help: "quit",
+        hint: None,
+    },
+];
+
+/// The binding of `key` in `keymap`.
+fn bound(keymap: &[Binding], key: KeyEvent) -> Option<Action> {
+    keymap
+        .iter()
+        .find(|b| b.keys.iter().any(|k| k.matches(key)))
+        .map(|b| b.action)
+}
+
 /// The action of a key press, if any.
 pub fn action_for(key: KeyEvent) -> Option<Action> {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    let action = match key.code {
-        KeyCode::Char('c') if ctrl => Action::Quit,
-        KeyCode::Char('d') if ctrl => Action::PageDown,
-        KeyCode::Char('u') if ctrl => Action::PageUp,
-        _ if ctrl || key.modifiers.contains(KeyModifiers::ALT) => return None,
-        KeyCode::Char('j') | KeyCode::Down => Action::Down,
-        KeyCode::Char('k') | KeyCode::Up => Action::Up,
-        KeyCode::Char('g') | KeyCode::Home => Action::Top,
-        KeyCode::Char('G') | KeyCode::End => Action::Bottom,
-        KeyCode::PageDown => Action::PageDown,
-        KeyCode::PageUp => Action::PageUp,
-        KeyCode::Tab => Action::NextPane,
-        KeyCode::BackTab => Action::PrevPane,
-        KeyCode::Enter => Action::Enter,
-        KeyCode::Esc => Action::Back,
-        KeyCode::Char('q') => Action::Quit,
-        KeyCode::Char('?') => Action::Help,
-        KeyCode::Char('z') => Action::CycleZone,
-        KeyCode::Char('y') => Action::Copy,
-        KeyCode::Char('s') => Action::Pivot(Facet::Session),
-        KeyCode::Char('a') => Action::PivotAsn,
-        KeyCode::Char('i') => Action::Pivot(Facet::Ip),
-        KeyCode::Char('p') => Action::Pivot(Facet::User),
-        KeyCode::Char('c') => Action::Pivot(Facet::Client),
-        KeyCode::Char('o') => Action::Pivot(Facet::Operation),
-        KeyCode::Char('m') => Action::Pivot(Facet::Target),
-        KeyCode::Char('f') => Action::NarrowToSession,
-        KeyCode::Char('S') => Action::CycleSort,
-        KeyCode::Char('/') => Action::Search,
-        KeyCode::Char('n') => Action::NextHit,
-        KeyCode::Char('N') => Action::PrevHit,
-        KeyCode::Char('A') => Action::MarkAttacker,
-        KeyCode::Char('U') => Action::MarkUser,
-        KeyCode::Char('X') => Action::ClearVerdict,
-        KeyCode::Char('e') => Action::EditNote,
-        KeyCode::Char('L') => Action::Linked,
-        KeyCode::Char('R') => Action::WriteReport,
-        _ => return None,
-    };
-    Some(action)
+    bound(BINDINGS, key)
 }
 
 /// Keys while a prompt is open: text goes into the prompt.
 pub fn prompt_action_for(key: KeyEvent) -> Option<Action> {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    Some(match key.code {
-        KeyCode::Char('c') if ctrl => Action::Quit,
-        KeyCode::Char('u') if ctrl => Action::Cancel,
-        KeyCode::Char(c) if !ctrl => Action::Input(c),
-        KeyCode::Backspace => Action::Backspace,
-        KeyCode::Enter => Action::Confirm,
-        KeyCode::Esc => Action::Cancel,
-        KeyCode::Tab => Action::ToggleScope,
-        KeyCode::Up => Action::Up,
-        KeyCode::Down => Action::Down,
-        _ => return None,
+    bound(PROMPT_BINDINGS, key).or(match key.code {
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            Some(Action::Input(c))
+        }
+        _ => None,
     })
 }
 
@@ -315,11 +416,41 @@ pub fn actions_for(key: KeyEvent) -> Vec<Action> {
 }
 
 /// The first key of an action's binding, for status-bar hints.
-pub fn key_of(action: Action) -> &'static str {
+pub fn key_of(action: Action) -> String {
     BINDINGS
         .iter()
         .find(|b| b.action == action)
-        .map_or("", |b| b.keys.split(" / ").next().unwrap_or(b.keys))
+        .and_then(|b| b.keys.first())
+        .map_or_else(String::new, |k| k.label())
+}
+
+/// The status line's hints, from the keymap's `hint` words: most useful first, since at 80
+/// columns the end of the line is cut.
+pub fn hints() -> String {
+    let mut hinted: Vec<(u8, &str, String)> = BINDINGS
+        .iter()
+        .filter_map(|b| Some((b.hint?.0, b.hint?.1, b.keys.first()?.label())))
+        .collect();
+    hinted.sort_by_key(|h| h.0);
+    let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
+    for (_, word, key) in hinted {
+        match groups.last_mut() {
+            Some((w, keys)) if *w == word => keys.push(key),
+            _ => groups.push((word, vec![key])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(word, keys)| {
+            let keys = if keys.len() == 2 {
+                keys.join("/")
+            } else {
+                keys.concat()
+            };
+            format!("{keys} {word}")
+        })
+        .collect::<Vec<_>>()
+        .join("  ")
 }
 
 #[cfg(test)]
@@ -330,21 +461,39 @@ mod tests {
         KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
     }
 
-    #[test]
-    fn every_binding_is_reachable_by_its_first_key() {
-        for b in BINDINGS {
-            let first = b.keys.split(" / ").next().unwrap();
-            let event = match first {
-                "Tab" => KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE),
-                "Shift-Tab" => KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT),
-                "Enter" => KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE),
-                "Esc" => KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE),
-                "PgDn" => KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE),
-                "PgUp" => KeyEvent::new(KeyCode::PageUp, KeyModifiers::NONE),
-                s => key(s.chars().next().unwrap()),
-            };
-            assert_eq!(action_for(event), Some(b.action), "{}", b.keys);
+    fn event_of(k: Key) -> KeyEvent {
+        match k {
+            Key::Char(c) => key(c),
+            Key::Ctrl(c) => KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL),
+            Key::Code(KeyCode::BackTab) => KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT),
+            Key::Code(code) => KeyEvent::new(code, KeyModifiers::NONE),
         }
+    }
+
+    #[test]
+    fn every_key_of_every_binding_does_its_action_and_no_key_is_bound_twice() {
+        for (keymap, dispatch) in [
+            (BINDINGS, action_for as fn(KeyEvent) -> Option<Action>),
+            (PROMPT_BINDINGS, prompt_action_for),
+        ] {
+            let mut seen = Vec::new();
+            for b in keymap {
+                for &k in b.keys {
+                    assert_eq!(dispatch(event_of(k)), Some(b.action), "{}", k.label());
+                    assert!(!seen.contains(&k), "{} is bound twice", k.label());
+                    seen.push(k);
+                }
+            }
+        }
+        assert_eq!(prompt_action_for(key('q')), Some(Action::Input('q')));
+    }
+
+    #[test]
+    fn hints_come_from_the_table() {
+        assert_eq!(
+            hints(),
+            "? help  Enter drill  Esc back  / search  A/U mark  sipcom pivot  q quit"
+        );
     }
 
     /// Help is generated from BINDINGS: every key the keymap answers must be listed there.

@@ -1,6 +1,6 @@
-//! Help, generated from the keymap itself.
+//! Help, generated from the keymaps themselves.
 
-use crate::tui::action::BINDINGS;
+use crate::tui::action::{BINDINGS, Binding, PROMPT_BINDINGS};
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -8,16 +8,40 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-/// Lines of help: a line per binding, a blank line and two notes.
-const LINES: usize = BINDINGS.len() + 3;
+const NOTES: [&str; 3] = [
+    " Rows are coloured by session; the tag column names the session's lane.",
+    " ! marks an attacker session, + the user's, - no session ID.",
+    " * after the lane: the session also used from other networks at once.",
+];
+
+/// Every line of help: the keymap, the prompt's keys, then the notes.
+fn lines(theme: Theme) -> Vec<Line<'static>> {
+    let binding = |b: &Binding| {
+        Line::from(vec![
+            Span::styled(format!(" {:<14}", b.label()), theme.heading()),
+            Span::raw(b.help),
+        ])
+    };
+    let mut lines: Vec<Line> = BINDINGS.iter().map(binding).collect();
+    lines.push(Line::from(""));
+    lines.push(Line::from(" In a prompt (/ search, e note); other keys type:").style(theme.dim()));
+    lines.extend(PROMPT_BINDINGS.iter().map(binding));
+    lines.push(Line::from(""));
+    lines.extend(NOTES.iter().map(|n| Line::from(*n).style(theme.dim())));
+    lines
+}
+
+fn line_count() -> usize {
+    BINDINGS.len() + 2 + PROMPT_BINDINGS.len() + 1 + NOTES.len()
+}
 
 fn popup_height(screen_height: u16) -> u16 {
-    screen_height.saturating_sub(2).min(LINES as u16 + 2)
+    screen_height.saturating_sub(2).min(line_count() as u16 + 2)
 }
 
 /// How far help can scroll on a screen this high: until its last line reaches the bottom.
 pub fn max_scroll(screen_height: u16) -> usize {
-    LINES.saturating_sub(usize::from(popup_height(screen_height).saturating_sub(2)))
+    line_count().saturating_sub(usize::from(popup_height(screen_height).saturating_sub(2)))
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
@@ -29,28 +53,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         width,
         height,
     );
-    let mut lines: Vec<Line> = BINDINGS
-        .iter()
-        .map(|b| {
-            Line::from(vec![
-                Span::styled(format!(" {:<14}", b.keys), theme.heading()),
-                Span::raw(b.help),
-            ])
-        })
-        .collect();
-    lines.push(Line::from(""));
-    lines.push(
-        Line::from(" Rows are coloured by session; the tag column names the session's lane.")
-            .style(theme.dim()),
-    );
-    lines.push(
-        Line::from(" ! marks an attacker session, + the user's, - no session ID.")
-            .style(theme.dim()),
-    );
-    lines.push(
-        Line::from(" * after the lane: the session also used from other networks at once.")
-            .style(theme.dim()),
-    );
     let block = Block::default()
         .borders(Borders::ALL)
         .title(" Help · j/k scroll · Esc closes ")
@@ -58,9 +60,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let scroll = app.help_scroll.min(max_scroll(area.height));
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines)
+        Paragraph::new(lines(theme))
             .block(block)
             .scroll((scroll as u16, 0)),
         popup,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_count_is_the_lines_drawn() {
+        assert_eq!(line_count(), lines(Theme { colour: false }).len());
+    }
 }

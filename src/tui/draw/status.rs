@@ -1,9 +1,8 @@
 //! The status bar: where you are (the pivot breadcrumb), counts, the zone, and the main keys,
 //! taken from the keymap so the hints cannot drift from what the keys do.
 
-use crate::store::Facet;
 use crate::text::fit;
-use crate::tui::action::{Action, key_of};
+use crate::tui::action::hints;
 use crate::tui::app::{App, PromptKind};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -12,27 +11,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 pub const NO_SESSION_NOTE: &str = "these actions have no session ID (legacy/basic auth or system): they cannot be tied to a logon session";
-
-pub fn hints() -> String {
-    let k = key_of;
-    // Most useful first: at 80 columns the end of the line is cut.
-    format!(
-        "{} help  {} drill  {} back  {} search  {}/{} mark  {}{}{}{}{}{} pivot  {} quit",
-        k(Action::Help),
-        k(Action::Enter),
-        k(Action::Back),
-        k(Action::Search),
-        k(Action::MarkAttacker),
-        k(Action::MarkUser),
-        k(Action::Pivot(Facet::Session)),
-        k(Action::Pivot(Facet::Ip)),
-        k(Action::Pivot(Facet::User)),
-        k(Action::Pivot(Facet::Client)),
-        k(Action::Pivot(Facet::Operation)),
-        k(Action::Pivot(Facet::Target)),
-        k(Action::Quit),
-    )
-}
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let width = usize::from(area.width);
