@@ -65,6 +65,27 @@ fn spawn_watchdog(signal: Arc<AtomicUsize>, done: Arc<AtomicBool>) {
     });
 }
 
+/// A key press: the keymap of the mode the app is in (a prompt, or the lists) turns it into
+/// actions, which change the view-model.
+pub fn handle_key(app: &mut App, key: crossterm::event::KeyEvent) {
+    let actions = if app.prompt.is_some() {
+        action::prompt_action_for(key).into_iter().collect()
+    } else {
+        actions_for(key)
+    };
+    for action in actions {
+        update(app, action);
+    }
+}
+
+/// Takes in every result of background work (scoring, search, pivots), waiting for each to
+/// finish: the screen as it settles after a key.
+pub fn settle(app: &mut App) {
+    app.take_scores(true);
+    app.take_pivots(true);
+    app.take_search(true);
+}
+
 /// How a run of the investigator ended, for the command line to report once the terminal is
 /// back to normal.
 #[derive(Debug)]
@@ -250,14 +271,7 @@ fn event_loop(
         if event::poll(Duration::from_millis(wait))? {
             match event::read()? {
                 Event::Key(k) if k.kind != KeyEventKind::Release => {
-                    let actions = if app.prompt.is_some() {
-                        action::prompt_action_for(k).into_iter().collect()
-                    } else {
-                        actions_for(k)
-                    };
-                    for action in actions {
-                        update(app, action);
-                    }
+                    handle_key(app, k);
                     changed = true;
                 }
                 Event::Resize(w, h) => {
