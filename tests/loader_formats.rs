@@ -386,3 +386,25 @@ fn progress_counters_end_at_the_records_and_bytes_read() {
         }
     }
 }
+
+#[test]
+fn every_record_of_every_format_reads_back_as_itself() {
+    let dir = fixture("formats");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|f| f.path())
+        .collect();
+    files.sort();
+    let mut read_back = 0;
+    for file in &files {
+        let (store, sources, _) = load_with_sources(std::slice::from_ref(file));
+        for e in &store.events {
+            if let Err(why) = sources.record(&store, e) {
+                panic!("{}: {why}", file.display());
+            }
+            read_back += 1;
+        }
+    }
+    assert!(read_back > 50, "{read_back} records read back");
+}

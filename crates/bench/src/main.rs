@@ -337,7 +337,66 @@ fn measure_app(store: sessionscope::Store) {
             app.frame().session_count
         );
     }
+    marks(&mut app, &mut terminal);
     println!("at the end           {}", resident());
+}
+
+/// `A`, `U`, `X` and `e` on the riskiest session, each timed from the key to the frame drawn
+/// after it, with a case file to save to as in a real run; and, apart, how long the
+/// background scoring that `U` starts (a new baseline) takes to come in.
+fn marks(app: &mut App, terminal: &mut Terminal<TestBackend>) {
+    let dir = std::env::temp_dir().join(format!("sessionscope-bench-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    match sessionscope::case::Case::open(&dir.join("case.json")) {
+        Ok(case) => app.case = Some(case),
+        Err(e) => {
+            println!("marks: no case file ({e})");
+            return;
+        }
+    }
+    app.sync_verdicts();
+    let store = Arc::clone(&app.store);
+    let Some(s) = (0..store.sessions.len())
+        .filter(|&s| store.sessions[s].has_id())
+        .max_by_key(|&s| app.rank(s))
+    else {
+        return;
+    };
+    select(app, s);
+    for (key, action) in [
+        ("A", Action::MarkAttacker),
+        ("U", Action::MarkUser),
+        ("X", Action::ClearVerdict),
+    ] {
+        let t = Instant::now();
+        update(app, action);
+        terminal.draw(|f| draw(f, app)).expect("draw");
+        let key_ms = t.elapsed().as_secs_f64() * 1e3;
+        let scoring = app.scoring();
+        app.take_scores(true);
+        println!(
+            "{key} + frame             {key_ms:.2} ms{}",
+            if scoring {
+                format!(
+                    " (risk rescored in the background, in {:.2} s)",
+                    t.elapsed().as_secs_f64()
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+    let t = Instant::now();
+    update(app, Action::EditNote);
+    update(app, Action::Input('x'));
+    update(app, Action::Confirm);
+    terminal.draw(|f| draw(f, app)).expect("draw");
+    println!(
+        "e x Enter + frame       {:.2} ms (scoring: {})",
+        t.elapsed().as_secs_f64() * 1e3,
+        app.scoring()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Puts the session list's cursor on session `s`.
