@@ -471,3 +471,14 @@ fn mail_read_by_an_unknown_app_without_a_session_is_alarming() {
             .any(|r| r.client.as_deref() == Some("AppId=7ab7862c-4c57-491e-8a45-d52a7e023983"))
     );
 }
+
+#[test]
+fn readme_lists_every_reason_of_the_catalogue() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let table = sessionscope::analysis::catalogue::markdown_table();
+    assert!(
+        readme.contains(&table),
+        "README's table of reasons differs from the catalogue; it should read:\n{table}"
+    );
+}

@@ -3,6 +3,7 @@
 //! has a stable code, a weight, plain words with the numbers behind them, and its records.
 
 use super::baseline::Others;
+use super::catalogue::Code;
 use super::profile::{Counted, Kinds, MAX_NAMED, Networks, Profile, first_counted};
 use super::replay::{self, spoken};
 use super::{Assessment, Reason};
@@ -98,19 +99,25 @@ pub struct Judge<'a> {
 struct Reasons(Vec<Reason>);
 
 impl Reasons {
-    fn add(&mut self, code: &'static str, weight: u32, text: String, records: Vec<u32>) {
+    fn add(&mut self, code: Code, weight: u32, text: String, records: Vec<u32>) {
         let record_count = records.len();
         self.push(code, weight, text, records, record_count);
     }
 
     fn push(
         &mut self,
-        code: &'static str,
+        code: Code,
         weight: u32,
         text: String,
         mut records: Vec<u32>,
         record_count: usize,
     ) {
+        debug_assert!(
+            code.entry().weights.contains(&weight),
+            "{} carries {weight}, which the catalogue does not list",
+            code.name()
+        );
+        let code = code.name();
         // One reason per finding: two rules filtering on the same word say it once, with
         // both records.
         if let Some(r) = self.0.iter_mut().find(|r| r.code == code && r.text == text) {
@@ -196,7 +203,7 @@ impl Judge<'_> {
             .collect();
         if let Some(why) = p.telling.iter().find_map(|t| t.unread.as_deref()) {
             r.add(
-                "record_unread",
+                Code::RecordUnread,
                 5,
                 format!(
                     "{} rule, forwarding or grant record(s) could not be read back, so what they did is not judged: {}",
@@ -214,7 +221,7 @@ impl Judge<'_> {
                     let (outside, inside) = self.domains.outside_and_inside(&rule.forward_to);
                     if !outside.is_empty() {
                         r.add(
-                            "rule_forwards_outside",
+                            Code::RuleForwardsOutside,
                             40,
                             format!(
                                 "mail forwarded outside the tenant, to {} ({name})",
@@ -225,7 +232,7 @@ impl Judge<'_> {
                     }
                     if !inside.is_empty() {
                         r.add(
-                            "rule_forwards_inside",
+                            Code::RuleForwardsInside,
                             8,
                             format!("{name} forwards mail to {}", list(&inside, 3)),
                             rec.clone(),
@@ -234,7 +241,7 @@ impl Judge<'_> {
                     let hides = rule.hides();
                     if let Some(how) = &hides {
                         r.add(
-                            "rule_hides_mail",
+                            Code::RuleHidesMail,
                             30,
                             format!("inbox rule that hides mail: {how} ({name})"),
                             rec.clone(),
@@ -242,7 +249,7 @@ impl Judge<'_> {
                     }
                     if let Some(word) = rule.money_word() {
                         r.add(
-                            "rule_money_words",
+                            Code::RuleMoneyWords,
                             30,
                             format!("inbox rule filtering on money words (\"{word}\")"),
                             rec.clone(),
@@ -252,7 +259,7 @@ impl Judge<'_> {
                         && (hides.is_some() || !outside.is_empty())
                     {
                         r.add(
-                            "rule_hides_warnings",
+                            Code::RuleHidesWarnings,
                             30,
                             format!("{name} hides warnings: it looks for \"{word}\""),
                             rec.clone(),
@@ -265,7 +272,7 @@ impl Judge<'_> {
                             .map(|f| format!(" into {}", clip(f, 30)))
                             .unwrap_or_default();
                         r.add(
-                            "rule_files_mail",
+                            Code::RuleFilesMail,
                             2,
                             format!("{name} files mail{into}: routine"),
                             rec,
@@ -281,7 +288,7 @@ impl Judge<'_> {
                     let (outside, inside) = self.domains.outside_and_inside(&f.targets);
                     if !outside.is_empty() {
                         r.add(
-                            "mailbox_forwards_outside",
+                            Code::MailboxForwardsOutside,
                             if f.keeps_copy { 40 } else { 45 },
                             format!(
                                 "mail forwarded outside the tenant, to {} (mailbox forwarding; {copy})",
@@ -296,7 +303,7 @@ impl Judge<'_> {
                             inside.into_iter().partition(|a| !a.contains('@'));
                         if !named.is_empty() {
                             r.add(
-                                "mailbox_forwards_to_recipient",
+                                Code::MailboxForwardsToRecipient,
                                 25,
                                 format!(
                                     "mailbox forwarding set to the recipient {} ({copy}); the record does not say where it delivers: check whether it is a contact outside the tenant",
@@ -307,7 +314,7 @@ impl Judge<'_> {
                         }
                         if !addressed.is_empty() {
                             r.add(
-                                "mailbox_forwards_inside",
+                                Code::MailboxForwardsInside,
                                 10,
                                 format!(
                                     "mailbox forwarding set to {} ({copy})",
@@ -328,13 +335,13 @@ impl Judge<'_> {
                         who
                     );
                     let (code, weight) = match g.scope {
-                        GrantScope::FullAccess | GrantScope::Send => ("grant_mailbox", 35),
-                        GrantScope::Inbox => ("grant_inbox", 30),
+                        GrantScope::FullAccess | GrantScope::Send => (Code::GrantMailbox, 35),
+                        GrantScope::Inbox => (Code::GrantInbox, 30),
                         _ if g.to_everyone() && g.scope != GrantScope::Routine => {
-                            ("grant_everyone", 30)
+                            (Code::GrantEveryone, 30)
                         }
-                        GrantScope::Folder => ("grant_folder", 10),
-                        GrantScope::Routine => ("grant_routine", 2),
+                        GrantScope::Folder => (Code::GrantFolder, 10),
+                        GrantScope::Routine => (Code::GrantRoutine, 2),
                     };
                     let text = match g.scope {
                         GrantScope::Routine => format!("permission granted: {what} (routine)"),
@@ -355,28 +362,28 @@ impl Judge<'_> {
                     };
                     match (t.kind, mail.is_empty()) {
                         (Kind::AppRegistration, _) => r.add(
-                            "app_registered",
+                            Code::AppRegistered,
                             20,
                             format!("service principal or credentials added: {app}"),
                             rec,
                         ),
                         (Kind::Consent, false) => r.add(
-                            "consent_mail_scopes",
+                            Code::ConsentMailScopes,
                             40,
                             format!("consent to {app} with mail scopes {}{all}", mail.join(" ")),
                             rec,
                         ),
                         (_, false) => r.add(
-                            "app_grant_mail_scopes",
+                            Code::AppGrantMailScopes,
                             40,
                             format!("mail scopes {} granted to {app}{all}", mail.join(" ")),
                             rec,
                         ),
                         (kind, true) => r.add(
                             if kind == Kind::Consent {
-                                "consent"
+                                Code::Consent
                             } else {
-                                "app_grant"
+                                Code::AppGrant
                             },
                             10,
                             format!(
@@ -412,7 +419,7 @@ impl Judge<'_> {
                 "ROPC, a password sent by a program"
             };
             r.add(
-                "born_risky_protocol",
+                Code::BornRiskyProtocol,
                 30,
                 format!("born by {how} ({when}, from {from})"),
                 Vec::new(),
@@ -424,7 +431,7 @@ impl Judge<'_> {
             .filter(|r| r.eq_ignore_ascii_case("medium") || r.eq_ignore_ascii_case("high"))
         {
             r.add(
-                "born_at_risk",
+                Code::BornAtRisk,
                 20,
                 format!("Entra rated the sign-in that began it {risk} risk ({when})"),
                 Vec::new(),
@@ -433,7 +440,7 @@ impl Judge<'_> {
         if !b.is_mfa() && b.requirement.is_some() {
             let always = others.always_mfa(false);
             r.add(
-                "born_without_mfa",
+                Code::BornWithoutMfa,
                 if always { 20 } else { 5 },
                 format!(
                     "born with a single factor{}",
@@ -452,7 +459,7 @@ impl Judge<'_> {
                 .flatten()
                 .collect();
             r.add(
-                "born_non_compliant",
+                Code::BornNonCompliant,
                 15,
                 format!(
                     "born on a non-compliant device ({}); the user's other sessions came from compliant ones",
@@ -485,7 +492,7 @@ impl Judge<'_> {
         {
             let usual = others.birth_countries(Some(country));
             r.add(
-                "born_new_country",
+                Code::BornNewCountry,
                 20,
                 format!(
                     "{verb} in {country}{}, where none of the user's {known} other sessions began{}",
@@ -513,7 +520,7 @@ impl Judge<'_> {
                 .map(|o| format!(" {o}"))
                 .unwrap_or_default();
             r.add(
-                "born_new_asn",
+                Code::BornNewAsn,
                 15,
                 format!(
                     "{verb} from AS{asn}{org} ({}), a network none of the user's other sessions began on",
@@ -562,7 +569,7 @@ impl Judge<'_> {
             }
             let records = of_op.iter().map(|t| t.event).collect();
             r.add(
-                "new_operation",
+                Code::NewOperation,
                 5,
                 format!("{what} ({name} ×{count}); {compared}"),
                 records,
@@ -582,7 +589,7 @@ impl Judge<'_> {
         // (code, what, tally, at least, the others' most, weight, weight when far above, words)
         let checks = [
             (
-                "mass_read",
+                Code::MassRead,
                 Counted::Opened,
                 p.opened,
                 100,
@@ -591,7 +598,7 @@ impl Judge<'_> {
                 "mail items opened (MailItemsAccessed Bind); the user's sessions opened at most",
             ),
             (
-                "mass_sync",
+                Code::MassSync,
                 Counted::Synced,
                 p.synced,
                 500,
@@ -600,7 +607,7 @@ impl Judge<'_> {
                 "mail items synced (MailItemsAccessed Sync); the user's sessions synced at most",
             ),
             (
-                "mass_delete",
+                Code::MassDelete,
                 Counted::Deleted,
                 p.deleted,
                 20,
@@ -627,7 +634,7 @@ impl Judge<'_> {
         }
         if p.sent.events > 0 && !others.sent(true) {
             tally(
-                "sent_mail",
+                Code::SentMail,
                 10,
                 format!(
                     "{} message(s) sent; the user's other sessions sent none",
@@ -667,7 +674,7 @@ impl Judge<'_> {
             // often appears from new networks it is a question, not an alarm.
             let roaming = others.roaming_share(true) >= 0.3;
             r.add(
-                "token_replay",
+                Code::TokenReplay,
                 if roaming { 10 } else { 50 },
                 format!(
                     "used from {}, the user's own, and {} other networks within {}, {} apart: the session or its token may be stolen{}",
@@ -692,7 +699,7 @@ impl Judge<'_> {
                 .filter_map(|&n| first_event_on(n))
                 .collect();
             r.add(
-                "many_networks",
+                Code::ManyNetworks,
                 25,
                 format!(
                     "{} IPs in {} across {} networks; the user's sessions normally use {}",
@@ -719,7 +726,7 @@ impl Judge<'_> {
             let roaming = others.roaming_share(true);
             if roaming < 0.3 {
                 r.add(
-                    "new_network",
+                    Code::NewNetwork,
                     15,
                     format!(
                         "from networks this user never used in {n_others} other sessions: {}",
@@ -729,7 +736,7 @@ impl Judge<'_> {
                 );
             } else {
                 r.add(
-                    "new_network_roaming",
+                    Code::NewNetworkRoaming,
                     2,
                     format!(
                         "from networks new for this user ({}), who often appears from new ones ({:.0}% of sessions)",
@@ -759,7 +766,7 @@ impl Judge<'_> {
             if !new_protocols.is_empty() {
                 let usual = others.protocols(&p.protocols);
                 r.add(
-                    "new_protocol",
+                    Code::NewProtocol,
                     15,
                     format!(
                         "actions over {}; this account normally works through {}",
@@ -783,7 +790,7 @@ impl Judge<'_> {
                 );
             } else if let Some(c) = new_client {
                 r.add(
-                    "new_client",
+                    Code::NewClient,
                     10,
                     format!(
                         "client never seen for this user: {}",
@@ -801,7 +808,7 @@ impl Judge<'_> {
                 let lo = usual.trailing_zeros();
                 let hi = 31 - usual.leading_zeros();
                 r.add(
-                    "odd_hours",
+                    Code::OddHours,
                     5,
                     format!(
                         "active at hours the user never is ({odd} new hour(s); usual {lo:02}-{hi:02} UTC)"
@@ -821,7 +828,7 @@ impl Judge<'_> {
             let longest = others.max_duration();
             if n_others >= 2 && lived >= 2 * 86_400 && lived > longest * 3 {
                 r.add(
-                    "long_lived",
+                    Code::LongLived,
                     20,
                     format!(
                         "one session active for {}; the user's other sessions lasted at most {}",
@@ -842,9 +849,9 @@ impl Judge<'_> {
             let routine = others.automated(true);
             r.add(
                 if routine {
-                    "automation_client_routine"
+                    Code::AutomationClientRoutine
                 } else {
-                    "automation_client"
+                    Code::AutomationClient
                 },
                 if routine { 2 } else { 20 },
                 format!(
@@ -869,7 +876,7 @@ impl Judge<'_> {
             let other = &store.sessions[o.other];
             if new_client.is_some() && n_others > 0 {
                 r.add(
-                    "same_ip_new_client",
+                    Code::SameIpNewClient,
                     25,
                     format!(
                         "a second session beside the user's own on the same IP ({ip}) with a client the user's sessions never used: the IP cannot tell them apart, the session can"
@@ -878,7 +885,7 @@ impl Judge<'_> {
                 );
             } else if s.first > other.first || (s.first == other.first && i > o.other) {
                 r.add(
-                    "same_ip_second_session",
+                    Code::SameIpSecondSession,
                     10,
                     format!(
                         "a second session from the same IP at the same time as the user's own ({ip}): the IP cannot tell them apart, the session can"
@@ -928,7 +935,7 @@ impl Judge<'_> {
             };
             let total = events.len();
             r.push(
-                "legacy_auth",
+                Code::LegacyAuth,
                 30,
                 format!(
                     "{total} action(s) over {} with a password alone (basic auth or ROPC, no Azure AD session), from {}",
@@ -958,7 +965,7 @@ impl Judge<'_> {
                 .collect();
             let total = events.len();
             r.push(
-                "app_only_access",
+                Code::AppOnlyAccess,
                 25,
                 format!(
                     "{total} action(s) on this mailbox by application {} with no user session, an app none of the user's sessions used",
@@ -990,7 +997,7 @@ impl Judge<'_> {
                     })
                     .collect();
                 r.add(
-                    "new_network",
+                    Code::NewNetwork,
                     15,
                     format!(
                         "from networks none of the user's {} sessions used: {}",

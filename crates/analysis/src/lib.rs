@@ -8,6 +8,7 @@ use sessionscope_core::store::Store;
 use sessionscope_core::verdict::{Verdict, Verdicts};
 
 mod baseline;
+pub mod catalogue;
 mod concurrency;
 mod judge;
 mod profile;
@@ -26,7 +27,8 @@ pub const ALARMING: u32 = 20;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reason {
-    /// Stable name of the finding, for scripts (`rule_forwards_outside`, `token_replay`, ...).
+    /// Stable name of the finding, for scripts (`rule_forwards_outside`, `token_replay`, ...):
+    /// a [`catalogue::Code`]'s name.
     pub code: &'static str,
     pub weight: u32,
     pub text: String,
