@@ -343,8 +343,7 @@ fn hostile_text_never_reaches_the_screen_raw() {
 fn paging_moves_a_screenful_and_the_view_follows_the_cursor() {
     let mut app = app(&["demo/tenant.csv"], (80, 24));
     press(&mut app, &[Action::NextPane, Action::PageDown]);
-    let rows =
-        sessionscope::tui::draw::layout::list_rows(&app, sessionscope::tui::app::Pane::Timeline);
+    let rows = app.list_rows(sessionscope::tui::app::Pane::Timeline);
     assert_eq!(app.frame().timeline_cursor, rows);
     press(&mut app, &[Action::Bottom]);
     let last = app.timeline_rows().len() - 1;

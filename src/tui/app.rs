@@ -3,6 +3,8 @@
 
 use super::detail::DetailView;
 use super::job::receive;
+use super::layout::{self, Geometry};
+use super::scroll::follow;
 use crate::intern::Sym;
 use crate::store::{Facet, Store};
 use crate::time::Zone;
@@ -10,12 +12,7 @@ use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
-    Sessions,
-    Timeline,
-    Detail,
-}
+pub use super::layout::Pane;
 
 /// How the session list is ordered within each user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -478,6 +475,54 @@ impl App {
         self.verdicts.get(&s.id).copied()
     }
 
+    /// What the layout needs of the view-model to place the panes.
+    pub fn geometry(&self) -> Geometry {
+        Geometry {
+            viewport: self.viewport,
+            focus: self.frame().focus,
+            detail_open: self.detail.is_some(),
+            at_root: self.frame().scope == Scope::Root,
+            birth_line: !self.store.signins.is_empty() || !self.store.geo.is_empty(),
+        }
+    }
+
+    /// Rows of content `pane` shows at the current size.
+    pub fn list_rows(&self, pane: Pane) -> usize {
+        layout::list_rows(&self.geometry(), pane)
+    }
+
+    /// Puts the timeline cursor on `row` and the session list's on its session, both in view.
+    pub fn stay_on_row(&mut self, row: usize) {
+        let store = Arc::clone(&self.store);
+        self.frame_mut().timeline_cursor = row;
+        let session = self
+            .selected_event()
+            .and_then(|e| store.session_of(&store.events[e as usize]));
+        let row = session
+            .and_then(|s| {
+                self.frame()
+                    .session_rows
+                    .iter()
+                    .position(|r| *r == SessionRow::Session(s))
+            })
+            .unwrap_or_else(|| first_session_row(&self.frame().session_rows));
+        self.frame_mut().session_cursor = row;
+        self.keep_timeline_cursor_visible();
+        self.keep_session_cursor_visible();
+    }
+
+    pub fn keep_timeline_cursor_visible(&mut self) {
+        let height = self.list_rows(Pane::Timeline);
+        let f = self.frame_mut();
+        f.timeline_offset = follow(f.timeline_cursor, f.timeline_offset, height);
+    }
+
+    pub fn keep_session_cursor_visible(&mut self) {
+        let height = self.list_rows(Pane::Sessions);
+        let f = self.frame_mut();
+        f.session_offset = follow(f.session_cursor, f.session_offset, height);
+    }
+
     /// Reads records for the detail view from `sources` (the files the store was loaded from).
     pub fn with_sources(mut self, sources: Arc<crate::Sources>) -> App {
         self.sources = sources;
@@ -611,7 +656,7 @@ impl App {
             if on_top {
                 self.refresh_timeline();
                 if let Some(row) = keep.and_then(|e| self.timeline_rows().binary_search(&e).ok()) {
-                    super::update::stay_on_row(self, row);
+                    self.stay_on_row(row);
                 }
             }
             if done {
@@ -826,10 +871,10 @@ impl App {
             return;
         }
         let row = row.min(len - 1);
-        let height = super::draw::layout::list_rows(self, Pane::Sessions);
+        let height = self.list_rows(Pane::Sessions);
         let f = self.frame_mut();
         f.session_cursor = row;
-        f.session_offset = super::update::follow(row, f.session_offset, height);
+        f.session_offset = follow(row, f.session_offset, height);
         let user = self.selected_user();
         let mut changed = false;
         if self.frame().scope == Scope::Root && self.frame().root_user != user {

@@ -1,13 +1,10 @@
 //! `update(&mut App, Action)`: every change of the view-model goes through here.
 
 use super::action::Action;
-use super::app::{
-    App, Frame, Pane, Prompt, PromptKind, Scope, SearchState, SessionRow, Verdict,
-    first_session_row,
-};
+use super::app::{App, Frame, Pane, Prompt, PromptKind, Scope, SearchState, SessionRow, Verdict};
 use super::detail;
-use super::draw::layout;
 use super::pivot_job::PivotJob;
+use super::scroll;
 use super::search_job::SearchJob;
 use crate::intern::Sym;
 use crate::store::Facet;
@@ -334,7 +331,7 @@ fn jump_to_event(app: &mut App, event: u32) {
     if let Some(pos) = app.timeline_rows().iter().position(|&e| e == event) {
         app.frame_mut().timeline_cursor = pos;
         app.frame_mut().focus = Pane::Timeline;
-        keep_timeline_cursor_visible(app);
+        app.keep_timeline_cursor_visible();
         return;
     }
     let e = app.store.events[event as usize];
@@ -444,7 +441,7 @@ fn help_max(app: &App) -> usize {
 }
 
 fn page(app: &App) -> usize {
-    layout::list_rows(app, app.frame().focus).max(1)
+    app.list_rows(app.frame().focus).max(1)
 }
 
 fn focus(app: &App) -> Pane {
@@ -476,18 +473,6 @@ fn clamp_step(cursor: usize, delta: isize, len: usize) -> usize {
     (cursor as isize + delta).clamp(0, len as isize - 1) as usize
 }
 
-/// The new offset that keeps `cursor` inside a window of `height` rows.
-pub fn follow(cursor: usize, offset: usize, height: usize) -> usize {
-    let height = height.max(1);
-    if cursor < offset {
-        cursor
-    } else if cursor >= offset + height {
-        cursor + 1 - height
-    } else {
-        offset
-    }
-}
-
 fn move_cursor(app: &mut App, delta: isize) {
     match focus(app) {
         Pane::Sessions => {
@@ -507,10 +492,10 @@ fn move_cursor(app: &mut App, delta: isize) {
         }
         Pane::Timeline => {
             let len = app.timeline_rows().len();
-            let height = layout::list_rows(app, Pane::Timeline);
+            let height = app.list_rows(Pane::Timeline);
             let f = app.frame_mut();
             f.timeline_cursor = clamp_step(f.timeline_cursor, delta, len);
-            f.timeline_offset = follow(f.timeline_cursor, f.timeline_offset, height);
+            f.timeline_offset = scroll::follow(f.timeline_cursor, f.timeline_offset, height);
         }
         Pane::Detail => {
             if let Some(d) = &mut app.detail {
@@ -519,18 +504,6 @@ fn move_cursor(app: &mut App, delta: isize) {
             }
         }
     }
-}
-
-fn keep_timeline_cursor_visible(app: &mut App) {
-    let height = layout::list_rows(app, Pane::Timeline);
-    let f = app.frame_mut();
-    f.timeline_offset = follow(f.timeline_cursor, f.timeline_offset, height);
-}
-
-fn keep_session_cursor_visible(app: &mut App) {
-    let height = layout::list_rows(app, Pane::Sessions);
-    let f = app.frame_mut();
-    f.session_offset = follow(f.session_cursor, f.session_offset, height);
 }
 
 fn enter(app: &mut App) {
@@ -547,7 +520,7 @@ fn enter(app: &mut App) {
                 app.refresh_timeline();
                 app.frame_mut().focus = Pane::Timeline;
                 app.frame_mut().timeline_cursor = 0;
-                keep_timeline_cursor_visible(app);
+                app.keep_timeline_cursor_visible();
                 return;
             }
             push_pivot(app, Facet::Session, id, None);
@@ -734,27 +707,7 @@ fn push_frame(app: &mut App, scope: Scope, events: Vec<u32>, keep_event: Option<
     app.refresh_timeline();
     // Stay on the action we pivoted from, and select its session in the list.
     let row = keep_event.and_then(|e| app.timeline_rows().binary_search(&e).ok());
-    stay_on_row(app, row.unwrap_or(0));
-}
-
-/// Puts the timeline cursor on `row` and the session-list cursor on its session.
-pub(super) fn stay_on_row(app: &mut App, row: usize) {
-    let store = Arc::clone(&app.store);
-    app.frame_mut().timeline_cursor = row;
-    let session = app
-        .selected_event()
-        .and_then(|e| store.session_of(&store.events[e as usize]));
-    let row = session
-        .and_then(|s| {
-            app.frame()
-                .session_rows
-                .iter()
-                .position(|r| *r == SessionRow::Session(s))
-        })
-        .unwrap_or_else(|| first_session_row(&app.frame().session_rows));
-    app.frame_mut().session_cursor = row;
-    keep_timeline_cursor_visible(app);
-    keep_session_cursor_visible(app);
+    app.stay_on_row(row.unwrap_or(0));
 }
 
 fn narrow(app: &mut App) {
@@ -767,7 +720,7 @@ fn narrow(app: &mut App) {
         {
             app.frame_mut().timeline_cursor = pos;
         }
-        keep_timeline_cursor_visible(app);
+        app.keep_timeline_cursor_visible();
         return;
     }
     let session = match focus(app) {
@@ -787,7 +740,7 @@ fn narrow(app: &mut App) {
         .and_then(|e| app.timeline_rows().iter().position(|&x| x == e))
         .unwrap_or(0);
     app.frame_mut().timeline_cursor = pos;
-    keep_timeline_cursor_visible(app);
+    app.keep_timeline_cursor_visible();
 }
 
 fn cycle_sort(app: &mut App) {
@@ -821,7 +774,7 @@ fn cycle_sort(app: &mut App) {
             );
         app.stack[i] = rebuilt;
     }
-    keep_session_cursor_visible(app);
+    app.keep_session_cursor_visible();
     app.message = Some(format!("sessions sorted by {}", app.sort.label()));
 }
 

@@ -3,7 +3,7 @@
 
 mod detail;
 pub mod help;
-pub mod layout;
+use super::layout;
 pub mod loading;
 mod search;
 mod sessions;
@@ -18,8 +18,8 @@ use ratatui::widgets::{Block, Borders};
 
 pub fn draw(frame: &mut Frame, app: &App) {
     let theme = Theme { colour: app.colour };
-    let a = layout::areas(app, frame.area());
-    let focus = layout::focused(app);
+    let a = layout::areas(&app.geometry(), frame.area());
+    let focus = layout::focused(&app.geometry());
     if let Some(r) = a.sessions {
         sessions::draw(frame, r, app, theme, focus == Pane::Sessions);
     }

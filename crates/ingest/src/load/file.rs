@@ -173,16 +173,6 @@ fn open(path: &Path) -> std::io::Result<Input> {
     })
 }
 
-/// Why a record could not be read whole: one value larger than any real record, or a
-/// stretch of NUL bytes.
-pub(super) fn oversized(record: &[u8], limit: usize, then: &str) -> String {
-    match super::parse::nul_stretch(&record[..record.len().min(limit)]) {
-        Some(nul) => format!("{nul}; {then}"),
-        None if limit >= 1 << 20 => format!("record larger than {} MB; {then}", limit >> 20),
-        None => format!("record larger than {limit} bytes; {then}"),
-    }
-}
-
 /// A one-line reason when the bytes are not text at all (empty, binary).
 fn not_text(text: &[u8]) -> Option<String> {
     if text.iter().all(u8::is_ascii_whitespace) {
@@ -646,7 +636,11 @@ pub fn load_file(
                 report.skipped += 1;
                 report.problems.push(Problem {
                     location: format!("record {} (line {})", state.records + 1, state.line),
-                    reason: oversized(buf, MAX_RECORD, "the rest of the file was not read"),
+                    reason: super::parse::oversized(
+                        buf,
+                        MAX_RECORD,
+                        "the rest of the file was not read",
+                    ),
                 });
                 break;
             }
@@ -718,7 +712,7 @@ pub fn load_file(
                 report.skipped += 1;
                 report.problems.push(Problem {
                     location: format!("line {line}"),
-                    reason: oversized(buf, MAX_RECORD, "skipped"),
+                    reason: super::parse::oversized(buf, MAX_RECORD, "skipped"),
                 });
                 used = cut;
                 next_line = line + 1;

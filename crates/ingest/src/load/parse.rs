@@ -254,6 +254,16 @@ fn parse_one(
     read.map_err(|why| nul_stretch(bytes).unwrap_or(why))
 }
 
+/// Why a record could not be read whole: one value larger than any real record, or a
+/// stretch of NUL bytes.
+pub(super) fn oversized(record: &[u8], limit: usize, then: &str) -> String {
+    match nul_stretch(&record[..record.len().min(limit)]) {
+        Some(nul) => format!("{nul}; {then}"),
+        None if limit >= 1 << 20 => format!("record larger than {} MB; {then}", limit >> 20),
+        None => format!("record larger than {limit} bytes; {then}"),
+    }
+}
+
 /// A reason of its own for a record that is mostly NUL bytes, rather than "invalid JSON": it
 /// is what a file cut short or zeroed while it is read gives back on some file systems.
 pub(super) fn nul_stretch(bytes: &[u8]) -> Option<String> {

@@ -140,7 +140,7 @@ impl Reading<'_> {
             // One record larger than any real one: skipped up to the next line break.
             let rest = &b.text[self.pos..to];
             let cut = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
-            let reason = super::file::oversized(rest, b.max_record, "skipped");
+            let reason = super::parse::oversized(rest, b.max_record, "skipped");
             parsed = Parsed {
                 chunk: Chunk::skipped_one(0, reason),
                 used: cut,

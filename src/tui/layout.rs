@@ -1,8 +1,27 @@
-//! Where each pane goes. Shared by drawing and by `update` (paging needs the pane heights), so
-//! both agree without the view-model remembering anything about the last frame.
+//! Where each pane goes. Shared by drawing and by the view-model (paging needs the pane
+//! heights), so both agree without the view-model remembering anything about the last frame.
+//! It reads only a [`Geometry`], which the view-model gives.
 
-use crate::tui::app::{App, Pane};
 use ratatui::layout::{Constraint, Layout, Rect};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Sessions,
+    Timeline,
+    Detail,
+}
+
+/// What placing the panes depends on.
+#[derive(Debug, Clone, Copy)]
+pub struct Geometry {
+    pub viewport: (u16, u16),
+    pub focus: Pane,
+    pub detail_open: bool,
+    /// The first screen (the timeline has the concurrency sparkline).
+    pub at_root: bool,
+    /// The session list ends with the selected session's birth line.
+    pub birth_line: bool,
+}
 
 /// At this width and above, the session list and the timeline sit side by side; below it the
 /// focused pane takes the whole screen instead of squeezing.
@@ -16,16 +35,16 @@ pub struct Areas {
     pub status: Rect,
 }
 
-pub fn focused(app: &App) -> Pane {
-    let f = app.frame().focus;
-    if f == Pane::Detail && app.detail.is_none() {
+pub fn focused(g: &Geometry) -> Pane {
+    let f = g.focus;
+    if f == Pane::Detail && !g.detail_open {
         Pane::Timeline
     } else {
         f
     }
 }
 
-pub fn areas(app: &App, area: Rect) -> Areas {
+pub fn areas(g: &Geometry, area: Rect) -> Areas {
     let [body, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(2)]).areas(area);
     let mut a = Areas {
         status,
@@ -35,7 +54,7 @@ pub fn areas(app: &App, area: Rect) -> Areas {
         let left = (area.width * 2 / 5).min(64);
         let [l, r] = Layout::horizontal([Constraint::Length(left), Constraint::Min(1)]).areas(body);
         a.sessions = Some(l);
-        if app.detail.is_some() {
+        if g.detail_open {
             let [t, d] =
                 Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(r);
             a.timeline = Some(t);
@@ -44,7 +63,7 @@ pub fn areas(app: &App, area: Rect) -> Areas {
             a.timeline = Some(r);
         }
     } else {
-        match focused(app) {
+        match focused(g) {
             Pane::Sessions => a.sessions = Some(body),
             Pane::Timeline => a.timeline = Some(body),
             Pane::Detail => a.detail = Some(body),
@@ -54,9 +73,9 @@ pub fn areas(app: &App, area: Rect) -> Areas {
 }
 
 /// Rows of content a pane shows (inside its border, below its header), at the current size.
-pub fn list_rows(app: &App, pane: Pane) -> usize {
-    let (w, h) = app.viewport;
-    let a = areas(app, Rect::new(0, 0, w, h));
+pub fn list_rows(g: &Geometry, pane: Pane) -> usize {
+    let (w, h) = g.viewport;
+    let a = areas(g, Rect::new(0, 0, w, h));
     let rect = match pane {
         Pane::Sessions => a.sessions,
         Pane::Timeline => a.timeline,
@@ -68,9 +87,9 @@ pub fn list_rows(app: &App, pane: Pane) -> usize {
     let chrome = match pane {
         Pane::Detail => 2,
         // The timeline's header row, and at the root the concurrency sparkline.
-        Pane::Timeline if app.frame().scope == crate::tui::app::Scope::Root => 4,
+        Pane::Timeline if g.at_root => 4,
         // With sign-ins loaded, the list's last line is the selected session's birth.
-        Pane::Sessions if !app.store.signins.is_empty() || !app.store.geo.is_empty() => 4,
+        Pane::Sessions if g.birth_line => 4,
         _ => 3,
     };
     usize::from(rect.height.saturating_sub(chrome))
