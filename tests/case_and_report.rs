@@ -651,3 +651,58 @@ fn a_search_in_chunks_ends_where_one_search_does_and_stops_when_told() {
             .total
     );
 }
+
+#[test]
+fn a_verdict_is_drawn_at_once_and_only_a_new_baseline_is_scored_behind_it() {
+    let dir = temp_dir("keys-never-block");
+    let (store, _) = load_files(&[fixture("demo/tenant.csv")]);
+    let case = Case::open(&dir.join("case.json")).unwrap();
+    let mut app = App::new(Arc::new(store)).with_case(case);
+    app.take_scores(true);
+    let store = Arc::clone(&app.store);
+    let before = app.assessments.clone();
+    // The cursor on a session of alex's that is not the attacker's.
+    let alex = store.lookup("alex.wilber@contoso.com").unwrap();
+    let ordinary = (0..store.sessions.len())
+        .find(|&s| {
+            let s = &store.sessions[s];
+            s.user == alex && s.has_id() && store.str(s.id) != ATTACKER_SESSION
+        })
+        .unwrap();
+    let row = app
+        .frame()
+        .session_rows
+        .iter()
+        .position(|r| *r == sessionscope::tui::app::SessionRow::Session(ordinary))
+        .unwrap();
+    app.select_session_row(row);
+    let id = store.sessions[ordinary].id;
+
+    update(&mut app, Action::MarkAttacker);
+    assert_eq!(app.verdicts.get(&id), Some(&Verdict::Attacker));
+    assert!(!app.scoring(), "an attacker mark changes no baseline");
+
+    update(&mut app, Action::EditNote);
+    for c in "phished".chars() {
+        update(&mut app, Action::Input(c));
+    }
+    update(&mut app, Action::Confirm);
+    assert!(!app.scoring(), "a note scores nothing");
+
+    update(&mut app, Action::MarkUser);
+    assert_eq!(app.verdicts.get(&id), Some(&Verdict::User), "drawn at once");
+    assert!(
+        app.scoring(),
+        "the new baseline is scored in the background"
+    );
+    assert_eq!(
+        app.assessments, before,
+        "the list keeps its risk until then"
+    );
+    app.take_scores(true);
+    assert_ne!(app.assessments, before, "then takes the new risk");
+    let saved = Case::open(&dir.join("case.json")).unwrap();
+    let sid = store.str(id);
+    assert_eq!(saved.verdict(sid), Some(Verdict::User));
+    assert_eq!(saved.note(sid), Some("phished"));
+}
