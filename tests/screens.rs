@@ -2,8 +2,8 @@
 //! app, background work is settled, and the frame is rendered to a `TestBackend` at 80x24
 //! and 200x50. Each screen is a snapshot in `tests/snapshots/` (`cargo insta review`, or
 //! `INSTA_UPDATE=always cargo test --test screens` then `git diff`, to accept a change).
-//! Values that depend on where the test runs are filtered: the case file's folder is written
-//! `[CASE]`, the checkout's `[REPO]`.
+//! Paths are relative to the checkout (cargo runs tests there), so no screen depends on
+//! where the checkout or the temporary folder is.
 
 mod common;
 use common::*;
@@ -12,26 +12,27 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sessionscope::case::Case;
 use sessionscope::tui::{App, draw, handle_key, settle};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 struct Harness {
     app: App,
-    case_dir: PathBuf,
 }
 
 impl Harness {
     /// The demo tenant opened at `size`, with an empty case file of its own.
     fn demo(name: &str, size: (u16, u16)) -> Harness {
-        let (store, sources, _) = load_with_sources(&[fixture("demo/tenant.csv")]);
-        let case_dir = temp_dir(name);
+        let (store, sources, _) = load_with_sources(&[PathBuf::from("fixtures/demo/tenant.csv")]);
+        let case_dir = Path::new("target/screens").join(name);
+        let _ = std::fs::remove_dir_all(&case_dir);
+        std::fs::create_dir_all(&case_dir).expect("a folder for the case file");
         let case = Case::open(&case_dir.join("case.json")).expect("a new case file");
         let mut app = App::new(Arc::new(store))
             .with_sources(Arc::new(sources))
             .with_case(case);
         app.viewport = size;
         settle(&mut app);
-        Harness { app, case_dir }
+        Harness { app }
     }
 
     /// Types `keys`: characters as they are, `\n` Enter, `\t` Tab, `\x1b` Esc; then lets
@@ -61,10 +62,7 @@ impl Harness {
                 line.trim_end().to_string()
             })
             .collect();
-        let case = self.case_dir.display().to_string();
         text.join("\n")
-            .replace(&case, "[CASE]")
-            .replace(env!("CARGO_MANIFEST_DIR"), "[REPO]")
     }
 }
 

@@ -142,7 +142,7 @@ fn check_same_record(
 const PIPE: &str = "it was read from a pipe, which cannot be read again: save the export to a file to see its records whole";
 
 /// The raw AuditData of an event, re-read from its file and unwrapped, for the detail view.
-pub fn reread(source: &SourceFile, at: SourceRef) -> Result<serde_json::Value, String> {
+fn reread(source: &SourceFile, at: SourceRef) -> Result<serde_json::Value, String> {
     let bytes: Cow<[u8]> = match &source.raw {
         RawSource::Pipe => return Err(PIPE.into()),
         RawSource::Memory(buf) => {
@@ -181,10 +181,7 @@ pub fn reread(source: &SourceFile, at: SourceRef) -> Result<serde_json::Value, S
 
 /// The raw AuditData of several events of one file, in the order of `at`: the file opened
 /// once, and a gzip file decompressed in one pass rather than once per record.
-pub fn reread_many(
-    source: &SourceFile,
-    at: &[SourceRef],
-) -> Vec<Result<serde_json::Value, String>> {
+fn reread_many(source: &SourceFile, at: &[SourceRef]) -> Vec<Result<serde_json::Value, String>> {
     let cannot = |e: std::io::Error| format!("cannot re-read {}: {e}", source.path.display());
     let file = match &source.raw {
         RawSource::Memory(_) | RawSource::Pipe => {
