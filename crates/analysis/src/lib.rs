@@ -4,6 +4,8 @@
 //! the reasons explain. Also: how many sessions of a user were active at once, and what a user
 //! did without a session ID.
 
+#![forbid(unsafe_code)]
+
 use sessionscope_core::store::Store;
 use sessionscope_core::verdict::{Verdict, Verdicts};
 

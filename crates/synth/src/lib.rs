@@ -3,6 +3,8 @@
 //! `formats.md` (SCHEMA, REALCSV, SEKOIA); every value is made up (RFC 5737 addresses,
 //! `contoso.com` users).
 
+#![forbid(unsafe_code)]
+
 pub mod attacks;
 pub mod hostile;
 pub mod records;
