@@ -287,8 +287,12 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, Sources, LoadRepor
         opts.ip_db
             .map(|db| db as &dyn sessionscope_core::geo::PlaceLookup),
     );
+    let reading = Instant::now();
     let telling = crate::sources::read_telling(&store, &sources);
     store.set_telling(telling);
+    report
+        .timings
+        .push(("telling records read", reading.elapsed().as_secs_f64()));
     give_back_freed_memory();
     report
         .timings
