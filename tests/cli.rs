@@ -171,6 +171,31 @@ fn nothing_usable_exits_2_naming_the_file() {
 }
 
 #[test]
+fn stats_json_still_prints_the_reasons_when_nothing_could_be_read() {
+    let bad = write_temp("people.csv", b"name,age\nbob,3\n");
+    let cut = write_temp("cut.jsonl", b"{\"CreationTime\":\"2024-03-1");
+    let o = run(&[
+        "stats",
+        bad.to_str().unwrap(),
+        cut.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "the exit code is unchanged");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON object");
+    assert_eq!(v["events"], 0);
+    let files = v["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    assert!(
+        files[0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("not an audit export")),
+        "{}",
+        files[0]
+    );
+    assert!(files[1]["path"].as_str().unwrap().ends_with("cut.jsonl"));
+}
+
+#[test]
 fn skipped_records_are_reported_on_stderr_with_their_line() {
     let mut lines: Vec<String> = std::fs::read_to_string(fixture("formats/json-lines.jsonl"))
         .unwrap()

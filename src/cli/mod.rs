@@ -266,12 +266,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     print_problems(&report);
+    let out = std::io::stdout();
+    let mut out = std::io::BufWriter::new(out.lock());
     if store.events.is_empty() && store.signins.is_empty() {
+        // A script still gets the per-file reasons: `stats --json` prints its object.
+        if let Command::Stats { json: true, .. } = command {
+            print_stats(&mut out, &store, &report, true)?;
+            out.flush()?;
+        }
         eprintln!("sessionscope: nothing usable could be read");
         return Ok(ExitCode::from(2));
     }
-    let out = std::io::stdout();
-    let mut out = std::io::BufWriter::new(out.lock());
     match command {
         Command::Stats { json, .. } => print_stats(&mut out, &store, &report, json)?,
         Command::Sessions {
