@@ -620,3 +620,52 @@ fn every_help_line_can_be_reached_at_80x24() {
     );
     assert!(last.contains("close the prompt without saving"), "{last}");
 }
+
+#[test]
+fn what_the_load_lost_stays_on_screen_and_the_problems_view_lists_it() {
+    let mut lines: Vec<String> = std::fs::read_to_string(fixture("formats/json-lines.jsonl"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    lines.insert(2, "{\"CreationTime\":\"2024-03-12T04:4".into());
+    lines.insert(4, "not json at all".into());
+    let damaged = write_temp("damaged.jsonl", lines.join("\n").as_bytes());
+    let stranger = write_temp("people.csv", b"name,age\nbob,3\n");
+    let (store, report) = load_files(&[damaged, stranger]);
+    let problems = sessionscope::tui::problems::LoadProblems::of(&report);
+    let mut app = App::new(Arc::new(store)).with_problems(problems);
+    app.viewport = (80, 24);
+
+    let s = screen(&app);
+    let status = s.lines().rev().nth(1).unwrap();
+    assert!(
+        status.contains("2 records skipped in 1 file, 1 file not read: ! for"),
+        "{s}"
+    );
+    // A message on the line below does not hide it.
+    press(&mut app, &[Action::MarkAttacker]);
+    let s = screen(&app);
+    assert!(s.contains("no case file is open"), "{s}");
+    assert!(s.contains("2 records skipped in 1 file"), "{s}");
+
+    press(&mut app, &[Action::Problems]);
+    let s = screen(&app);
+    assert!(s.contains("damaged.jsonl"), "{s}");
+    assert!(s.contains("json-lines: 6 record(s) read, 2 skipped"), "{s}");
+    assert!(s.contains("line 3: JSON cut short"), "{s}");
+    assert!(s.contains("line 5: invalid JSON"), "{s}");
+    assert!(s.contains("people.csv"), "{s}");
+    assert!(s.contains("not read: "), "{s}");
+    assert!(s.contains("audit"), "{s}");
+    press(&mut app, &[Action::Back]);
+    assert!(!screen(&app).contains("line 3: JSON cut short"), "closed");
+}
+
+#[test]
+fn nothing_lost_shows_no_mark_and_says_so_on_request() {
+    let mut app = app(&["seed/first-table.csv"], (80, 24));
+    assert!(!screen(&app).contains("! for details"));
+    press(&mut app, &[Action::Problems]);
+    assert!(screen(&app).contains("every record of every file was read"));
+}

@@ -57,6 +57,8 @@ pub enum Action {
     Linked,
     /// Write the incident report next to the case file.
     WriteReport,
+    /// List what the load could not read.
+    Problems,
     /// Prompt: a typed character.
     Input(char),
     /// Prompt: delete the last character.
@@ -305,6 +307,12 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[Key::Char('R')],
         action: Action::WriteReport,
         help: "write the incident report beside the case file",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::Char('!')],
+        action: Action::Problems,
+        help: "what could not be read: files, lines and reasons",
         hint: None,
     },
     Binding {

@@ -163,6 +163,10 @@ pub struct App {
     pub colour: bool,
     pub show_help: bool,
     pub help_scroll: usize,
+    /// What the load could not read: always summed up in the status line, listed by `!`.
+    pub problems: super::problems::LoadProblems,
+    pub show_problems: bool,
+    pub problems_scroll: usize,
     pub detail: Option<DetailView>,
     /// Verdicts by session ID, mirrored from the case file for drawing.
     pub verdicts: FxHashMap<Sym, Verdict>,
@@ -235,6 +239,9 @@ impl App {
             colour: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
             show_help: false,
             help_scroll: 0,
+            problems: Default::default(),
+            show_problems: false,
+            problems_scroll: 0,
             detail: None,
             verdicts: FxHashMap::default(),
             part_verdicts: FxHashMap::default(),
@@ -521,6 +528,12 @@ impl App {
         let height = self.list_rows(Pane::Sessions);
         let f = self.frame_mut();
         f.session_offset = follow(f.session_cursor, f.session_offset, height);
+    }
+
+    /// Shows what the load could not read.
+    pub fn with_problems(mut self, problems: super::problems::LoadProblems) -> App {
+        self.problems = problems;
+        self
     }
 
     /// Reads records for the detail view from `sources` (the files the store was loaded from).

@@ -9,6 +9,7 @@ pub mod draw;
 pub mod job;
 pub mod layout;
 pub mod pivot_job;
+pub mod problems;
 pub mod scroll;
 pub mod search_job;
 pub mod theme;
@@ -144,7 +145,9 @@ fn run_loaded(
         return Ok((ExitCode::from(2), Some(report)));
     }
     // The list first: risk is scored in the background and fills in when it is ready.
-    let mut app = App::unscored(Arc::new(store)).with_sources(Arc::new(sources));
+    let mut app = App::unscored(Arc::new(store))
+        .with_sources(Arc::new(sources))
+        .with_problems(problems::LoadProblems::of(&report));
     let opened = match (case_path, files.first()) {
         (Some(path), _) => Some(crate::case::Case::open(path)),
         (None, Some(first)) => Some(crate::case::Case::for_input(first)),
@@ -172,21 +175,13 @@ fn run_loaded(
         }
     }
     app.score_in_background();
-    let skipped = report.skipped();
-    let failed = report.files.iter().filter(|f| f.error.is_some()).count();
-    if skipped > 0 || failed > 0 {
-        app.message = Some(format!(
-            "{skipped} unreadable record(s) skipped, {failed} file(s) not read: listed on exit and by `sessionscope stats`"
-        ));
-    }
+    // What was lost is not a message (the next one would hide it): the status line keeps it.
     if let Some(w) = case_warning {
         app.message = Some(w);
     }
+    let lost = app.problems.lost_anything();
     event_loop(terminal, &mut app, stop)?;
-    Ok((
-        ExitCode::SUCCESS,
-        (skipped > 0 || failed > 0).then_some(report),
-    ))
+    Ok((ExitCode::SUCCESS, lost.then_some(report)))
 }
 
 /// Loads on a worker thread while the main thread shows progress. `None` when the user quit.

@@ -17,17 +17,19 @@ pub fn update(app: &mut App, action: Action) {
         return;
     }
     if app.show_help {
-        match action {
-            Action::Quit => app.quit = true,
-            Action::Back | Action::Help | Action::Enter => app.show_help = false,
-            Action::Down => app.help_scroll = (app.help_scroll + 1).min(help_max(app)),
-            Action::PageDown => app.help_scroll = (app.help_scroll + 10).min(help_max(app)),
-            Action::Bottom => app.help_scroll = help_max(app),
-            Action::Up => app.help_scroll = app.help_scroll.saturating_sub(1),
-            Action::PageUp => app.help_scroll = app.help_scroll.saturating_sub(10),
-            Action::Top => app.help_scroll = 0,
-            _ => {}
+        let max = help_max(app);
+        if overlay(action, &mut app.help_scroll, max, Action::Help) {
+            app.show_help = false;
         }
+        app.quit |= action == Action::Quit;
+        return;
+    }
+    if app.show_problems {
+        let max = super::draw::problems::max_scroll(app, app.viewport);
+        if overlay(action, &mut app.problems_scroll, max, Action::Problems) {
+            app.show_problems = false;
+        }
+        app.quit |= action == Action::Quit;
         return;
     }
     match action {
@@ -35,6 +37,13 @@ pub fn update(app: &mut App, action: Action) {
         Action::Help => {
             app.show_help = true;
             app.help_scroll = 0;
+        }
+        Action::Problems if app.problems.lines.is_empty() => {
+            app.message = Some("every record of every file was read".into());
+        }
+        Action::Problems => {
+            app.show_problems = true;
+            app.problems_scroll = 0;
         }
         Action::CycleZone => {
             app.zone = app.zone.next();
@@ -433,6 +442,23 @@ fn write_report(app: &mut App) {
             Err(e) => format!("report NOT written to {}: {e}", path.display()),
         },
     );
+}
+
+/// A key in a scrolling overlay (help, problems): moves `scroll` within `max`; true when the
+/// key closes the overlay (Esc, Enter, or the key that opened it).
+fn overlay(action: Action, scroll: &mut usize, max: usize, opened_by: Action) -> bool {
+    match action {
+        Action::Back | Action::Enter => return true,
+        a if a == opened_by => return true,
+        Action::Down => *scroll = (*scroll + 1).min(max),
+        Action::PageDown => *scroll = (*scroll + 10).min(max),
+        Action::Bottom => *scroll = max,
+        Action::Up => *scroll = scroll.saturating_sub(1),
+        Action::PageUp => *scroll = scroll.saturating_sub(10),
+        Action::Top => *scroll = 0,
+        _ => {}
+    }
+    false
 }
 
 /// How far help can scroll at the current screen height.

@@ -3,6 +3,7 @@
 
 mod detail;
 pub mod help;
+pub mod problems;
 use super::layout;
 pub mod loading;
 mod search;
@@ -39,6 +40,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     if app.show_help {
         help::draw(frame, frame.area(), app, theme);
+    }
+    if app.show_problems {
+        problems::draw(frame, frame.area(), app, theme);
     }
 }
 

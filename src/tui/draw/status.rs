@@ -27,10 +27,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         app.store.events.len(),
         app.store.distinct_session_ids(),
     );
-    // What gives way when the line is short: the counts first, then the case file, never the
-    // breadcrumb's start or the zone.
+    // What the load lost stays in view, first on the line. What gives way when the line is
+    // short: the counts first, then the case file, then the breadcrumb's end; never the loss
+    // or the zone.
+    let lost = if app.problems.lost_anything() {
+        format!(" {}: ! for details ·", app.problems.summary())
+    } else {
+        String::new()
+    };
     let zone = format!("{} ", app.zone.label());
-    let fits = |right: &str| crumb.chars().count() + right.chars().count() <= width;
+    let lost_len = lost.chars().count();
+    let fits = |right: &str| lost_len + crumb.chars().count() + right.chars().count() <= width;
     let right = [
         format!("{counts}{case}{zone}"),
         format!(" {case}{zone}"),
@@ -39,9 +46,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     .into_iter()
     .find(|r| fits(r))
     .unwrap_or_else(|| format!(" {zone}"));
-    let left_width = width.saturating_sub(right.chars().count());
+    let lost = match lost.is_empty() {
+        true => lost,
+        false => fit(&lost, width.saturating_sub(right.chars().count()))
+            .trim_end()
+            .to_string(),
+    };
+    let left_width = width.saturating_sub(right.chars().count() + lost.chars().count());
     let crumb = fit(&crumb, left_width);
     let top = Line::from(vec![
+        Span::styled(lost, theme.warning()),
         Span::styled(crumb, theme.heading()),
         Span::styled(right, theme.dim()),
     ]);
