@@ -60,3 +60,4 @@ for n in 1000000 10000000; do
   echo "== the investigator's keys on a store of $n events built in memory"
   ./target/release/bench --tui "$n"
 done
+./target/release/bench --many-ips 1000000

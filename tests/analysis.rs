@@ -482,3 +482,26 @@ fn readme_lists_every_reason_of_the_catalogue() {
         "README's table of reasons differs from the catalogue; it should read:\n{table}"
     );
 }
+
+#[test]
+fn a_session_hopping_across_networks_names_the_first_event_on_each() {
+    // 2,000 IPs, 200 to a network: ten networks none of the user's sessions used.
+    let store = sessionscope_synth::scale_store::many_ips_store(2_000);
+    let all = assess_all(&store, None);
+    let hopping = store
+        .sessions
+        .iter()
+        .position(|s| store.str(s.id) == "00000000-0000-4000-8000-0000000000aa")
+        .unwrap();
+    let many = all[hopping]
+        .reasons
+        .iter()
+        .find(|r| r.code == "many_networks")
+        .expect("many networks");
+    assert!(many.text.starts_with("2000 IPs in "), "{}", many.text);
+    assert_eq!(many.record_count, 10);
+    // Each network's first event: the session's events 0, 200, 400... in time order.
+    let events = &store.sessions[hopping].events;
+    let firsts: Vec<u32> = (0..10).map(|k| events[k * 200]).collect();
+    assert_eq!(many.records, firsts);
+}

@@ -661,11 +661,23 @@ impl Judge<'_> {
         let mut foreign_ips = Vec::new();
         let store = self.store;
         let n_others = others.sessions();
+        // The first event on each network, found in one pass over the session when a reason
+        // first asks: asking per network, each a pass, was quadratic for a session hopping
+        // across thousands of networks.
+        let firsts: std::cell::OnceCell<rustc_hash::FxHashMap<u32, u32>> = Default::default();
         let first_event_on = |net: u32| {
-            s.events
-                .iter()
+            firsts
+                .get_or_init(|| {
+                    let mut first = rustc_hash::FxHashMap::default();
+                    for &e in s.events.iter() {
+                        if let Some(n) = self.networks.of(store.events[e as usize].ip) {
+                            first.entry(n).or_insert(e);
+                        }
+                    }
+                    first
+                })
+                .get(&net)
                 .copied()
-                .find(|&e| self.networks.of(store.events[e as usize].ip) == Some(net))
         };
         if n_others > 0
             && let Some(replay) = replay::detect(store, s, self.networks, |n| others.has_network(n))

@@ -121,6 +121,21 @@ fn main() {
         measure_app(store);
         return;
     }
+    if args.first().map(String::as_str) == Some("--many-ips") {
+        let n = args
+            .get(1)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(1_000_000);
+        let store = sessionscope_synth::scale_store::many_ips_store(n);
+        let t = Instant::now();
+        let all = sessionscope::analysis::assess_all(&store, None);
+        let hopping = all.iter().max_by_key(|a| a.score).map_or(0, |a| a.risk);
+        println!(
+            "risk scoring, one session of {n} IPs: {:.2} s (its risk {hopping})",
+            t.elapsed().as_secs_f64()
+        );
+        return;
+    }
     if args.first().map(String::as_str) == Some("--scoring") {
         let sizes: Vec<usize> = args[1..].iter().filter_map(|a| a.parse().ok()).collect();
         scoring(if sizes.is_empty() {

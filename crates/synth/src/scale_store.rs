@@ -161,3 +161,71 @@ pub fn scale_store(events: usize, seed: u64) -> Store {
     }
     Store::build(i, kinds, out)
 }
+
+/// A user with five ordinary sessions (an office IP each) and one session of `ips` events,
+/// each from an IP of its own across `ips / 200` networks: the attacker hopping VPN and TOR
+/// exits at its most extreme, for timing risk scoring on one session with very many IPs.
+pub fn many_ips_store(ips: usize) -> Store {
+    let mut i = Interner::default();
+    let mut kinds = Kinds::default();
+    let kind = kinds.number(Kind {
+        file: 0,
+        record_type: 2,
+        logon_type: LogonType::Owner,
+        guid_id: true,
+        workload: i.intern("Exchange"),
+        result: i.intern("Succeeded"),
+    });
+    let user = i.intern("pat@contoso.com");
+    let read = i.intern("MailItemsAccessed");
+    let summary = i.intern("Bind, 1 item in \\Inbox");
+    let owa = i.intern("Client=OWA;Action=ViaProxy");
+    let start = days_from_civil(2025, 3, 3) * 86_400;
+    let mut events = Vec::with_capacity(ips + 100);
+    let mut next = 0u64;
+    let mut event = |time: i64, session: Sym, ip: Sym| {
+        next += 1;
+        let mut id = [0u8; 16];
+        id[..8].copy_from_slice(&next.to_le_bytes());
+        Event {
+            time: time as u32,
+            user,
+            operation: read,
+            session,
+            ip,
+            client: owa,
+            target: user,
+            summary,
+            token: Sym::EMPTY,
+            kind,
+            record_id: id,
+            place: Place::new(next * 1500, 1500).expect("synthetic offsets stay small"),
+        }
+    };
+    let office = i.intern("203.0.113.10");
+    for day in 0..5 {
+        let session = i.intern(&format!("00000000-0000-4000-8000-00000000000{day}"));
+        for k in 0..20 {
+            events.push(event(
+                start + day * 86_400 + 9 * 3600 + k * 600,
+                session,
+                office,
+            ));
+        }
+    }
+    let hopping = i.intern("00000000-0000-4000-8000-0000000000aa");
+    let from = start + 6 * 86_400;
+    for k in 0..ips {
+        // 200 addresses in each network, networks spread over the IPv4 space.
+        let net = k / 200;
+        let ip = i.intern(&format!(
+            "{}.{}.{}.{}",
+            11 + net / 65_536 % 200,
+            net / 256 % 256,
+            net % 256,
+            1 + k % 200
+        ));
+        events.push(event(from + k as i64, hopping, ip));
+    }
+    Store::build(i, kinds, events)
+}
