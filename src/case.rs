@@ -6,7 +6,10 @@
 //! lose each other's verdicts), the result is written to a temporary file in the same folder
 //! (mode 0600), flushed to disk and renamed over the case file. A killed process or a dropped
 //! SSH connection leaves either the old file or the new one, never half of one. A case file
-//! that cannot be read is renamed aside and reported, never overwritten.
+//! that cannot be read is renamed aside (under a name no later one can take) and reported,
+//! never overwritten; one written by a newer sessionscope is left as it is and not written.
+//! A case file that is a symbolic link (a team's shared file) is updated where it points.
+//! Commands that only read open a case without writing anything, not even a lock file.
 
 use crate::time::rfc3339;
 use serde::{Deserialize, Serialize};
@@ -64,19 +67,51 @@ pub struct Case {
     /// Where the case goes instead if the first save at `path` fails (an export on a
     /// read-only share): decided on saving, so opening a case writes nothing anywhere.
     fallback: Option<PathBuf>,
+    /// Why saving is refused, when it is (a file of a newer schema, opened to read).
+    refused: Option<String>,
 }
 
 #[derive(Debug)]
 pub enum CaseError {
     Io(PathBuf, std::io::Error),
+    /// Saving to this case is refused, and why.
+    Refused(PathBuf, String),
 }
 
 impl std::fmt::Display for CaseError {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         match self {
             CaseError::Io(p, e) => write!(f, "case file {}: {e}", p.display()),
+            CaseError::Refused(p, why) => write!(f, "case file {}: {why}", p.display()),
         }
     }
+}
+
+/// Why a case file that exists could not be taken in.
+enum Unreadable {
+    /// Written by a newer sessionscope: valid, but not ours to rewrite.
+    Newer(String),
+    /// Not a case file, or a damaged one.
+    Corrupt(String),
+}
+
+/// Where writes to `path` go: `path` itself, or the file a symbolic link at `path` points to
+/// (through any chain of links, relative targets taken from the link's folder), so that a
+/// linked team file gets the verdicts and the link stays a link.
+fn write_target(path: &Path) -> PathBuf {
+    let mut at = path.to_path_buf();
+    for _ in 0..16 {
+        match std::fs::read_link(&at) {
+            Ok(target) => {
+                at = match at.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                }
+            }
+            Err(_) => return at,
+        }
+    }
+    at
 }
 
 impl std::error::Error for CaseError {}
@@ -109,30 +144,64 @@ fn lock(path: &Path) -> Result<File, CaseError> {
 
 /// Reads the case file. `Ok(None)` when there is none yet; `Err` with the reason when it
 /// exists but cannot be understood.
-fn read(path: &Path) -> Result<Option<CaseData>, String> {
+fn read(path: &Path) -> Result<Option<CaseData>, Unreadable> {
     let text = match std::fs::read(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(Unreadable::Corrupt(e.to_string())),
     };
-    let data: CaseData = serde_json::from_slice(&text).map_err(|e| e.to_string())?;
-    if data.schema_version > SCHEMA_VERSION {
-        return Err(format!(
-            "schema version {} is newer than this sessionscope understands ({SCHEMA_VERSION})",
-            data.schema_version
-        ));
+    #[derive(Deserialize)]
+    struct Version {
+        schema_version: u32,
     }
+    if let Ok(v) = serde_json::from_slice::<Version>(&text)
+        && v.schema_version > SCHEMA_VERSION
+    {
+        return Err(Unreadable::Newer(format!(
+            "it was written by a newer sessionscope (schema version {}, this one reads {SCHEMA_VERSION}): left as it is, and verdicts are not saved to it",
+            v.schema_version
+        )));
+    }
+    let data: CaseData =
+        serde_json::from_slice(&text).map_err(|e| Unreadable::Corrupt(e.to_string()))?;
     Ok(Some(data))
 }
 
-/// Renames an unreadable case file aside so it is never overwritten; returns where it went.
+/// Moves an unreadable case file aside so it is never overwritten, under a name no other
+/// file has (two set aside in the same second both stay); returns where it went.
 fn keep_aside(path: &Path) -> Option<PathBuf> {
     let stamp = now().replace(':', "");
-    let mut name = path.file_name()?.to_os_string();
-    name.push(format!(".corrupt-{stamp}"));
-    let aside = path.with_file_name(name);
-    std::fs::rename(path, &aside).ok()?;
-    Some(aside)
+    for n in 1..1000 {
+        let mut name = path.file_name()?.to_os_string();
+        name.push(format!(".corrupt-{stamp}"));
+        if n > 1 {
+            name.push(format!("-{n}"));
+        }
+        let aside = path.with_file_name(name);
+        // A hard link fails when the name is taken, where a rename would replace it.
+        match std::fs::hard_link(path, &aside) {
+            Ok(()) => {
+                std::fs::remove_file(path).ok()?;
+                return Some(aside);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
+static TMP_COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Removes a temporary file when a write fails before it is renamed into place.
+struct TempFile(Option<PathBuf>);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
 }
 
 /// Writes `data` to `path` atomically: a temporary file in the same folder, created 0600,
@@ -144,16 +213,21 @@ fn write_atomic(path: &Path, data: &CaseData) -> Result<(), CaseError> {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".tmp-{}", std::process::id()));
+    name.push(format!(
+        ".tmp-{}-{}",
+        std::process::id(),
+        TMP_COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
     let tmp = path.with_file_name(name);
     let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
     let mut file = options.open(&tmp).map_err(io)?;
+    let mut cleanup = TempFile(Some(tmp.clone()));
     let mut text = serde_json::to_vec_pretty(data).expect("case data serialises");
     text.push(b'\n');
     // Test hook: lets a test kill a writer half-way through, to show the old file survives.
@@ -171,6 +245,7 @@ fn write_atomic(path: &Path, data: &CaseData) -> Result<(), CaseError> {
     file.sync_all().map_err(io)?;
     drop(file);
     std::fs::rename(&tmp, path).map_err(io)?;
+    cleanup.0 = None;
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
     }
@@ -181,17 +256,19 @@ impl Case {
     /// Opens the case at `path` (it need not exist yet). An unreadable file is renamed aside,
     /// and the case starts empty with a warning saying where the old file went.
     pub fn open(path: &Path) -> Result<Case, CaseError> {
-        let _guard = if path.exists() {
-            Some(lock(path)?)
+        let target = write_target(path);
+        let _guard = if target.exists() {
+            Some(lock(&target)?)
         } else {
             None
         };
-        let mut warning = None;
-        let data = match read(path) {
-            Ok(d) => d.unwrap_or_default(),
-            Err(why) => {
-                let aside = keep_aside(path);
-                warning = Some(match aside {
+        let mut case = Case::empty(path);
+        match read(&target) {
+            Ok(d) => case.data = d.unwrap_or_default(),
+            Err(Unreadable::Newer(why)) => case.refuse(why),
+            Err(Unreadable::Corrupt(why)) => {
+                let aside = keep_aside(&target);
+                case.warning = Some(match aside {
                     Some(a) => format!(
                         "case file {} could not be read ({why}); kept aside as {}",
                         path.display(),
@@ -199,15 +276,44 @@ impl Case {
                     ),
                     None => format!("case file {} could not be read ({why})", path.display()),
                 });
-                CaseData::default()
             }
-        };
-        Ok(Case {
+        }
+        Ok(case)
+    }
+
+    /// Opens the case at `path` to read its verdicts, writing nothing: no lock file, and an
+    /// unreadable file is left where it is. Saving to it is refused.
+    pub fn open_to_read(path: &Path) -> Case {
+        let mut case = Case::empty(path);
+        match read(&write_target(path)) {
+            Ok(d) => case.data = d.unwrap_or_default(),
+            Err(Unreadable::Newer(why)) => case.refuse(why),
+            Err(Unreadable::Corrupt(why)) => {
+                case.warning = Some(format!(
+                    "case file {} could not be read ({why}); left as it is",
+                    path.display()
+                ))
+            }
+        }
+        case.refused
+            .get_or_insert_with(|| "it was opened only to read".into());
+        case
+    }
+
+    fn empty(path: &Path) -> Case {
+        Case {
             path: path.to_path_buf(),
-            data,
-            warning,
+            data: CaseData::default(),
+            warning: None,
             fallback: None,
-        })
+            refused: None,
+        }
+    }
+
+    /// Refuses saving, saying why in the warning.
+    fn refuse(&mut self, why: String) {
+        self.warning = Some(format!("case file {}: {why}", self.path.display()));
+        self.refused = Some(why);
     }
 
     /// The case of an export: its existing case file if there is one, otherwise a new one
@@ -330,6 +436,9 @@ impl Case {
     /// Merges one changed entry into the file on disk, under the lock, and takes back what
     /// other processes wrote meanwhile.
     fn save_entry(&mut self, id: String, entry: Entry) -> Result<(), CaseError> {
+        if let Some(why) = &self.refused {
+            return Err(CaseError::Refused(self.path.clone(), why.clone()));
+        }
         match self.save_entry_here(id.clone(), entry.clone()) {
             Err(e) => match self.fallback.take() {
                 Some(elsewhere) => {
@@ -352,15 +461,20 @@ impl Case {
     }
 
     fn save_entry_here(&mut self, id: String, entry: Entry) -> Result<(), CaseError> {
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let target = write_target(&self.path);
+        if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| CaseError::Io(dir.to_path_buf(), e))?;
         }
-        let _guard = lock(&self.path)?;
-        let mut on_disk = match read(&self.path) {
+        let _guard = lock(&target)?;
+        let mut on_disk = match read(&target) {
             Ok(d) => d.unwrap_or_default(),
-            Err(why) => {
+            Err(Unreadable::Newer(why)) => {
+                self.refuse(why.clone());
+                return Err(CaseError::Refused(self.path.clone(), why));
+            }
+            Err(Unreadable::Corrupt(why)) => {
                 // Someone left an unreadable file since we opened: keep it, start from ours.
-                let aside = keep_aside(&self.path);
+                let aside = keep_aside(&target);
                 self.warning = Some(format!(
                     "case file became unreadable ({why}); kept aside as {}",
                     aside.map_or("?".into(), |a| a.display().to_string())
@@ -376,25 +490,14 @@ impl Case {
             on_disk.sessions.insert(id, entry);
         }
         on_disk.schema_version = SCHEMA_VERSION;
-        write_atomic(&self.path, &on_disk)?;
+        write_atomic(&target, &on_disk)?;
         self.data = on_disk;
         Ok(())
     }
 
-    /// A copy of the verdicts and notes as they are now, for reading on another thread; it
-    /// cannot save (no fallback, and saving from it would race the original).
-    pub fn snapshot(&self) -> Case {
-        Case {
-            path: self.path.clone(),
-            data: self.data.clone(),
-            warning: None,
-            fallback: None,
-        }
-    }
-
     /// Re-reads the file, to pick up another process's verdicts.
     pub fn refresh(&mut self) {
-        if let Ok(Some(d)) = read(&self.path) {
+        if let Ok(Some(d)) = read(&write_target(&self.path)) {
             self.data = d;
         }
     }
@@ -444,4 +547,69 @@ pub fn report_path(case_path: &Path) -> PathBuf {
     let name = case_path.file_name().unwrap_or_default().to_string_lossy();
     let stem = name.strip_suffix(".case.json").unwrap_or(&name);
     case_path.with_file_name(format!("{stem}.report.md"))
+}
+
+/// Writes a report beside the case file as a new file, readable by its owner only: at
+/// [`report_path`], or when something is there already (an earlier report, perhaps edited,
+/// or a link) at the first free `-2`, `-3`... name. Nothing is replaced and no link is
+/// followed: the file is created only if the name is free. Returns the path written.
+pub fn write_new_report(case_path: &Path, text: &str) -> std::io::Result<PathBuf> {
+    let first = report_path(case_path);
+    let stem = first
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .trim_end_matches(".md")
+        .to_string();
+    for n in 1..1000 {
+        let path = match n {
+            1 => first.clone(),
+            n => first.with_file_name(format!("{stem}-{n}.md")),
+        };
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = match options.open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        };
+        let mut cleanup = TempFile(Some(path.clone()));
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        cleanup.0 = None;
+        return Ok(path);
+    }
+    Err(std::io::Error::other(format!(
+        "999 reports are beside {} already",
+        case_path.display()
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_leaves_no_temporary_file() {
+        let dir =
+            std::env::temp_dir().join(format!("sessionscope-case-tmp-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        // The case path is a folder: the rename over it fails after the temporary file is
+        // written.
+        let path = dir.join("case.json");
+        std::fs::create_dir_all(path.join("in-the-way")).unwrap();
+        assert!(write_atomic(&path, &CaseData::default()).is_err());
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(left, ["case.json"], "only the folder in the way is left");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -706,3 +706,161 @@ fn a_verdict_is_drawn_at_once_and_only_a_new_baseline_is_scored_behind_it() {
     assert_eq!(saved.verdict(sid), Some(Verdict::User));
     assert_eq!(saved.note(sid), Some("phished"));
 }
+
+/// The names in `dir`, sorted.
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn two_case_files_set_aside_in_the_same_second_are_both_kept() {
+    let dir = temp_dir("aside-twice");
+    let path = dir.join("x.case.json");
+    std::fs::write(&path, b"first damaged file").unwrap();
+    Case::open(&path).unwrap();
+    std::fs::write(&path, b"second damaged file").unwrap();
+    Case::open(&path).unwrap();
+    let aside: Vec<String> = names_in(&dir)
+        .into_iter()
+        .filter(|n| n.contains(".corrupt-"))
+        .collect();
+    assert_eq!(aside.len(), 2, "{aside:?}");
+    let mut kept: Vec<Vec<u8>> = aside
+        .iter()
+        .map(|n| std::fs::read(dir.join(n)).unwrap())
+        .collect();
+    kept.sort();
+    assert_eq!(
+        kept,
+        [
+            b"first damaged file".to_vec(),
+            b"second damaged file".to_vec()
+        ]
+    );
+}
+
+#[test]
+fn commands_that_only_read_leave_a_damaged_or_newer_case_file_as_it_is() {
+    let input = seed_copy("read-only-case");
+    let dir = input.parent().unwrap().to_path_buf();
+    let case = dir.join("team.case.json");
+    let newer = br#"{"schema_version": 99, "sessions": {}, "from_the_future": true}"#;
+    for content in [&b"not json"[..], &newer[..]] {
+        std::fs::write(&case, content).unwrap();
+        let before = names_in(&dir);
+        for command in ["sessions", "timeline", "stats", "report"] {
+            let out = bin()
+                .args([
+                    command,
+                    input.to_str().unwrap(),
+                    "--case",
+                    case.to_str().unwrap(),
+                ])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{command}: {out:?}");
+            assert_eq!(std::fs::read(&case).unwrap(), content, "{command}");
+            assert_eq!(names_in(&dir), before, "{command} wrote nothing beside it");
+        }
+    }
+    // The newer file is not ours to rewrite: mark refuses, says why, and leaves it.
+    let out = bin()
+        .args([
+            "mark",
+            input.to_str().unwrap(),
+            "--case",
+            case.to_str().unwrap(),
+            "--session",
+            ATTACKER_SESSION,
+            "--attacker",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("newer sessionscope"), "{err}");
+    assert_eq!(std::fs::read(&case).unwrap(), newer);
+    assert!(!names_in(&dir).iter().any(|n| n.contains(".corrupt-")));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_case_file_that_is_a_link_is_updated_where_it_points() {
+    let input = seed_copy("linked-case");
+    let dir = input.parent().unwrap();
+    let team = dir.join("team");
+    std::fs::create_dir_all(&team).unwrap();
+    let mut shared = Case::open(&team.join("shared.case.json")).unwrap();
+    shared
+        .set_verdict(USER_SESSION, "alex", Some(Verdict::User))
+        .unwrap();
+    let link = dir.join("mine.case.json");
+    std::os::unix::fs::symlink("team/shared.case.json", &link).unwrap();
+    let out = bin()
+        .args([
+            "mark",
+            input.to_str().unwrap(),
+            "--case",
+            link.to_str().unwrap(),
+            "--session",
+            ATTACKER_SESSION,
+            "--attacker",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link is still a link"
+    );
+    let team_file = Case::open(&team.join("shared.case.json")).unwrap();
+    assert_eq!(team_file.verdict(ATTACKER_SESSION), Some(Verdict::Attacker));
+    assert_eq!(team_file.verdict(USER_SESSION), Some(Verdict::User));
+}
+
+#[cfg(unix)]
+#[test]
+fn the_report_never_replaces_a_file_nor_follows_a_link() {
+    use std::os::unix::fs::PermissionsExt;
+    let input = seed_copy("report-files");
+    let dir = input.parent().unwrap().to_path_buf();
+    let (store, _) = load_files(std::slice::from_ref(&input));
+    let mut case = Case::for_input(&input).unwrap();
+    case.set_verdict(ATTACKER_SESSION, "alex", Some(Verdict::Attacker))
+        .unwrap();
+    let mut app = App::new(Arc::new(store)).with_case(case);
+    let report = dir.join("first-table.csv.report.md");
+
+    update(&mut app, Action::WriteReport);
+    assert!(
+        app.message
+            .as_deref()
+            .unwrap()
+            .starts_with("report written: ")
+    );
+    let mode = std::fs::metadata(&report).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "readable by its owner only");
+    // The investigator edits it; another R keeps the edit and says where the new one went.
+    std::fs::write(&report, "edited by hand").unwrap();
+    // A link where the next report would go, to a file that must not be touched.
+    let victim = dir.join("victim.txt");
+    std::fs::write(&victim, "untouched").unwrap();
+    std::os::unix::fs::symlink(&victim, dir.join("first-table.csv.report-2.md")).unwrap();
+    update(&mut app, Action::WriteReport);
+    let said = app.message.clone().unwrap();
+    assert!(said.contains("first-table.csv.report-3.md"), "{said}");
+    assert!(said.contains("was there already and is kept"), "{said}");
+    assert_eq!(std::fs::read_to_string(&report).unwrap(), "edited by hand");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+    let third = std::fs::read_to_string(dir.join("first-table.csv.report-3.md")).unwrap();
+    assert!(third.contains(ATTACKER_SESSION), "{third}");
+}

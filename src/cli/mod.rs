@@ -168,9 +168,10 @@ fn open_ip_db(named: &[PathBuf]) -> Result<Option<IpDb>, String> {
 /// read (`writes` false) open an existing case or none; `mark` may start one.
 pub fn open_case(explicit: Option<&Path>, files: &[PathBuf], writes: bool) -> Option<Case> {
     let opened = match (explicit, files.first()) {
-        (Some(path), _) => Case::open(path),
+        (Some(path), _) if writes => Case::open(path),
+        (Some(path), _) => Ok(Case::open_to_read(path)),
         (None, Some(first)) if writes => Case::for_input(first),
-        (None, Some(first)) => Case::open(&crate::case::existing_path(first)?),
+        (None, Some(first)) => Ok(Case::open_to_read(&crate::case::existing_path(first)?)),
         (None, None) => return None,
     };
     match opened {

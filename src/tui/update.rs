@@ -430,16 +430,21 @@ fn write_report(app: &mut App) {
         app.message = Some("no case file is open".into());
         return;
     };
-    let path = crate::case::report_path(&case.path);
+    let first = crate::case::report_path(&case.path);
     app.message = Some(
-        match std::fs::write(&path, crate::report::markdown(&report)) {
-            Ok(()) => format!(
-                "report written: {} ({} attacker session(s), {} remediation item(s))",
+        match crate::case::write_new_report(&case.path, &crate::report::markdown(&report)) {
+            Ok(path) => format!(
+                "report written: {}{} ({} attacker session(s), {} remediation item(s))",
                 path.display(),
+                if path == first {
+                    String::new()
+                } else {
+                    format!("; {} was there already and is kept", first.display())
+                },
                 report.attacker_sessions.len(),
                 report.remediation.len()
             ),
-            Err(e) => format!("report NOT written to {}: {e}", path.display()),
+            Err(e) => format!("report NOT written beside {}: {e}", first.display()),
         },
     );
 }
