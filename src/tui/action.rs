@@ -59,6 +59,8 @@ pub enum Action {
     WriteReport,
     /// List what the load could not read.
     Problems,
+    /// Give the terminal back to the shell until `fg`.
+    Suspend,
     /// Prompt: a typed character.
     Input(char),
     /// Prompt: delete the last character.
@@ -334,6 +336,12 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some((0, "help")),
     },
     Binding {
+        keys: &[Key::Ctrl('z')],
+        action: Action::Suspend,
+        help: "suspend to the shell (fg brings it back)",
+        hint: None,
+    },
+    Binding {
         keys: &[Key::Char('q'), Key::Ctrl('c')],
         action: Action::Quit,
         help: "quit",
@@ -378,6 +386,12 @@ pub const PROMPT_BINDINGS: &[Binding] = &[
         keys: &[Key::Code(KeyCode::Down)],
         action: Action::Down,
         help: "search: next hit",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::Ctrl('z')],
+        action: Action::Suspend,
+        help: "suspend to the shell (fg brings it back)",
         hint: None,
     },
     Binding {

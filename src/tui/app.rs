@@ -200,6 +200,9 @@ pub struct App {
     /// One line of feedback (copied, nothing to pivot on, ...), cleared by the next key.
     pub message: Option<String>,
     pub quit: bool,
+    /// The terminal is to be given back to the shell (Ctrl-z) until the shell's `fg`: the
+    /// event loop does it, as only it touches the terminal.
+    pub suspend: bool,
     /// A value to put on the investigator's clipboard (OSC 52), taken by the runner.
     pub clipboard: Option<String>,
     /// Terminal size (columns, rows): layout, paging and scrolling derive from it.
@@ -259,6 +262,7 @@ impl App {
             pending: None,
             message: None,
             quit: false,
+            suspend: false,
             clipboard: None,
             viewport: (80, 24),
             lanes: Vec::new(),

@@ -39,6 +39,7 @@ fn install_signal_flag() -> Arc<AtomicUsize> {
         signal_hook::consts::SIGTERM,
         signal_hook::consts::SIGHUP,
         signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGQUIT,
     ] {
         let _ = signal_hook::flag::register_usize(sig, Arc::clone(&flag), sig as usize);
     }
@@ -184,6 +185,21 @@ fn run_loaded(
     Ok((ExitCode::SUCCESS, lost.then_some(report)))
 }
 
+/// Gives the terminal back to the shell and stops, as Ctrl-z does to any program (in raw mode
+/// the key reaches us instead of the terminal's driver); the shell's `fg` continues here, and
+/// the screen is taken again and redrawn whole.
+fn suspend(terminal: &mut DefaultTerminal) -> anyhow::Result<()> {
+    terminal.show_cursor()?;
+    ratatui::restore();
+    crate::fault::screen_left();
+    signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
+    crate::fault::screen_entered();
+    crossterm::terminal::enable_raw_mode()?;
+    crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
+    terminal.clear()?;
+    Ok(())
+}
+
 /// Loads on a worker thread while the main thread shows progress. `None` when the user quit.
 fn load_with_progress(
     terminal: &mut DefaultTerminal,
@@ -269,6 +285,10 @@ fn event_loop(
             match event::read()? {
                 Event::Key(k) if k.kind != KeyEventKind::Release => {
                     handle_key(app, k);
+                    if app.suspend {
+                        app.suspend = false;
+                        suspend(terminal)?;
+                    }
                     changed = true;
                 }
                 Event::Resize(w, h) => {

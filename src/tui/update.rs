@@ -12,6 +12,10 @@ use std::sync::Arc;
 
 pub fn update(app: &mut App, action: Action) {
     app.message = None;
+    if action == Action::Suspend {
+        app.suspend = true;
+        return;
+    }
     if app.prompt.is_some() {
         prompt(app, action);
         return;
@@ -72,6 +76,8 @@ pub fn update(app: &mut App, action: Action) {
         Action::PrevHit => step_hit(app, false),
         Action::Linked => linked(app),
         Action::WriteReport => write_report(app),
+        // Taken before any mode above.
+        Action::Suspend => app.suspend = true,
         Action::Input(_)
         | Action::Backspace
         | Action::Confirm
