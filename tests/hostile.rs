@@ -111,3 +111,54 @@ fn the_committed_corpus_matches_the_generator() {
         );
     }
 }
+
+#[test]
+fn look_alike_users_are_told_apart_in_tables_and_on_screen() {
+    let text = std::fs::read_to_string(fixture("formats/json-lines.jsonl")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let n = lines.len();
+    // The last two records by a Cyrillic "а" look-alike, one by a name with a zero-width space.
+    for line in &mut lines[n - 2..] {
+        *line = line.replace("alex.wilber@contoso.com", "\u{430}lex.wilber@contoso.com");
+    }
+    lines[n - 3] =
+        lines[n - 3].replace("alex.wilber@contoso.com", "alex.wilber\u{200b}@contoso.com");
+    let path = write_temp("lookalike.jsonl", lines.join("\n").as_bytes());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sessionscope"))
+        .args(["sessions", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    // Cut to the column, the three names still differ where they begin.
+    assert!(table.contains("\\u{430}lex.wilber@c"), "{table}");
+    assert!(table.contains("alex.wilber\\u{200b}"), "{table}");
+    assert!(table.contains("alex.wilber@contoso"), "{table}");
+    // JSON keeps the exact text.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sessionscope"))
+        .args(["sessions", path.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("\"\u{430}lex.wilber@contoso.com\"")
+    );
+
+    let (store, _) = load_files(&[path]);
+    let mut app = sessionscope::tui::App::new(std::sync::Arc::new(store));
+    app.viewport = (160, 48);
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
+    t.draw(|f| sessionscope::tui::draw(f, &app)).unwrap();
+    let buf = t.backend().buffer();
+    let screen: String = (0..48)
+        .map(|y| (0..160).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n")
+        .collect();
+    assert!(
+        screen.contains("\\u{430}lex.wilber@contoso.com"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("alex.wilber\\u{200b}@contoso.com"),
+        "{screen}"
+    );
+}
