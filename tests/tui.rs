@@ -386,7 +386,7 @@ fn help_lists_every_key_and_scrolls_to_its_last_line() {
     let mut app = app(&["seed/first-table.csv"], (80, 24));
     press(&mut app, &[Action::Help, Action::Bottom]);
     let s = screen(&app);
-    assert!(s.contains("write the incident report"), "{s}");
+    assert!(s.contains("suspend to the shell"), "{s}");
     assert!(s.contains("! marks an attacker session"), "{s}");
     // One step up from the bottom moves the view at once (no dead scrolling past the end).
     let before = screen(&app);
