@@ -394,3 +394,57 @@ fn risk_is_judged_from_facts_read_at_load_even_when_the_file_is_gone() {
     assert!(codes.contains(&"rule_forwards_outside"), "{codes:?}");
     assert!(!codes.contains(&"record_unread"), "{codes:?}");
 }
+
+/// The demo tenant written as JSON Lines by the generator, and its record count.
+fn demo_json_lines() -> (Vec<u8>, usize) {
+    let records = sessionscope_synth::tenant::demo_tenant();
+    let n = records.len();
+    let mut out = Vec::new();
+    sessionscope_synth::write::write("json-lines", records, &mut out).unwrap();
+    (out, n)
+}
+
+#[test]
+fn every_chunk_of_a_split_json_lines_file_loads_what_it_holds() {
+    let (text, n) = demo_json_lines();
+    // `split -b` into five chunks: each boundary cuts one record in two (unless it falls on a
+    // line's start), the halves skipped at the end of one chunk and the start of the next.
+    let size = text.len().div_ceil(5);
+    let mut cut = 0;
+    let mut loaded = 0;
+    for (k, chunk) in text.chunks(size).enumerate() {
+        if k > 0 && text[k * size - 1] != b'\n' {
+            cut += 1;
+        }
+        let path = write_temp(&format!("chunk-{k}"), chunk);
+        let (store, report) = load_files(&[path]);
+        let f = &report.files[0];
+        assert!(f.error.is_none(), "chunk {k}: {:?}", f.error);
+        assert!(f.skipped <= 2, "chunk {k}: {:?}", f.problems);
+        if k > 0 && text[k * size - 1] != b'\n' {
+            assert_eq!(
+                f.problems[0].location, "line 1",
+                "chunk {k}: {:?}",
+                f.problems
+            );
+        }
+        loaded += store.events.len();
+    }
+    assert_eq!(loaded, n - cut, "every whole record of every chunk");
+}
+
+#[test]
+fn a_comment_or_title_line_before_json_lines_costs_only_itself() {
+    let (text, n) = demo_json_lines();
+    for first in [
+        "# exported by a collector 2024-03-15\n",
+        "Audit log export\r\n",
+    ] {
+        let mut bytes = first.as_bytes().to_vec();
+        bytes.extend_from_slice(&text);
+        let (store, report) = load_files(&[write_temp("titled.jsonl", &bytes)]);
+        assert_eq!(store.events.len(), n, "{first:?}");
+        assert_eq!(report.files[0].skipped, 1, "{first:?}");
+        assert_eq!(report.files[0].problems[0].location, "line 1");
+    }
+}

@@ -195,6 +195,26 @@ enum Shape {
     JsonDocument,
 }
 
+/// The least of a file the first window holds, and so all that the recognition of its
+/// format may look at: the same bytes whatever the window size, so a file is read the same
+/// way in small windows as whole.
+const FIRST_WINDOW: usize = 4096;
+
+/// True when one of the lines after the first, within the first [`FIRST_WINDOW`] bytes, is a
+/// whole JSON object written at the start of its line, as JSON Lines records are (a
+/// pretty-printed document indents its inner objects).
+fn later_lines_are_records(text: &[u8]) -> bool {
+    text[..text.len().min(FIRST_WINDOW)]
+        .split(|&b| b == b'\n')
+        .skip(1)
+        .filter(|l| !l.trim_ascii().is_empty())
+        .take(8)
+        .any(|l| {
+            l.first() == Some(&b'{')
+                && serde_json::from_slice::<serde::de::IgnoredAny>(l.trim_ascii_end()).is_ok()
+        })
+}
+
 /// Recognises the format from the first block. For CSV also returns where the header row
 /// ends (after any `#TYPE` line) and the line the records start on.
 fn sniff(text: &[u8]) -> Result<(Shape, usize, u32), String> {
@@ -206,12 +226,17 @@ fn sniff(text: &[u8]) -> Result<(Shape, usize, u32), String> {
         b'[' => Ok((Shape::JsonDocument, 0, 1)),
         b'{' => {
             let line_end = memchr::memchr(b'\n', &text[first..]).map_or(text.len(), |i| first + i);
-            if serde_json::from_slice::<serde::de::IgnoredAny>(&text[first..line_end]).is_ok() {
+            if serde_json::from_slice::<serde::de::IgnoredAny>(&text[first..line_end]).is_ok()
+                || later_lines_are_records(text)
+            {
                 Ok((Shape::JsonLines, 0, 1))
             } else {
                 Ok((Shape::JsonDocument, 0, 1))
             }
         }
+        // A first line that is cut (a `split -b` chunk), a comment or a stray title costs only
+        // itself when the lines after it are JSON Lines records.
+        _ if later_lines_are_records(text) => Ok((Shape::JsonLines, 0, 1)),
         _ => {
             // The header is one line: a stray quote in it must not swallow the rows below
             // (nor make the header depend on how much of the file the first block holds).
@@ -568,7 +593,7 @@ pub fn load_file(
     } else {
         opts.block_size
     };
-    let mut feed = match Feed::open(&mut input.body, block_size.max(4096)) {
+    let mut feed = match Feed::open(&mut input.body, block_size.max(FIRST_WINDOW)) {
         Ok(feed) => feed,
         Err(e) => {
             report.error = Some(format!("cannot read: {e}"));
