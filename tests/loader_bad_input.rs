@@ -448,3 +448,53 @@ fn a_comment_or_title_line_before_json_lines_costs_only_itself() {
         assert_eq!(report.files[0].problems[0].location, "line 1");
     }
 }
+
+#[test]
+fn a_gzip_file_cut_short_keeps_every_whole_record_before_the_cut() {
+    use std::io::{Read, Write};
+    let (text, _) = demo_json_lines();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&text).unwrap();
+    let whole = gz.finish().unwrap();
+    let cut = &whole[..whole.len() / 2];
+    // What zcat recovers: the text before the cut, and of it the whole lines.
+    let mut recovered = Vec::new();
+    let _ = flate2::read::MultiGzDecoder::new(cut).read_to_end(&mut recovered);
+    let whole_lines = recovered.iter().filter(|&&b| b == b'\n').count();
+    assert!(whole_lines > 100, "{whole_lines}");
+
+    let (store, report) = load_files(&[write_temp("cut.jsonl.gz", cut)]);
+    let f = &report.files[0];
+    assert!(f.error.is_none(), "{:?}", f.error);
+    assert_eq!(store.events.len(), whole_lines);
+    let said: Vec<&str> = f.problems.iter().map(|p| p.reason.as_str()).collect();
+    assert!(
+        said.iter()
+            .any(|r| r.contains("the gzip stream is cut or damaged")),
+        "{said:?}"
+    );
+}
+
+#[test]
+fn graph_pages_saved_compact_and_appended_are_read_whole() {
+    let records = sessionscope_synth::tenant::demo_tenant();
+    let n = records.len();
+    let (first, second) = records.split_at(n / 2);
+    let page = |part: &[serde_json::Value]| {
+        let mut pretty = Vec::new();
+        sessionscope_synth::write::write("graph-json", part.to_vec(), &mut pretty).unwrap();
+        // As the API returns it: on one line.
+        let value: serde_json::Value = serde_json::from_slice(&pretty).unwrap();
+        serde_json::to_vec(&value).unwrap()
+    };
+    let one = page(&records);
+    assert!(!one.contains(&b'\n'));
+    let (store, report) = load_files(&[write_temp("page.json", &one)]);
+    assert_eq!(store.events.len(), n, "{:?}", report.files[0]);
+    // Two pages appended to one file, as a paging script writes them.
+    let mut two = page(first);
+    two.extend(page(second));
+    let (store, report) = load_files(&[write_temp("pages.json", &two)]);
+    assert_eq!(store.events.len(), n, "{:?}", report.files[0]);
+    assert_eq!(report.files[0].skipped, 0);
+}

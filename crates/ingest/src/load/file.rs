@@ -91,6 +91,31 @@ struct Input {
     encoding: decode::Encoding,
     gzip: bool,
     raw: RawSource,
+    /// Why a gzip stream ended early, once it has (see [`CutShort`]).
+    cut: Arc<std::sync::OnceLock<String>>,
+}
+
+/// A decompressing reader that ends where its stream is cut or damaged instead of failing: a
+/// gzip file cut short (an interrupted copy or download) still holds every record before the
+/// cut, as `zcat` shows. Why it ended is kept for the file's report.
+struct CutShort<R> {
+    inner: R,
+    cut: Arc<std::sync::OnceLock<String>>,
+}
+
+impl<R: Read> Read for CutShort<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.cut.get().is_some() {
+            return Ok(0);
+        }
+        match self.inner.read(buf) {
+            Err(e) if e.kind() != std::io::ErrorKind::Interrupted => {
+                let _ = self.cut.set(e.to_string());
+                Ok(0)
+            }
+            other => other,
+        }
+    }
 }
 
 enum Body {
@@ -131,13 +156,18 @@ fn open(path: &Path) -> std::io::Result<Input> {
                 encoding,
                 gzip,
                 raw: RawSource::Disk { base: skip as u64 },
+                cut: Arc::default(),
             });
         }
     }
     // A pipe cannot seek back: the bytes already read go in front of the rest.
     let file = Cursor::new(head).chain(file);
+    let cut = Arc::new(std::sync::OnceLock::new());
     let mut reader: Box<dyn Read + Send> = if gzip {
-        Box::new(MultiGzDecoder::new(BufReader::with_capacity(1 << 20, file)))
+        Box::new(CutShort {
+            inner: MultiGzDecoder::new(BufReader::with_capacity(1 << 20, file)),
+            cut: Arc::clone(&cut),
+        })
     } else {
         Box::new(file)
     };
@@ -154,6 +184,7 @@ fn open(path: &Path) -> std::io::Result<Input> {
             encoding,
             gzip,
             raw: RawSource::Memory(text),
+            cut,
         });
     }
     let skip = encoding.bom_len();
@@ -170,6 +201,7 @@ fn open(path: &Path) -> std::io::Result<Input> {
         encoding,
         gzip,
         raw,
+        cut,
     })
 }
 
@@ -215,6 +247,12 @@ fn later_lines_are_records(text: &[u8]) -> bool {
         })
 }
 
+/// The key that makes a JSON object a page of records (`{"value": [...]}`) rather than one.
+#[derive(serde::Deserialize)]
+struct PageKeys {
+    value: Option<serde::de::IgnoredAny>,
+}
+
 /// Recognises the format from the first block. For CSV also returns where the header row
 /// ends (after any `#TYPE` line) and the line the records start on.
 fn sniff(text: &[u8]) -> Result<(Shape, usize, u32), String> {
@@ -226,9 +264,14 @@ fn sniff(text: &[u8]) -> Result<(Shape, usize, u32), String> {
         b'[' => Ok((Shape::JsonDocument, 0, 1)),
         b'{' => {
             let line_end = memchr::memchr(b'\n', &text[first..]).map_or(text.len(), |i| first + i);
-            if serde_json::from_slice::<serde::de::IgnoredAny>(&text[first..line_end]).is_ok()
-                || later_lines_are_records(text)
-            {
+            let line = &text[first..line_end];
+            // A page of records saved on one line (the Graph API returns them compact) is a
+            // document to unwrap, not a record.
+            let records = match serde_json::from_slice::<PageKeys>(line) {
+                Ok(keys) => keys.value.is_none(),
+                Err(_) => later_lines_are_records(text),
+            };
+            if records {
                 Ok((Shape::JsonLines, 0, 1))
             } else {
                 Ok((Shape::JsonDocument, 0, 1))
@@ -771,6 +814,14 @@ pub fn load_file(
                  portal's limit; split the search into smaller time windows"
             ));
         }
+    }
+    if let Some(why) = input.cut.get() {
+        report.problems.push(Problem {
+            location: format!("after record {}", report.records + report.skipped),
+            reason: format!(
+                "the gzip stream is cut or damaged ({why}): the file ends here, every whole record before it was read, how many came after cannot be known"
+            ),
+        });
     }
     if report.records == 0 && report.error.is_none() {
         report.error = Some(if report.skipped > 0 {
