@@ -498,3 +498,43 @@ fn graph_pages_saved_compact_and_appended_are_read_whole() {
     assert_eq!(store.events.len(), n, "{:?}", report.files[0]);
     assert_eq!(report.files[0].skipped, 0);
 }
+
+#[test]
+fn stray_elements_of_a_json_array_cost_only_themselves() {
+    let records = sessionscope_synth::tenant::demo_tenant();
+    let n = records.len();
+    let mut array: Vec<serde_json::Value> = records;
+    // Elements that are not records, as a script appending to an array leaves them.
+    for (at, stray) in [
+        (1, serde_json::Value::Null),
+        (50, 5.into()),
+        (400, "x".into()),
+    ] {
+        array.insert(at, stray);
+    }
+    array.push(serde_json::json!([1, 2]));
+    let text = serde_json::to_vec_pretty(&array).unwrap();
+    let (store, report) = load_files(&[write_temp("stray.json", &text)]);
+    let f = &report.files[0];
+    assert_eq!(store.events.len(), n, "every record around the strays");
+    assert_eq!(f.skipped, 4);
+    let said: Vec<String> = f
+        .problems
+        .iter()
+        .map(|p| format!("{}: {}", p.location, p.reason))
+        .collect();
+    assert!(said[0].starts_with("record 2 (line "), "{said:?}");
+    assert!(
+        said[0].ends_with("not a record: null where a record belongs"),
+        "{said:?}"
+    );
+    assert!(
+        said[1].contains("record 51 ") && said[1].contains("a number"),
+        "{said:?}"
+    );
+    assert!(
+        said[2].contains("record 401 ") && said[2].contains("a string"),
+        "{said:?}"
+    );
+    assert!(said[3].contains("an array"), "{said:?}");
+}

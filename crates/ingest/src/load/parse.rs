@@ -224,7 +224,7 @@ pub fn parse_lines(
             let source = SourceRef::new(file_no, base + start as u64, (end - start) as u32);
             match normalise::normalise_line(bytes, indexed, source, &mut chunk.parsed.interner) {
                 Ok(n) => chunk.parsed.push(n),
-                Err(why) => chunk.problem(line, records, nul_stretch(bytes).unwrap_or(why)),
+                Err(why) => chunk.problem(line, records, why_unread(bytes, why)),
             }
             records += 1;
         }
@@ -251,7 +251,33 @@ fn parse_one(
     let bytes = &ctx.text[span.start..span.end];
     let read = record_json(ctx.layout, bytes)
         .and_then(|r| normalise::normalise_json(&r, source, interner));
-    read.map_err(|why| nul_stretch(bytes).unwrap_or(why))
+    read.map_err(|why| match ctx.layout {
+        None => why_unread(bytes, why),
+        Some(_) => nul_stretch(bytes).unwrap_or(why),
+    })
+}
+
+/// Why a JSON record that did not read was lost, in the plainest words at hand: a stretch of
+/// NUL bytes, a value that is not an object at all (a stray element), else the parser's `why`.
+fn why_unread(bytes: &[u8], why: String) -> String {
+    nul_stretch(bytes)
+        .or_else(|| {
+            not_an_object(bytes).map(|what| format!("not a record: {what} where a record belongs"))
+        })
+        .unwrap_or(why)
+}
+
+/// What a JSON value that is not an object is (`a number`), for a stray array element.
+fn not_an_object(bytes: &[u8]) -> Option<&'static str> {
+    let value = bytes.trim_ascii();
+    Some(match value.first()? {
+        b'[' => "an array",
+        b'"' => "a string",
+        b'-' | b'0'..=b'9' => "a number",
+        _ if value == b"null" => "null",
+        _ if value == b"true" || value == b"false" => "true or false",
+        _ => return None,
+    })
 }
 
 /// Why a record could not be read whole: one value larger than any real record, or a

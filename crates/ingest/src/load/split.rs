@@ -180,6 +180,9 @@ pub fn json_elements_in(
                 continue;
             }
             b'{' => {}
+            // A stray element of an array (a null, a number, a string) is a record that does
+            // not read: it costs itself, named by its number, and the elements after it read.
+            _ if state.in_array && text[pos] != b']' => {}
             _ => {
                 error = Some(fail(
                     out.len(),
