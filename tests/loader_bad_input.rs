@@ -538,3 +538,29 @@ fn stray_elements_of_a_json_array_cost_only_themselves() {
     );
     assert!(said[3].contains("an array"), "{said:?}");
 }
+
+#[test]
+fn a_record_dated_on_a_day_that_does_not_exist_is_refused_and_named() {
+    let mut records = sessionscope_synth::tenant::demo_tenant();
+    let n = records.len();
+    records[10]["CreationTime"] = "2024-02-30T10:00:00".into();
+    let mut text = Vec::new();
+    sessionscope_synth::write::write("json-lines", records, &mut text).unwrap();
+    let (store, report) = load_files(&[write_temp("feb30.jsonl", &text)]);
+    let f = &report.files[0];
+    assert_eq!(store.events.len(), n - 1);
+    assert_eq!(f.skipped, 1);
+    assert_eq!(f.problems[0].location, "line 11");
+    assert!(
+        f.problems[0].reason.contains("2024-02-30"),
+        "{:?}",
+        f.problems
+    );
+    // Nothing was moved into March.
+    assert!(
+        !store
+            .events
+            .iter()
+            .any(|e| sessionscope::time::rfc3339(i64::from(e.time)).starts_with("2024-03-01T10:00"))
+    );
+}

@@ -22,8 +22,25 @@ pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Days in month `m` of year `y` (proleptic Gregorian).
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        4 | 6 | 9 | 11 => 30,
+        2 if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+/// Seconds since the epoch of a date and time, or `None` for one that does not exist
+/// (2024-02-30, 13:61): such a date is refused, not moved into the next month.
 fn checked_epoch(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64> {
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+    if !(1..=12).contains(&mo)
+        || !(1..=days_in_month(y, mo)).contains(&d)
+        || h > 23
+        || mi > 59
+        || s > 60
+    {
         return None;
     }
     Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s)
@@ -65,7 +82,12 @@ pub fn parse_iso(s: &str) -> Option<i64> {
         [] | [b'Z'] | [b'z'] => {}
         [sign @ (b'+' | b'-'), hh1, hh2, b':', mm1, mm2]
         | [sign @ (b'+' | b'-'), hh1, hh2, mm1, mm2] => {
-            let off = digits(&[*hh1, *hh2])? * 3600 + digits(&[*mm1, *mm2])? * 60;
+            let (hh, mm) = (digits(&[*hh1, *hh2])?, digits(&[*mm1, *mm2])?);
+            // Real offsets run from -12:00 to +14:00.
+            if hh > 14 || mm > 59 {
+                return None;
+            }
+            let off = hh * 3600 + mm * 60;
             t -= if *sign == b'+' { off } else { -off };
         }
         _ => return None,
@@ -191,6 +213,19 @@ mod tests {
         assert_eq!(parse_iso("/Date(1695693375000)/"), Some(base));
         assert_eq!(parse_iso("2023-13-26T01:56:15"), None);
         assert_eq!(parse_iso("yesterday"), None);
+    }
+
+    #[test]
+    fn dates_and_offsets_that_do_not_exist_are_refused() {
+        assert_eq!(parse_iso("2024-02-30T10:00:00"), None, "not moved to March");
+        assert_eq!(parse_iso("2023-02-29T10:00:00"), None);
+        assert!(parse_iso("2024-02-29T10:00:00").is_some(), "a leap day");
+        assert!(parse_iso("2000-02-29T10:00:00").is_some());
+        assert_eq!(parse_iso("1900-02-29T10:00:00"), None);
+        assert_eq!(parse_iso("2024-04-31T10:00:00"), None);
+        assert_eq!(parse_iso("2024-04-30T10:00:00+25:00"), None);
+        assert_eq!(parse_iso("2024-04-30T10:00:00+05:75"), None);
+        assert_eq!(parse_loose("2/30/2024 10:00:00 AM"), None);
     }
 
     #[test]
