@@ -28,7 +28,7 @@ fn every_hostile_file_loads_what_it_can_and_says_what_it_could_not() {
             f.error,
             f.problems
         );
-        let said = f.error.is_some() || !f.problems.is_empty();
+        let said = f.error.is_some() || !f.problems.is_empty() || !f.warnings.is_empty();
         assert_eq!(
             said, case.reported,
             "{}: error {:?}, problems {:?}",

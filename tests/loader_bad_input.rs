@@ -104,11 +104,31 @@ fn a_stretch_of_nul_bytes_is_named_as_such() {
 
 #[test]
 fn invalid_utf8_costs_only_its_line() {
-    let (store, report) = load_fixture("hostile/invalid-utf8.jsonl");
+    // A UTF-8 file (a name beyond ASCII reads as UTF-8) with bytes that do not, in line 3.
+    let bytes = std::fs::read(fixture("hostile/invalid-utf8.jsonl")).unwrap();
+    let first = bytes.iter().position(|&b| b == b'\n').unwrap();
+    let line1 = String::from_utf8(bytes[..first].to_vec())
+        .unwrap()
+        .replacen("alex.wilber", "zoë.wilber", 1);
+    let utf8 = [line1.as_bytes(), &bytes[first..]].concat();
+    let (store, report) = load_files(&[write_temp("damaged-utf8.jsonl", &utf8)]);
+    assert_eq!(report.files[0].encoding, "UTF-8");
     assert_eq!(store.events.len(), 5);
     let p = &report.files[0].problems[0];
     assert_eq!(p.location, "line 3");
     assert!(p.reason.contains("UTF-8"), "{}", p.reason);
+
+    // The same bytes in a file with nothing else beyond ASCII cannot be told from a legacy
+    // encoding: every record loads, read as Windows-1252, and the file says so.
+    let (store, report) = load_fixture("hostile/invalid-utf8.jsonl");
+    let f = &report.files[0];
+    assert_eq!((store.events.len(), f.skipped), (6, 0));
+    assert_eq!(f.encoding, "Windows-1252");
+    assert!(
+        f.warnings[0].contains("read as Windows-1252"),
+        "{:?}",
+        f.warnings
+    );
 }
 
 #[test]
@@ -563,4 +583,71 @@ fn a_record_dated_on_a_day_that_does_not_exist_is_refused_and_named() {
             .iter()
             .any(|e| sessionscope::time::rfc3339(i64::from(e.time)).starts_with("2024-03-01T10:00"))
     );
+}
+
+/// The demo tenant written by the generator in `format`, one user renamed to a name with an
+/// accent, and the record count.
+fn demo_with_accent(format: &str) -> (String, usize) {
+    let records: Vec<serde_json::Value> = sessionscope_synth::tenant::demo_tenant()
+        .into_iter()
+        .map(|r| {
+            let text = r.to_string().replace("diego.siciliani", "zoë.siciliani");
+            serde_json::from_str(&text).unwrap()
+        })
+        .collect();
+    let n = records.len();
+    let mut out = Vec::new();
+    sessionscope_synth::write::write(format, records, &mut out).unwrap();
+    (String::from_utf8(out).unwrap(), n)
+}
+
+#[test]
+fn a_windows_1252_export_loads_every_record_and_names_its_encoding() {
+    // PowerShell 5.1's Export-Csv -Encoding Default on a Western system.
+    let (text, n) = demo_with_accent("cmdlet-csv");
+    // What Windows-1252 cannot hold (the demo has a few symbols beyond Latin-1) is written as
+    // `?`, as PowerShell writes it.
+    // (A legacy encoding has no byte-order mark.)
+    let text: String = text
+        .trim_start_matches('\u{feff}')
+        .chars()
+        .map(|c| if (c as u32) < 0x100 { c } else { '?' })
+        .collect();
+    let (legacy, _, lossy) = encoding_rs::WINDOWS_1252.encode(&text);
+    assert!(!lossy);
+    assert!(std::str::from_utf8(&legacy).is_err(), "not UTF-8");
+    let (store, sources, report) = load_with_sources(&[write_temp("ansi.csv", &legacy)]);
+    let f = &report.files[0];
+    assert_eq!(f.encoding, "Windows-1252");
+    assert_eq!((store.events.len(), f.skipped), (n, 0), "{:?}", f.problems);
+    assert!(store.lookup("zoë.siciliani@contoso.com").is_some());
+    // The detail view reads the record back as it was loaded.
+    let e = store
+        .events
+        .iter()
+        .find(|e| store.str(e.user) == "zoë.siciliani@contoso.com")
+        .unwrap();
+    let record = sources.record(&store, e).unwrap();
+    assert!(record.to_string().contains("zoë.siciliani"), "{record}");
+}
+
+#[test]
+fn utf16_big_endian_exports_load_with_and_without_bom() {
+    let (text, n) = demo_with_accent("json-lines");
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    for (bytes, name) in [
+        ([&[0xfe, 0xff][..], &be].concat(), "UTF-16BE"),
+        (be.clone(), "UTF-16BE without BOM"),
+    ] {
+        let (store, report) = load_files(&[write_temp("be.jsonl", &bytes)]);
+        let f = &report.files[0];
+        assert_eq!(f.encoding, name);
+        assert_eq!(
+            (store.events.len(), f.skipped),
+            (n, 0),
+            "{name}: {:?}",
+            f.problems
+        );
+        assert!(store.lookup("zoë.siciliani@contoso.com").is_some());
+    }
 }

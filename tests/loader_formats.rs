@@ -354,7 +354,7 @@ fn progress_counters_end_at_the_records_and_bytes_read() {
         "formats/api-json.json",
         "formats/json-lines.jsonl.gz",
         "hostile/garbage-rows.csv",
-        "hostile/invalid-utf8.jsonl",
+        "hostile/nul-byte.jsonl",
     ] {
         for block in [0, 4096] {
             let (records, bytes) = (AtomicUsize::new(0), AtomicU64::new(0));

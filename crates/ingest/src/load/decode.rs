@@ -1,5 +1,7 @@
-//! Text encodings of exports: UTF-8 (with or without BOM) is read as is; UTF-16LE (with BOM, or
-//! recognised by its zero bytes when PowerShell's `Out-File` left none) is transcoded.
+//! Text encodings of exports. UTF-8 (with or without BOM) is read as is. UTF-16 (little or big
+//! endian, with a BOM, or recognised by its zero bytes when PowerShell's `Out-File` left none)
+//! and Windows-1252 (PowerShell 5.1's `Export-Csv -Encoding Default` on a Western system) are
+//! transcoded by encoding_rs, and the file's report names the encoding.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
@@ -7,6 +9,9 @@ pub enum Encoding {
     Utf8Bom,
     Utf16Le,
     Utf16LeNoBom,
+    Utf16Be,
+    Utf16BeNoBom,
+    Windows1252,
 }
 
 impl Encoding {
@@ -16,63 +21,95 @@ impl Encoding {
             Encoding::Utf8Bom => "UTF-8 with BOM",
             Encoding::Utf16Le => "UTF-16LE",
             Encoding::Utf16LeNoBom => "UTF-16LE without BOM",
+            Encoding::Utf16Be => "UTF-16BE",
+            Encoding::Utf16BeNoBom => "UTF-16BE without BOM",
+            Encoding::Windows1252 => "Windows-1252",
         }
     }
-}
 
-/// ASCII text saved as UTF-16LE has a zero in every odd byte.
-pub fn looks_like_utf16le(raw: &[u8]) -> bool {
-    let sample = &raw[..raw.len().min(512) & !1];
-    sample.len() >= 8 && sample.chunks(2).all(|p| p[1] == 0 && p[0] != 0)
-}
-
-pub fn utf16le(raw: &[u8]) -> Vec<u8> {
-    let units = raw
-        .chunks_exact(2)
-        .map(|p| u16::from_le_bytes([p[0], p[1]]));
-    let text: String = char::decode_utf16(units)
-        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect();
-    // Appends from another PowerShell session may leave BOMs in the middle.
-    text.replace('\u{feff}', "").into_bytes()
-}
-
-/// The encoding of text that begins with `start` (a few KiB are enough).
-pub fn encoding_of(start: &[u8]) -> Encoding {
-    if start.starts_with(&[0xff, 0xfe]) {
-        Encoding::Utf16Le
-    } else if looks_like_utf16le(&start[..start.len().min(4096)]) {
-        Encoding::Utf16LeNoBom
-    } else if start.starts_with(&[0xef, 0xbb, 0xbf]) {
-        Encoding::Utf8Bom
-    } else {
-        Encoding::Utf8
-    }
-}
-
-impl Encoding {
-    pub fn is_utf16(self) -> bool {
-        matches!(self, Encoding::Utf16Le | Encoding::Utf16LeNoBom)
+    /// The text is not UTF-8 and is transcoded whole, in memory, before it is read.
+    pub fn is_transcoded(self) -> bool {
+        !matches!(self, Encoding::Utf8 | Encoding::Utf8Bom)
     }
 
     /// Bytes of a byte-order mark the text begins with.
     pub fn bom_len(self) -> usize {
         match self {
             Encoding::Utf8Bom => 3,
-            Encoding::Utf16Le => 2,
+            Encoding::Utf16Le | Encoding::Utf16Be => 2,
             _ => 0,
+        }
+    }
+
+    fn codec(self) -> &'static encoding_rs::Encoding {
+        match self {
+            Encoding::Utf16Le | Encoding::Utf16LeNoBom => encoding_rs::UTF_16LE,
+            Encoding::Utf16Be | Encoding::Utf16BeNoBom => encoding_rs::UTF_16BE,
+            Encoding::Windows1252 => encoding_rs::WINDOWS_1252,
+            Encoding::Utf8 | Encoding::Utf8Bom => encoding_rs::UTF_8,
         }
     }
 }
 
-/// `raw` as UTF-8 bytes: its BOM dropped, UTF-16LE transcoded.
-pub fn to_utf8(mut raw: Vec<u8>) -> (Vec<u8>, Encoding) {
-    let encoding = encoding_of(&raw);
-    if encoding.is_utf16() {
-        return (utf16le(&raw[encoding.bom_len()..]), encoding);
+/// ASCII text saved as UTF-16 has a zero in every second byte: the odd ones (`little`) or the
+/// even ones.
+fn looks_like_utf16(raw: &[u8], little: bool) -> bool {
+    let sample = &raw[..raw.len().min(512) & !1];
+    let (zero, text) = if little { (1, 0) } else { (0, 1) };
+    sample.len() >= 8 && sample.chunks(2).all(|p| p[zero] == 0 && p[text] != 0)
+}
+
+/// Text that is not UTF-8 and holds no UTF-8 character beyond ASCII at all: a legacy 8-bit
+/// encoding, read as Windows-1252. (A UTF-8 file with a damaged byte has other non-ASCII
+/// characters that do read as UTF-8; it stays UTF-8 and loses only the damaged record.)
+fn looks_like_windows_1252(sample: &[u8]) -> bool {
+    let mut invalid = false;
+    for chunk in sample.utf8_chunks() {
+        if !chunk.valid().is_ascii() {
+            return false;
+        }
+        // An incomplete character at the very end is the sample's cut, not a legacy byte.
+        let at_end = chunk.invalid().as_ptr_range().end == sample.as_ptr_range().end;
+        invalid |= !chunk.invalid().is_empty() && !at_end;
     }
-    raw.drain(..encoding.bom_len());
-    (raw, encoding)
+    invalid
+}
+
+/// The encoding of text that begins with `start` (a few KiB tell UTF-16; Windows-1252 is
+/// told by its first byte beyond ASCII, so a longer sample sees more).
+pub fn encoding_of(start: &[u8]) -> Encoding {
+    if start.starts_with(&[0xff, 0xfe]) {
+        Encoding::Utf16Le
+    } else if start.starts_with(&[0xfe, 0xff]) {
+        Encoding::Utf16Be
+    } else if looks_like_utf16(start, true) {
+        Encoding::Utf16LeNoBom
+    } else if looks_like_utf16(start, false) {
+        Encoding::Utf16BeNoBom
+    } else if start.starts_with(&[0xef, 0xbb, 0xbf]) {
+        Encoding::Utf8Bom
+    } else if looks_like_windows_1252(start) {
+        Encoding::Windows1252
+    } else {
+        Encoding::Utf8
+    }
+}
+
+/// `raw` as UTF-8 bytes: its BOM dropped, other encodings transcoded (an odd last byte of
+/// UTF-16, or a character that does not decode, becomes U+FFFD).
+pub fn to_utf8(mut raw: Vec<u8>) -> (Vec<u8>, Encoding) {
+    let encoding = encoding_of(&raw[..raw.len().min(1 << 20)]);
+    if !encoding.is_transcoded() {
+        raw.drain(..encoding.bom_len());
+        return (raw, encoding);
+    }
+    let text = encoding
+        .codec()
+        .decode_without_bom_handling(&raw[encoding.bom_len()..])
+        .0;
+    // Appends from another PowerShell session may leave BOMs in the middle.
+    let text = text.replace('\u{feff}', "");
+    (text.into_bytes(), encoding)
 }
 
 #[cfg(test)]
@@ -80,17 +117,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn utf16_with_and_without_bom() {
-        let text = "[{\"Id\":\"x\"}]";
-        let body: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
-        assert!(looks_like_utf16le(&body));
-        assert!(!looks_like_utf16le(text.as_bytes()));
-        assert_eq!(utf16le(&body), text.as_bytes());
-        let mut with_bom = vec![0xff, 0xfe];
-        with_bom.extend(&body);
+    fn utf16_either_way_with_and_without_bom() {
+        let text = "[{\"Id\":\"x\",\"UserId\":\"zoë\"}]";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert!(looks_like_utf16(&le, true) && !looks_like_utf16(&le, false));
+        assert!(looks_like_utf16(&be, false) && !looks_like_utf16(&be, true));
+        assert!(!looks_like_utf16(text.as_bytes(), true));
         for (raw, encoding) in [
-            (with_bom, Encoding::Utf16Le),
-            (body, Encoding::Utf16LeNoBom),
+            ([&[0xff, 0xfe][..], &le].concat(), Encoding::Utf16Le),
+            (le, Encoding::Utf16LeNoBom),
+            ([&[0xfe, 0xff][..], &be].concat(), Encoding::Utf16Be),
+            (be, Encoding::Utf16BeNoBom),
             (
                 [&[0xef, 0xbb, 0xbf][..], text.as_bytes()].concat(),
                 Encoding::Utf8Bom,
@@ -99,5 +137,28 @@ mod tests {
         ] {
             assert_eq!(to_utf8(raw), (text.as_bytes().to_vec(), encoding));
         }
+    }
+
+    #[test]
+    fn windows_1252_is_told_from_damaged_utf8() {
+        // "zoë" and "€" as Windows-1252 writes them.
+        let legacy = b"{\"UserId\":\"zo\xeb\",\"Cost\":\"\x80 5\"}";
+        assert_eq!(
+            to_utf8(legacy.to_vec()),
+            (
+                "{\"UserId\":\"zoë\",\"Cost\":\"€ 5\"}".as_bytes().to_vec(),
+                Encoding::Windows1252
+            )
+        );
+        // UTF-8 with one damaged byte beside a real UTF-8 character stays UTF-8.
+        let damaged = "{\"UserId\":\"zoë\",\"X\":\"\u{fffd}\"}"
+            .as_bytes()
+            .iter()
+            .map(|&b| if b == 0xbd { 0xff } else { b })
+            .collect::<Vec<u8>>();
+        assert_eq!(encoding_of(&damaged), Encoding::Utf8);
+        // A character cut by the end of the sample is not a legacy byte.
+        let cut = &"abc é".as_bytes()[..5];
+        assert_eq!(encoding_of(cut), Encoding::Utf8);
     }
 }

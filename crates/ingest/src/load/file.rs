@@ -85,6 +85,10 @@ impl Prefetch {
     }
 }
 
+/// How much of a file its encoding is told from: Windows-1252 shows only at its first byte
+/// beyond ASCII, so more than the few KiB that tell UTF-16.
+const ENCODING_SAMPLE: usize = 1 << 20;
+
 /// The decoded input of a file, ready to stream.
 struct Input {
     body: Body,
@@ -148,8 +152,8 @@ fn open(path: &Path) -> std::io::Result<Input> {
     (&mut file).take(2).read_to_end(&mut head)?;
     let gzip = head == [0x1f, 0x8b];
     if !gzip && let Some(map) = map(&file) {
-        let encoding = decode::encoding_of(&map[..map.len().min(4096)]);
-        if !encoding.is_utf16() {
+        let encoding = decode::encoding_of(&map[..map.len().min(ENCODING_SAMPLE)]);
+        if !encoding.is_transcoded() {
             let skip = encoding.bom_len();
             return Ok(Input {
                 body: Body::Mapped { map, skip },
@@ -172,10 +176,11 @@ fn open(path: &Path) -> std::io::Result<Input> {
         Box::new(file)
     };
     let mut start = Vec::new();
-    fill(&mut *reader, &mut start, 4096)?;
+    fill(&mut *reader, &mut start, ENCODING_SAMPLE)?;
     let encoding = decode::encoding_of(&start);
-    if encoding.is_utf16() {
-        // UTF-16 exports come from PowerShell's Out-File and are small: transcode whole.
+    if encoding.is_transcoded() {
+        // UTF-16 and Windows-1252 exports come from PowerShell (Out-File, Export-Csv) and are
+        // small: transcode whole.
         reader.read_to_end(&mut start)?;
         let (text, encoding) = decode::to_utf8(start);
         let text: Arc<[u8]> = text.into();
@@ -631,6 +636,13 @@ pub fn load_file(
     };
     report.encoding = input.encoding.name();
     report.gzip = input.gzip;
+    if input.encoding == decode::Encoding::Windows1252 {
+        report.warnings.push(
+            "not UTF-8: read as Windows-1252, as PowerShell 5.1's Export-Csv -Encoding Default \
+             writes it (no character beyond ASCII in it reads as UTF-8)"
+                .into(),
+        );
+    }
     let block_size = if opts.block_size == 0 {
         BLOCK
     } else {
