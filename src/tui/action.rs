@@ -129,7 +129,25 @@ pub struct Binding {
     pub hint: Option<(u8, &'static str)>,
 }
 
+/// A binding without a hint.
+const fn bind(keys: &'static [Key], action: Action, help: &'static str) -> Binding {
+    Binding {
+        keys,
+        action,
+        help,
+        hint: None,
+    }
+}
+
 impl Binding {
+    /// The binding with its word in the status line's hints, at place `rank`.
+    const fn hinted(self, rank: u8, word: &'static str) -> Binding {
+        Binding {
+            hint: Some((rank, word)),
+            ..self
+        }
+    }
+
     /// The keys as help lists them: `j / Down`.
     pub fn label(&self) -> String {
         self.keys
@@ -142,264 +160,56 @@ impl Binding {
 
 /// The keymap of the lists, timelines and detail, in the order help lists it. Dispatch, help
 /// and the status hints all read this table.
+#[rustfmt::skip]
 pub const BINDINGS: &[Binding] = &[
-    Binding {
-        keys: &[Key::Char('j'), Key::Code(KeyCode::Down)],
-        action: Action::Down,
-        help: "next row",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('k'), Key::Code(KeyCode::Up)],
-        action: Action::Up,
-        help: "previous row",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('g'), Key::Code(KeyCode::Home)],
-        action: Action::Top,
-        help: "first row",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('G'), Key::Code(KeyCode::End)],
-        action: Action::Bottom,
-        help: "last row",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Code(KeyCode::PageDown), Key::Ctrl('d')],
-        action: Action::PageDown,
-        help: "page down",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Code(KeyCode::PageUp), Key::Ctrl('u')],
-        action: Action::PageUp,
-        help: "page up",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Code(KeyCode::Tab)],
-        action: Action::NextPane,
-        help: "next pane",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Code(KeyCode::BackTab)],
-        action: Action::PrevPane,
-        help: "previous pane",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Code(KeyCode::Enter)],
-        action: Action::Enter,
-        help: "drill in: session -> timeline, action -> detail",
-        hint: Some((1, "drill")),
-    },
-    Binding {
-        keys: &[Key::Code(KeyCode::Esc)],
-        action: Action::Back,
-        help: "back one pivot (or close detail/help)",
-        hint: Some((2, "back")),
-    },
-    Binding {
-        keys: &[Key::Char('s')],
-        action: Action::Pivot(Facet::Session),
-        help: "pivot: same session",
-        hint: Some((5, "pivot")),
-    },
-    Binding {
-        keys: &[Key::Char('i')],
-        action: Action::Pivot(Facet::Ip),
-        help: "pivot: same IP",
-        hint: Some((5, "pivot")),
-    },
-    Binding {
-        keys: &[Key::Char('p')],
-        action: Action::Pivot(Facet::User),
-        help: "pivot: same person (user)",
-        hint: Some((5, "pivot")),
-    },
-    Binding {
-        keys: &[Key::Char('c')],
-        action: Action::Pivot(Facet::Client),
-        help: "pivot: same client",
-        hint: Some((5, "pivot")),
-    },
-    Binding {
-        keys: &[Key::Char('o')],
-        action: Action::Pivot(Facet::Operation),
-        help: "pivot: same operation",
-        hint: Some((5, "pivot")),
-    },
-    Binding {
-        keys: &[Key::Char('m')],
-        action: Action::Pivot(Facet::Target),
-        help: "pivot: same target mailbox",
-        hint: Some((5, "pivot")),
-    },
-    Binding {
-        keys: &[Key::Char('a')],
-        action: Action::PivotAsn,
-        help: "pivot: same network owner (ASN) as the IP",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('f')],
-        action: Action::NarrowToSession,
-        help: "timeline: only the selected session / all",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('S')],
-        action: Action::CycleSort,
-        help: "sort sessions: first seen, risk, events, IPs",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('/')],
-        action: Action::Search,
-        help: "fuzzy search actions (Tab: this view / whole store)",
-        hint: Some((3, "search")),
-    },
-    Binding {
-        keys: &[Key::Char('n')],
-        action: Action::NextHit,
-        help: "next search hit",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('N')],
-        action: Action::PrevHit,
-        help: "previous search hit",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('A')],
-        action: Action::MarkAttacker,
-        help: "mark attacker: the session, or on a * row its other networks (saved)",
-        hint: Some((4, "mark")),
-    },
-    Binding {
-        keys: &[Key::Char('U')],
-        action: Action::MarkUser,
-        help: "mark user: the session, or on a * row its other networks (saved)",
-        hint: Some((4, "mark")),
-    },
-    Binding {
-        keys: &[Key::Char('X')],
-        action: Action::ClearVerdict,
-        help: "clear the verdict (of the part, on a * row)",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('e')],
-        action: Action::EditNote,
-        help: "edit the session's note",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('L')],
-        action: Action::Linked,
-        help: "sessions linked to the attacker (shared IP/client/token)",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('R')],
-        action: Action::WriteReport,
-        help: "write the incident report beside the case file",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('!')],
-        action: Action::Problems,
-        help: "what could not be read: files, lines and reasons",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('z')],
-        action: Action::CycleZone,
-        help: "time zone: UTC / local",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('y')],
-        action: Action::Copy,
-        help: "copy session ID (or value) to your clipboard (OSC 52)",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('?')],
-        action: Action::Help,
-        help: "this help",
-        hint: Some((0, "help")),
-    },
-    Binding {
-        keys: &[Key::Ctrl('z')],
-        action: Action::Suspend,
-        help: "suspend to the shell (fg brings it back)",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('q'), Key::Ctrl('c')],
-        action: Action::Quit,
-        help: "quit",
-        hint: Some((6, "quit")),
-    },
+    bind(&[Key::Char('j'), Key::Code(KeyCode::Down)], Action::Down, "next row"),
+    bind(&[Key::Char('k'), Key::Code(KeyCode::Up)], Action::Up, "previous row"),
+    bind(&[Key::Char('g'), Key::Code(KeyCode::Home)], Action::Top, "first row"),
+    bind(&[Key::Char('G'), Key::Code(KeyCode::End)], Action::Bottom, "last row"),
+    bind(&[Key::Code(KeyCode::PageDown), Key::Ctrl('d')], Action::PageDown, "page down"),
+    bind(&[Key::Code(KeyCode::PageUp), Key::Ctrl('u')], Action::PageUp, "page up"),
+    bind(&[Key::Code(KeyCode::Tab)], Action::NextPane, "next pane"),
+    bind(&[Key::Code(KeyCode::BackTab)], Action::PrevPane, "previous pane"),
+    bind(&[Key::Code(KeyCode::Enter)], Action::Enter, "drill in: session -> timeline, action -> detail").hinted(1, "drill"),
+    bind(&[Key::Code(KeyCode::Esc)], Action::Back, "back one pivot (or close detail/help)").hinted(2, "back"),
+    bind(&[Key::Char('s')], Action::Pivot(Facet::Session), "pivot: same session").hinted(5, "pivot"),
+    bind(&[Key::Char('i')], Action::Pivot(Facet::Ip), "pivot: same IP").hinted(5, "pivot"),
+    bind(&[Key::Char('p')], Action::Pivot(Facet::User), "pivot: same person (user)").hinted(5, "pivot"),
+    bind(&[Key::Char('c')], Action::Pivot(Facet::Client), "pivot: same client").hinted(5, "pivot"),
+    bind(&[Key::Char('o')], Action::Pivot(Facet::Operation), "pivot: same operation").hinted(5, "pivot"),
+    bind(&[Key::Char('m')], Action::Pivot(Facet::Target), "pivot: same target mailbox").hinted(5, "pivot"),
+    bind(&[Key::Char('a')], Action::PivotAsn, "pivot: same network owner (ASN) as the IP"),
+    bind(&[Key::Char('f')], Action::NarrowToSession, "timeline: only the selected session / all"),
+    bind(&[Key::Char('S')], Action::CycleSort, "sort sessions: first seen, risk, events, IPs"),
+    bind(&[Key::Char('/')], Action::Search, "fuzzy search actions (Tab: this view / whole store)").hinted(3, "search"),
+    bind(&[Key::Char('n')], Action::NextHit, "next search hit"),
+    bind(&[Key::Char('N')], Action::PrevHit, "previous search hit"),
+    bind(&[Key::Char('A')], Action::MarkAttacker, "mark attacker: the session, or on a * row its other networks (saved)").hinted(4, "mark"),
+    bind(&[Key::Char('U')], Action::MarkUser, "mark user: the session, or on a * row its other networks (saved)").hinted(4, "mark"),
+    bind(&[Key::Char('X')], Action::ClearVerdict, "clear the verdict (of the part, on a * row)"),
+    bind(&[Key::Char('e')], Action::EditNote, "edit the session's note"),
+    bind(&[Key::Char('L')], Action::Linked, "sessions linked to the attacker (shared IP/client/token)"),
+    bind(&[Key::Char('R')], Action::WriteReport, "write the incident report beside the case file"),
+    bind(&[Key::Char('!')], Action::Problems, "what could not be read: files, lines and reasons"),
+    bind(&[Key::Char('z')], Action::CycleZone, "time zone: UTC / local"),
+    bind(&[Key::Char('y')], Action::Copy, "copy session ID (or value) to your clipboard (OSC 52)"),
+    bind(&[Key::Char('?')], Action::Help, "this help").hinted(0, "help"),
+    bind(&[Key::Ctrl('z')], Action::Suspend, "suspend to the shell (fg brings it back)"),
+    bind(&[Key::Char('q'), Key::Ctrl('c')], Action::Quit, "quit").hinted(6, "quit"),
 ];
 
 /// The keymap while a prompt (search, note) is open, beside typing: any other character
 /// goes into the prompt.
+#[rustfmt::skip]
 pub const PROMPT_BINDINGS: &[Binding] = &[
-    Binding {
-        keys: &[Key::Code(KeyCode::Enter)],
-        action: Action::Confirm,
-        help: "search: jump to the selected hit; note: save it",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Code(KeyCode::Esc), Key::Ctrl('u')],
-        action: Action::Cancel,
-        help: "close the prompt without saving",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Code(KeyCode::Backspace)],
-        action: Action::Backspace,
-        help: "delete the last character",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Code(KeyCode::Tab)],
-        action: Action::ToggleScope,
-        help: "search: this view / the whole store",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Code(KeyCode::Up)],
-        action: Action::Up,
-        help: "search: previous hit",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Code(KeyCode::Down)],
-        action: Action::Down,
-        help: "search: next hit",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Ctrl('z')],
-        action: Action::Suspend,
-        help: "suspend to the shell (fg brings it back)",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Ctrl('c')],
-        action: Action::Quit,
-        help: "quit",
-        hint: None,
-    },
+    bind(&[Key::Code(KeyCode::Enter)], Action::Confirm, "search: jump to the selected hit; note: save it"),
+    bind(&[Key::Code(KeyCode::Esc), Key::Ctrl('u')], Action::Cancel, "close the prompt without saving"),
+    bind(&[Key::Code(KeyCode::Backspace)], Action::Backspace, "delete the last character"),
+    bind(&[Key::Code(KeyCode::Tab)], Action::ToggleScope, "search: this view / the whole store"),
+    bind(&[Key::Code(KeyCode::Up)], Action::Up, "search: previous hit"),
+    bind(&[Key::Code(KeyCode::Down)], Action::Down, "search: next hit"),
+    bind(&[Key::Ctrl('z')], Action::Suspend, "suspend to the shell (fg brings it back)"),
+    bind(&[Key::Ctrl('c')], Action::Quit, "quit"),
 ];
 
 /// The binding of `key` in `keymap`.
