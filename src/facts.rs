@@ -18,6 +18,9 @@ pub struct Stats {
     pub users: usize,
     pub sessions: usize,
     pub events_without_session: usize,
+    /// Records kept although another record has their `Id`: they say something else (another
+    /// user, operation or session), so neither is a copy of the other. Both are kept.
+    pub id_conflicts: usize,
     /// Entra sign-ins loaded (after duplicates across files were dropped).
     pub sign_ins: usize,
     /// Of the sessions with a session ID, how many have a sign-in.
@@ -37,6 +40,7 @@ pub fn stats(store: &Store, report: &LoadReport) -> Stats {
         users: store.users().len(),
         sessions: store.distinct_session_ids(),
         events_without_session: store.events_without_session(),
+        id_conflicts: id_conflicts(store),
         sign_ins: store.signins.all.len(),
         sessions_with_sign_ins: store
             .sessions
@@ -48,6 +52,22 @@ pub fn stats(store: &Store, report: &LoadReport) -> Stats {
         files: report.files.clone(),
         per_user: user_stats(store),
     }
+}
+
+/// How many events share their GUID `Id` with another event (copies were dropped at load, so
+/// those left say different things).
+pub fn id_conflicts(store: &Store) -> usize {
+    let mut ids: Vec<u128> = store
+        .events
+        .iter()
+        .filter(|e| store.kind(e).guid_id)
+        .map(|e| u128::from_le_bytes(e.record_id))
+        .collect();
+    ids.sort_unstable();
+    ids.chunk_by(|a, b| a == b)
+        .filter(|same| same.len() > 1)
+        .map(<[_]>::len)
+        .sum()
 }
 
 #[derive(Debug, Serialize)]

@@ -651,3 +651,44 @@ fn utf16_big_endian_exports_load_with_and_without_bom() {
         assert!(store.lookup("zoë.siciliani@contoso.com").is_some());
     }
 }
+
+#[test]
+fn two_records_under_one_id_that_differ_are_both_kept_in_any_order() {
+    let records = sessionscope_synth::tenant::demo_tenant();
+    let n = records.len();
+    let mut original = Vec::new();
+    sessionscope_synth::write::write("json-lines", records.clone(), &mut original).unwrap();
+    // A second export: the same records (copies), and one of them under its Id says another
+    // operation by another user, as a tampered or mislabelled record would.
+    let mut altered = records;
+    altered[7]["Operation"] = "HardDelete".into();
+    altered[7]["UserId"] = "mallory@contoso.com".into();
+    let mut second = Vec::new();
+    sessionscope_synth::write::write("json-lines", altered, &mut second).unwrap();
+    let a = write_temp("first.jsonl", &original);
+    let b = write_temp("second.jsonl", &second);
+    let mut seen = Vec::new();
+    for files in [[a.clone(), b.clone()], [b, a]] {
+        let (store, report) = load_files(&files);
+        assert_eq!(
+            store.events.len(),
+            n + 1,
+            "the copies dropped, the conflict kept"
+        );
+        assert_eq!(report.duplicates(), n - 1);
+        assert_eq!(sessionscope::facts::id_conflicts(&store), 2);
+        assert!(store.lookup("mallory@contoso.com").is_some());
+        seen.push(records_of(&store));
+    }
+    assert_eq!(
+        seen[0], seen[1],
+        "the same records whichever file comes first"
+    );
+}
+
+/// Every event's facts, sorted: what a load holds, whatever order it read it in.
+fn records_of(store: &sessionscope::Store) -> Vec<String> {
+    let mut all = records(store);
+    all.sort();
+    all
+}

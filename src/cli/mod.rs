@@ -413,6 +413,13 @@ fn print_stats(
     writeln!(out, "users                   {}", s.users)?;
     writeln!(out, "sessions                {}", s.sessions)?;
     writeln!(out, "events without session  {}", s.events_without_session)?;
+    if s.id_conflicts > 0 {
+        writeln!(
+            out,
+            "Id conflicts            {} (records under one Id that say different things: all kept)",
+            s.id_conflicts
+        )?;
+    }
     if s.sign_ins > 0 {
         writeln!(
             out,

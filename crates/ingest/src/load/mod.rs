@@ -161,6 +161,14 @@ impl Accumulator {
             let guid_id = kinds.get(event.kind).guid_id;
             remap(&mut event, &map, guid_id);
             event.kind = kind_map[event.kind as usize];
+            // Two records that share a GUID are one record read twice only if they say the
+            // same: another user, operation or session under the same Id is a record of its own
+            // (an Id conflict), kept whichever file came first.
+            let key = if guid_id {
+                key ^ content_of(&event)
+            } else {
+                key
+            };
             self.index.add(&event);
             self.time_keys
                 .push(dedupe::time_key(event.time, self.events.len()));
@@ -309,6 +317,14 @@ fn give_back_freed_memory() {
     unsafe {
         libc::malloc_trim(0);
     }
+}
+
+/// What a record says, as far as telling two records under one `Id` apart needs: who did
+/// what in which session (handles of the store's interner), spread over 128 bits.
+fn content_of(e: &Event) -> u128 {
+    let packed =
+        u128::from(e.user.0) << 64 | u128::from(e.operation.0) << 32 | u128::from(e.session.0);
+    packed.wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835)
 }
 
 /// The event's handles in a worker's interner turned into the store's, `map` taking one to the
