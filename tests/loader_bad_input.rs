@@ -692,3 +692,24 @@ fn records_of(store: &sessionscope::Store) -> Vec<String> {
     all.sort();
     all
 }
+
+#[test]
+fn a_utf16_file_that_lost_a_byte_reads_on_after_it() {
+    let (text, n) = demo_json_lines();
+    let text = String::from_utf8(text).unwrap();
+    let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let mut damaged = [&[0xff, 0xfe][..], &le].concat();
+    // One byte lost a third of the way in: everything after it would read one byte out of
+    // step, as characters of another script.
+    damaged.remove(damaged.len() / 3);
+    let (store, report) = load_files(&[write_temp("lost-byte.json", &damaged)]);
+    let f = &report.files[0];
+    assert_eq!(f.encoding, "UTF-16LE");
+    assert!(f.skipped <= 1, "{:?}", f.problems);
+    assert!(store.events.len() >= n - 1, "{} of {n}", store.events.len());
+    assert!(
+        f.warnings.iter().any(|w| w.contains("had lost 1 byte")),
+        "{:?}",
+        f.warnings
+    );
+}

@@ -95,21 +95,56 @@ pub fn encoding_of(start: &[u8]) -> Encoding {
     }
 }
 
+/// UTF-16 whose mostly-ASCII text has lost a byte somewhere (a copy cut and joined, a
+/// damaged sector): from the lost byte on every unit is read shifted, as characters of another
+/// script. Where the zero byte of the units moves to the other side and stays there, one byte
+/// is dropped so the rest reads again; returns the text and how many times it was realigned.
+fn realigned_utf16(raw: &[u8], little: bool) -> (Vec<u8>, usize) {
+    let (zero, text) = if little { (1, 0) } else { (0, 1) };
+    let ascii = |at: usize| {
+        raw.get(at..at + 2)
+            .is_some_and(|p| p[zero] == 0 && p[text] != 0 && p[text] < 0x80)
+    };
+    // Eight units in a row read as ASCII one byte further on, where none here does.
+    let shifted = |at: usize| (0..8).all(|k| ascii(at + 1 + 2 * k) && !ascii(at + 2 * k));
+    let mut out = Vec::with_capacity(raw.len());
+    let mut at = 0;
+    let mut shifts = 0;
+    while at + 1 < raw.len() {
+        if !ascii(at) && shifted(at) {
+            at += 1;
+            shifts += 1;
+            continue;
+        }
+        out.extend_from_slice(&raw[at..at + 2]);
+        at += 2;
+    }
+    out.extend_from_slice(&raw[at..]);
+    (out, shifts)
+}
+
 /// `raw` as UTF-8 bytes: its BOM dropped, other encodings transcoded (an odd last byte of
-/// UTF-16, or a character that does not decode, becomes U+FFFD).
-pub fn to_utf8(mut raw: Vec<u8>) -> (Vec<u8>, Encoding) {
+/// UTF-16, or a character that does not decode, becomes U+FFFD); and how many times UTF-16
+/// text that had lost a byte was realigned.
+pub fn to_utf8(mut raw: Vec<u8>) -> (Vec<u8>, Encoding, usize) {
     let encoding = encoding_of(&raw[..raw.len().min(1 << 20)]);
     if !encoding.is_transcoded() {
         raw.drain(..encoding.bom_len());
-        return (raw, encoding);
+        return (raw, encoding, 0);
     }
-    let text = encoding
-        .codec()
-        .decode_without_bom_handling(&raw[encoding.bom_len()..])
-        .0;
+    let body = &raw[encoding.bom_len()..];
+    let (body, shifts) = match encoding {
+        Encoding::Windows1252 => (std::borrow::Cow::Borrowed(body), 0),
+        _ => {
+            let little = matches!(encoding, Encoding::Utf16Le | Encoding::Utf16LeNoBom);
+            let (text, shifts) = realigned_utf16(body, little);
+            (std::borrow::Cow::Owned(text), shifts)
+        }
+    };
+    let text = encoding.codec().decode_without_bom_handling(&body).0;
     // Appends from another PowerShell session may leave BOMs in the middle.
     let text = text.replace('\u{feff}', "");
-    (text.into_bytes(), encoding)
+    (text.into_bytes(), encoding, shifts)
 }
 
 #[cfg(test)]
@@ -135,7 +170,7 @@ mod tests {
             ),
             (text.as_bytes().to_vec(), Encoding::Utf8),
         ] {
-            assert_eq!(to_utf8(raw), (text.as_bytes().to_vec(), encoding));
+            assert_eq!(to_utf8(raw), (text.as_bytes().to_vec(), encoding, 0));
         }
     }
 
@@ -147,7 +182,8 @@ mod tests {
             to_utf8(legacy.to_vec()),
             (
                 "{\"UserId\":\"zoë\",\"Cost\":\"€ 5\"}".as_bytes().to_vec(),
-                Encoding::Windows1252
+                Encoding::Windows1252,
+                0
             )
         );
         // UTF-8 with one damaged byte beside a real UTF-8 character stays UTF-8.

@@ -97,6 +97,8 @@ struct Input {
     raw: RawSource,
     /// Why a gzip stream ended early, once it has (see [`CutShort`]).
     cut: Arc<std::sync::OnceLock<String>>,
+    /// How many times UTF-16 text that had lost a byte was realigned.
+    realigned: usize,
 }
 
 /// A decompressing reader that ends where its stream is cut or damaged instead of failing: a
@@ -161,6 +163,7 @@ fn open(path: &Path) -> std::io::Result<Input> {
                 gzip,
                 raw: RawSource::Disk { base: skip as u64 },
                 cut: Arc::default(),
+                realigned: 0,
             });
         }
     }
@@ -182,7 +185,7 @@ fn open(path: &Path) -> std::io::Result<Input> {
         // UTF-16 and Windows-1252 exports come from PowerShell (Out-File, Export-Csv) and are
         // small: transcode whole.
         reader.read_to_end(&mut start)?;
-        let (text, encoding) = decode::to_utf8(start);
+        let (text, encoding, realigned) = decode::to_utf8(start);
         let text: Arc<[u8]> = text.into();
         return Ok(Input {
             body: Body::Stream(Box::new(Cursor::new(Arc::clone(&text)))),
@@ -190,6 +193,7 @@ fn open(path: &Path) -> std::io::Result<Input> {
             gzip,
             raw: RawSource::Memory(text),
             cut,
+            realigned,
         });
     }
     let skip = encoding.bom_len();
@@ -207,6 +211,7 @@ fn open(path: &Path) -> std::io::Result<Input> {
         gzip,
         raw,
         cut,
+        realigned: 0,
     })
 }
 
@@ -636,6 +641,13 @@ pub fn load_file(
     };
     report.encoding = input.encoding.name();
     report.gzip = input.gzip;
+    if input.realigned > 0 {
+        report.warnings.push(format!(
+            "the UTF-16 text had lost {} byte(s) (a damaged or badly joined copy): it was \
+             realigned where it went out of step, and the record at each such place is lost",
+            input.realigned
+        ));
+    }
     if input.encoding == decode::Encoding::Windows1252 {
         report.warnings.push(
             "not UTF-8: read as Windows-1252, as PowerShell 5.1's Export-Csv -Encoding Default \

@@ -33,7 +33,7 @@ fn head(path: &Path) -> Option<String> {
 
 /// Text of `raw`, its BOM dropped, UTF-16LE transcoded, and its encoding.
 fn decode(raw: Vec<u8>) -> (String, crate::load::decode::Encoding) {
-    let (bytes, encoding) = crate::load::decode::to_utf8(raw);
+    let (bytes, encoding, _) = crate::load::decode::to_utf8(raw);
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
