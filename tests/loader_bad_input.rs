@@ -713,3 +713,35 @@ fn a_utf16_file_that_lost_a_byte_reads_on_after_it() {
         f.warnings
     );
 }
+
+#[test]
+fn a_graph_page_cut_part_way_keeps_its_records_before_the_cut() {
+    let records = sessionscope_synth::tenant::demo_tenant();
+    let n = records.len();
+    let mut page = Vec::new();
+    sessionscope_synth::write::write("graph-json", records.clone(), &mut page).unwrap();
+    // Paging interrupted two thirds of the way through the page.
+    let cut = &page[..page.len() * 2 / 3];
+    let (store, report) = load_files(&[write_temp("cut-page.json", cut)]);
+    let f = &report.files[0];
+    assert!(f.error.is_none(), "{:?}", f.error);
+    assert_eq!(
+        f.skipped, 1,
+        "the record the cut went through: {:?}",
+        f.problems
+    );
+    let m = store.events.len();
+    assert!(m > n / 2, "{m} of {n}");
+    // They are the page's first records, in its order.
+    let first_ids: std::collections::HashSet<&str> = records[..=m]
+        .iter()
+        .filter_map(|r| r["Id"].as_str())
+        .collect();
+    for e in &store.events {
+        let id = sessionscope::facts::record_id(&store, e).unwrap();
+        assert!(
+            first_ids.contains(id.as_str()),
+            "{id} is not among the first {m}"
+        );
+    }
+}

@@ -54,6 +54,23 @@ struct GraphPage<'a> {
     value: Option<Vec<&'a RawValue>>,
 }
 
+/// Where the records of a Graph page begin, for an object that opens as one
+/// (`{"@odata.context": "...", "value": [`): the place after the `[`. Only a `value` key
+/// before any nested object or array counts, so a record's own fields are never taken for a
+/// page.
+fn page_items(object: &[u8]) -> Option<usize> {
+    let key = memchr::memmem::find(object, b"\"value\"")?;
+    if object[1..key].iter().any(|&b| b == b'{' || b == b'[') {
+        return None;
+    }
+    let mut at = skip_ws(object, key + 7);
+    if object.get(at) != Some(&b':') {
+        return None;
+    }
+    at = skip_ws(object, at + 1);
+    (object.get(at) == Some(&b'[')).then_some(at + 1)
+}
+
 fn skip_ws(text: &[u8], mut pos: usize) -> usize {
     while pos < text.len() && (text[pos].is_ascii_whitespace() || text[pos] == b',') {
         pos += 1;
@@ -214,6 +231,14 @@ pub fn json_elements_in(
             Some(Err(e)) if e.is_eof() && utf8_error.is_some() => {
                 error = Some(fail(out.len(), pos, "invalid UTF-8".into()));
                 break;
+            }
+            // A Graph page cut part-way (interrupted paging): its records up to the cut are
+            // read one by one, as the elements of the array it opened.
+            Some(Err(e)) if e.is_eof() && !state.in_array && page_items(&text[pos..]).is_some() => {
+                let items = page_items(&text[pos..]).expect("just found");
+                state.in_array = true;
+                pos = skip_ws(text, pos + items);
+                used = pos;
             }
             Some(Err(e)) => {
                 error = Some(fail(out.len(), pos, normalise::json_error(&e)));
