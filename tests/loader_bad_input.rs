@@ -447,6 +447,11 @@ fn every_chunk_of_a_split_json_lines_file_loads_what_it_holds() {
                 "chunk {k}: {:?}",
                 f.problems
             );
+            assert!(
+                f.problems[0].reason.contains("the file starts inside one"),
+                "chunk {k}: {:?}",
+                f.problems
+            );
         }
         loaded += store.events.len();
     }

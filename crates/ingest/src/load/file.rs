@@ -678,6 +678,15 @@ pub fn load_file(
             return (report, None);
         }
     };
+    // JSON Lines told by the lines after a first line that is not a record: that line is
+    // where a cut or split file starts inside a record, or a title.
+    let starts_inside = matches!(shape, Shape::JsonLines) && {
+        let w = feed.window();
+        let start = w.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+        let end = memchr::memchr(b'\n', &w[start..]).map_or(w.len(), |i| start + i);
+        serde_json::from_slice::<serde::de::IgnoredAny>(w[start..end].trim_ascii_end()).is_err()
+            && end < w.len()
+    };
     let (format, layout) = match shape {
         Shape::Csv(layout) => (layout.format, Some(layout)),
         Shape::JsonLines => (Format::JsonLines, None),
@@ -838,6 +847,12 @@ pub fn load_file(
                  portal's limit; split the search into smaller time windows"
             ));
         }
+    }
+    if starts_inside && let Some(p) = report.problems.iter_mut().find(|p| p.location == "line 1") {
+        p.reason = format!(
+            "not a whole record: the file starts inside one (a cut or split file) or with a title ({})",
+            p.reason
+        );
     }
     if let Some(why) = input.cut.get() {
         report.problems.push(Problem {
