@@ -15,6 +15,8 @@ pub struct Stats {
     pub events: usize,
     pub duplicates: usize,
     pub skipped: usize,
+    /// Records read after a damaged record of their file (see each file's `recovered`).
+    pub recovered: usize,
     pub users: usize,
     pub sessions: usize,
     pub events_without_session: usize,
@@ -37,6 +39,7 @@ pub fn stats(store: &Store, report: &LoadReport) -> Stats {
         events: store.events.len(),
         duplicates: report.duplicates(),
         skipped: report.skipped(),
+        recovered: report.recovered(),
         users: store.users().len(),
         sessions: store.distinct_session_ids(),
         events_without_session: store.events_without_session(),

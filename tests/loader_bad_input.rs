@@ -750,3 +750,27 @@ fn a_graph_page_cut_part_way_keeps_its_records_before_the_cut() {
         );
     }
 }
+
+#[test]
+fn the_records_read_after_damage_are_counted_as_recovered() {
+    use sessionscope::{LoadOptions, load};
+    let (text, n) = demo_json_lines();
+    let mut lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+    // Lines 10 and 20 damaged: records 11 to n read on, all but line 20 (the 10 before the
+    // first damage are not "recovered", a reader stopping at the first error had them too).
+    lines[9] = b"{\"CreationTime\": \"2024-03-1";
+    lines[19] = b"garbage";
+    let path = write_temp("damaged.jsonl", &lines.join(&b'\n'));
+    for block in [0, 4096] {
+        let opts = LoadOptions {
+            block_size: block,
+            ..LoadOptions::default()
+        };
+        let (store, _, report) = load(std::slice::from_ref(&path), &opts);
+        let f = &report.files[0];
+        assert_eq!((store.events.len(), f.skipped), (n - 2, 2));
+        assert_eq!(f.recovered, n - 11, "in blocks of {block}");
+    }
+    let clean = write_temp("clean.jsonl", &text);
+    assert_eq!(load_files(&[clean]).1.files[0].recovered, 0);
+}

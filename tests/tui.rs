@@ -652,7 +652,10 @@ fn what_the_load_lost_stays_on_screen_and_the_problems_view_lists_it() {
     press(&mut app, &[Action::Problems]);
     let s = screen(&app);
     assert!(s.contains("damaged.jsonl"), "{s}");
-    assert!(s.contains("json-lines: 6 record(s) read, 2 skipped"), "{s}");
+    assert!(
+        s.contains("json-lines: 6 record(s) read (4 of them after damage), 2 skipped"),
+        "{s}"
+    );
     assert!(s.contains("line 3: JSON cut short"), "{s}");
     assert!(s.contains("line 5: invalid JSON"), "{s}");
     assert!(s.contains("people.csv"), "{s}");

@@ -39,6 +39,10 @@ impl LoadProblems {
                     p.unreadable += 1;
                     format!("not read: {why}")
                 }
+                None if f.recovered > 0 => format!(
+                    "{}: {} record(s) read ({} of them after damage), {} skipped",
+                    f.format, f.records, f.recovered, f.skipped
+                ),
                 None => format!(
                     "{}: {} record(s) read, {} skipped",
                     f.format, f.records, f.skipped

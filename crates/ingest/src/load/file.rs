@@ -700,6 +700,14 @@ pub fn load_file(
         );
     }
     let absorb_one = |report: &mut FileReport, c: Chunk| {
+        // Chunks come in file order: once one record was skipped, every record read after
+        // it is recovered; in the chunk with the first damage, those after its first problem.
+        let read = c.parsed.events.len();
+        report.recovered += match (report.skipped > 0, c.first_problem()) {
+            (true, _) => read,
+            (false, Some(at)) => read.saturating_sub(at),
+            (false, None) => 0,
+        };
         report.records += c.parsed.events.len();
         report.skipped += c.skipped;
         for p in c.problems() {

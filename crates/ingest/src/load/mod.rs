@@ -47,6 +47,9 @@ pub struct FileReport {
     /// Records read from this file, duplicates included.
     pub records: usize,
     pub skipped: usize,
+    /// Of the records read, those after the file's first damaged one: what a reader that
+    /// stops at the first error would have lost.
+    pub recovered: usize,
     pub duplicates: usize,
     pub problems: Vec<Problem>,
     /// Why nothing could be read from the file at all.
@@ -64,6 +67,7 @@ impl FileReport {
             gzip: false,
             records: 0,
             skipped: 0,
+            recovered: 0,
             duplicates: 0,
             problems: Vec::new(),
             error: None,
@@ -86,6 +90,9 @@ impl LoadReport {
     }
     pub fn duplicates(&self) -> usize {
         self.files.iter().map(|f| f.duplicates).sum()
+    }
+    pub fn recovered(&self) -> usize {
+        self.files.iter().map(|f| f.recovered).sum()
     }
 }
 

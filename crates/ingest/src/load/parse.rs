@@ -71,6 +71,11 @@ impl Chunk {
         }
     }
 
+    /// Where, among the chunk's records (read or skipped), its first problem is.
+    pub fn first_problem(&self) -> Option<usize> {
+        self.problems.first().map(|p| p.1)
+    }
+
     pub fn problems(&self) -> impl Iterator<Item = Problem> + '_ {
         self.problems.iter().map(|(line, index, reason)| {
             let line = line + self.line_offset;
