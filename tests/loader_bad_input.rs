@@ -774,3 +774,40 @@ fn the_records_read_after_damage_are_counted_as_recovered() {
     let clean = write_temp("clean.jsonl", &text);
     assert_eq!(load_files(&[clean]).1.files[0].recovered, 0);
 }
+
+#[test]
+fn every_telling_record_has_its_facts_in_every_format_and_after_duplicates_drop() {
+    use sessionscope::audit::{Action, classify};
+    // The demo tenant's rules, forwarding, grants and consents, in formats read three ways
+    // (JSON Lines, a CSV, a JSON document), gzipped, and loaded twice so that copies drop.
+    let records = sessionscope_synth::tenant::demo_tenant();
+    for format in ["json-lines", "purview-csv", "graph-json"] {
+        let mut text = Vec::new();
+        sessionscope_synth::write::write(format, records.clone(), &mut text).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &text).unwrap();
+        let gz = write_temp(&format!("telling-{format}.gz"), &gz.finish().unwrap());
+        let plain = write_temp(&format!("telling-{format}"), &text);
+        let (store, report) = load_files(&[plain, gz]);
+        assert_eq!(report.duplicates(), store.events.len(), "{format}");
+        let telling: Vec<u32> = (0..store.events.len() as u32)
+            .filter(|&e| classify(store.str(store.events[e as usize].operation)).wants_record())
+            .collect();
+        assert!(telling.len() >= 10, "{format}: {}", telling.len());
+        for e in telling {
+            assert!(
+                store.telling(e).is_some(),
+                "{format}: no facts for {}",
+                store.str(store.events[e as usize].operation)
+            );
+        }
+        let forwards = (0..store.events.len() as u32)
+            .filter_map(|e| match store.action(e) {
+                Some(Action::Rule(r)) => Some(r.forward_to.clone()),
+                _ => None,
+            })
+            .flatten()
+            .any(|to| to == "billing-archive@proton-mail.example");
+        assert!(forwards, "{format}: the demo's forwarding rule");
+    }
+}

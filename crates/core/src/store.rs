@@ -538,22 +538,6 @@ impl Store {
         self.telling.action(id)
     }
 
-    /// Ids of the events whose operation is telling enough to read its whole record (rules,
-    /// forwarding, grants, consents), in time order. Each distinct operation is classified once.
-    pub fn telling_events(&self) -> Vec<u32> {
-        let mut wanted: FxHashMap<Sym, bool> = FxHashMap::default();
-        self.events
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| {
-                *wanted.entry(e.operation).or_insert_with(|| {
-                    crate::audit::classify(self.interner.resolve(e.operation)).wants_record()
-                })
-            })
-            .map(|(i, _)| i as u32)
-            .collect()
-    }
-
     /// The sign-ins of session `s` (by its ID, and by the token ids its records carry), in
     /// time order, and its birth.
     pub fn sign_ins_of(&self, s: &Session) -> (Vec<&SignIn>, Option<&SignIn>) {

@@ -94,6 +94,41 @@ impl TimeOrder {
         out
     }
 
+    /// Values of a few events, `(load number, value)` in load order, numbered instead by the
+    /// events' places in time order; those of dropped copies are left out. One pass over the
+    /// order, looking each event up in a bit set of the numbers wanted.
+    pub fn reorder_values<T>(&self, by_load: Vec<(u32, T)>) -> Vec<(u32, T)> {
+        if by_load.is_empty() {
+            return Vec::new();
+        }
+        let mut wanted = vec![0u64; self.order.len().div_ceil(64)];
+        for (load, _) in &by_load {
+            wanted[*load as usize / 64] |= 1 << (load % 64);
+        }
+        let mut values: Vec<Option<T>> = Vec::with_capacity(by_load.len());
+        let mut slot: rustc_hash::FxHashMap<u32, usize> = rustc_hash::FxHashMap::default();
+        for (load, value) in by_load {
+            slot.insert(load, values.len());
+            values.push(Some(value));
+        }
+        let mut doomed = self.doomed.iter().copied().peekable();
+        let mut out = Vec::with_capacity(values.len());
+        let mut place = 0u32;
+        for (at, &key) in self.order.iter().enumerate() {
+            if doomed.next_if_eq(&at).is_some() {
+                continue;
+            }
+            let load = key as u32;
+            if wanted[load as usize / 64] & (1 << (load % 64)) != 0
+                && let Some(value) = values[slot[&load]].take()
+            {
+                out.push((place, value));
+            }
+            place += 1;
+        }
+        out
+    }
+
     /// Puts `events` (those this order was worked out from) in order and drops the duplicates.
     pub fn apply(&self, events: &mut Vec<Event>) {
         put_in_order(events, &self.order);

@@ -24,6 +24,7 @@ use sessionscope_core::intern::{Interner, Sym};
 use sessionscope_core::model::{Event, Kinds, RecordId};
 use sessionscope_core::sparse::SparseColumn;
 use sessionscope_core::store::{Indexer, Store};
+use sessionscope_core::telling::{Telling, TellingColumn};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -129,6 +130,8 @@ pub struct Accumulator {
     events: Vec<Event>,
     /// The client IP as written, by load number, where that differs from the event's `ip`.
     ip_originals: SparseColumn,
+    /// What each telling record did, by load number, in load order.
+    telling: Vec<(u32, Telling)>,
     /// The dedupe key of each event.
     keys: Vec<u128>,
     /// The [`dedupe::time_key`] of each event.
@@ -145,6 +148,8 @@ impl Accumulator {
             kinds,
             events,
             ip_originals,
+            telling,
+            ..
         } = parsed;
         let map = self.interner.absorb(&interner);
         let kind_map: Vec<u32> = kinds
@@ -161,6 +166,8 @@ impl Accumulator {
         for (at, ip) in ip_originals {
             self.ip_originals.push(first + at, map[ip.0 as usize]);
         }
+        self.telling
+            .extend(telling.into_iter().map(|(at, facts)| (first + at, facts)));
         self.events.reserve(events.len());
         self.keys.reserve(events.len());
         self.time_keys.reserve(events.len());
@@ -266,6 +273,7 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, Sources, LoadRepor
         kinds,
         mut events,
         ip_originals,
+        telling,
         keys,
         time_keys,
         index,
@@ -281,10 +289,11 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, Sources, LoadRepor
     // finished, and the IPs as written put in time order, on a second core while the events
     // are moved.
     let symbols = interner.len();
-    let (index, ip_originals) = std::thread::scope(|scope| {
+    let (index, ip_originals, telling) = std::thread::scope(|scope| {
         let beside = scope.spawn(|| {
             let index = order.in_order().map(|o| index.finish(&o, symbols));
-            (index, order.reorder(&ip_originals))
+            let telling = TellingColumn::new(order.reorder_values(telling));
+            (index, order.reorder(&ip_originals), telling)
         });
         order.apply(&mut events);
         beside.join().expect("index worker panicked")
@@ -302,12 +311,7 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, Sources, LoadRepor
         opts.ip_db
             .map(|db| db as &dyn sessionscope_core::geo::PlaceLookup),
     );
-    let reading = Instant::now();
-    let telling = crate::sources::read_telling(&store, &sources);
     store.set_telling(telling);
-    report
-        .timings
-        .push(("telling records read", reading.elapsed().as_secs_f64()));
     give_back_freed_memory();
     report
         .timings

@@ -4,8 +4,10 @@
 use super::csv::Span;
 use super::format::{CsvLayout, RecordText};
 use super::{MAX_PROBLEMS_KEPT, Problem, normalise};
+use sessionscope_core::audit;
 use sessionscope_core::intern::{Interner, Sym};
 use sessionscope_core::model::{Event, Kinds, SourceRef};
+use sessionscope_core::telling::Telling;
 
 /// Events as a worker made them, numbered in its own tables: what the merger takes in.
 #[derive(Default)]
@@ -17,17 +19,43 @@ pub struct Parsed {
     /// (place in `events`, the client IP as the record wrote it) where that differs from the
     /// event's `ip`, in order.
     pub ip_originals: Vec<(u32, Sym)>,
+    /// (place in `events`, what the record did) for the records of telling operations (rules,
+    /// forwarding, grants, consents), read here while the record is at hand.
+    pub telling: Vec<(u32, Telling)>,
+    /// Whether each operation (by handle in `interner`) is a telling one, as it is met.
+    telling_ops: Vec<Option<bool>>,
 }
 
 impl Parsed {
-    fn push(&mut self, n: normalise::Normalised) {
+    /// Adds a normalised record; `bytes` is the record as its file holds it (a CSV row of
+    /// `layout`, or JSON), read whole for its facts when its operation is a telling one.
+    fn push(&mut self, n: normalise::Normalised, layout: Option<&CsvLayout>, bytes: &[u8]) {
         let mut event = n.event;
         event.kind = self.kinds.number(n.kind);
+        let at = self.events.len() as u32;
         if !n.ip_original.is_empty() {
-            self.ip_originals
-                .push((self.events.len() as u32, n.ip_original));
+            self.ip_originals.push((at, n.ip_original));
         }
+        let op = event.operation;
         self.events.push((event, n.dedupe_key));
+        let op_index = op.0 as usize;
+        if self.telling_ops.len() <= op_index {
+            self.telling_ops.resize(op_index + 1, None);
+        }
+        let interner = &self.interner;
+        let telling = *self.telling_ops[op_index]
+            .get_or_insert_with(|| audit::classify(interner.resolve(op)).wants_record());
+        if telling {
+            let op = self.interner.resolve(op);
+            let facts = match record_value(layout, bytes) {
+                Ok(value) => match audit::action::read(audit::classify(op), op, &value) {
+                    Some(action) => Telling::Did(action),
+                    None => Telling::Nothing,
+                },
+                Err(why) => Telling::Unread(why),
+            };
+            self.telling.push((at, facts));
+        }
     }
 }
 
@@ -154,7 +182,9 @@ pub fn parse_into(chunk: &mut Chunk, ctx: &BlockCtx, spans: &[Span], first_index
     for (i, span) in spans.iter().enumerate() {
         super::warm::share(ctx.prefetch, i, spans.len());
         match parse_one(ctx, span, &mut chunk.parsed.interner) {
-            Ok(n) => chunk.parsed.push(n),
+            Ok(n) => chunk
+                .parsed
+                .push(n, ctx.layout, &ctx.text[span.start..span.end]),
             Err(reason) => {
                 // A CSV row spanning lines that does not read may be good rows swallowed by a
                 // stray quote: read its lines one by one, and keep what reads.
@@ -167,13 +197,13 @@ pub fn parse_into(chunk: &mut Chunk, ctx: &BlockCtx, spans: &[Span], first_index
                 };
                 let parsed: Vec<_> = lines
                     .iter()
-                    .map(|l| (l.line, parse_one(ctx, l, &mut chunk.parsed.interner)))
+                    .map(|l| (l, parse_one(ctx, l, &mut chunk.parsed.interner)))
                     .collect();
                 if parsed.iter().any(|(_, r)| r.is_ok()) {
-                    for (line, r) in parsed {
+                    for (l, r) in parsed {
                         match r {
-                            Ok(n) => chunk.parsed.push(n),
-                            Err(reason) => chunk.problem(line, first_index + i, reason),
+                            Ok(n) => chunk.parsed.push(n, ctx.layout, &ctx.text[l.start..l.end]),
+                            Err(reason) => chunk.problem(l.line, first_index + i, reason),
                         }
                     }
                 } else {
@@ -228,7 +258,7 @@ pub fn parse_lines(
             let bytes = &text[start..end];
             let source = SourceRef::new(file_no, base + start as u64, (end - start) as u32);
             match normalise::normalise_line(bytes, indexed, source, &mut chunk.parsed.interner) {
-                Ok(n) => chunk.parsed.push(n),
+                Ok(n) => chunk.parsed.push(n, None, bytes),
                 Err(why) => chunk.problem(line, records, why_unread(bytes, why)),
             }
             records += 1;
@@ -307,6 +337,38 @@ pub(super) fn nul_stretch(bytes: &[u8]) -> Option<String> {
         };
         format!("{size} of NUL bytes, not audit data (was the file cut short or zeroed while it was read?)")
     })
+}
+
+/// A record's bytes as its file holds them (a CSV row of `layout`, or JSON), parsed and
+/// unwrapped to its AuditData, through the same wrappers the loader looks through.
+pub(crate) fn record_value(
+    layout: Option<&CsvLayout>,
+    bytes: &[u8],
+) -> Result<serde_json::Value, String> {
+    let json = record_json(layout, bytes)?.into_json();
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&json).map_err(|e| normalise::json_error(&e))?;
+    for _ in 0..6 {
+        let inner = [
+            "AuditData",
+            "auditData",
+            "RawEventData",
+            "properties",
+            "message",
+            "input",
+        ]
+        .iter()
+        .find_map(|k| value.get(k).cloned());
+        match inner {
+            Some(serde_json::Value::String(s)) => match serde_json::from_str(&s) {
+                Ok(v) => value = v,
+                Err(_) => break,
+            },
+            Some(v @ serde_json::Value::Object(_)) => value = v,
+            _ => break,
+        }
+    }
+    Ok(value)
 }
 
 /// The AuditData JSON (or wrapper JSON) of one record's bytes, and the wrapper's record id.
