@@ -233,7 +233,11 @@ fn not_text(text: &[u8]) -> Option<String> {
 
 enum Shape {
     Csv(CsvLayout),
-    JsonLines,
+    /// `starts_inside`: the first line is not a record and the lines after it are (a cut or
+    /// split file, or a title line).
+    JsonLines {
+        starts_inside: bool,
+    },
     JsonDocument,
 }
 
@@ -270,62 +274,77 @@ fn sniff(text: &[u8]) -> Result<(Shape, usize, u32), String> {
         .iter()
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(0);
+    // A first line that is cut (a `split -b` chunk), a comment or a stray title costs only
+    // itself when the lines after it are JSON Lines records.
+    let after_a_broken_line = |text| {
+        later_lines_are_records(text).then_some((
+            Shape::JsonLines {
+                starts_inside: true,
+            },
+            0,
+            1,
+        ))
+    };
     match text[first] {
         b'[' => Ok((Shape::JsonDocument, 0, 1)),
         b'{' => {
             let line_end = memchr::memchr(b'\n', &text[first..]).map_or(text.len(), |i| first + i);
-            let line = &text[first..line_end];
             // A page of records saved on one line (the Graph API returns them compact) is a
             // document to unwrap, not a record.
-            let records = match serde_json::from_slice::<PageKeys>(line) {
-                Ok(keys) => keys.value.is_none(),
-                Err(_) => later_lines_are_records(text),
-            };
-            if records {
-                Ok((Shape::JsonLines, 0, 1))
-            } else {
-                Ok((Shape::JsonDocument, 0, 1))
+            match serde_json::from_slice::<PageKeys>(&text[first..line_end]) {
+                Ok(keys) if keys.value.is_none() => Ok((
+                    Shape::JsonLines {
+                        starts_inside: false,
+                    },
+                    0,
+                    1,
+                )),
+                Ok(_) => Ok((Shape::JsonDocument, 0, 1)),
+                Err(_) => Ok(after_a_broken_line(text).unwrap_or((Shape::JsonDocument, 0, 1))),
             }
         }
-        // A first line that is cut (a `split -b` chunk), a comment or a stray title costs only
-        // itself when the lines after it are JSON Lines records.
-        _ if later_lines_are_records(text) => Ok((Shape::JsonLines, 0, 1)),
-        _ => {
-            // The header is one line: a stray quote in it must not swallow the rows below
-            // (nor make the header depend on how much of the file the first block holds).
-            let mut lines = text
-                .split(|&b| b == b'\n')
-                .scan(0usize, |start, line| {
-                    let span = Span {
-                        start: *start,
-                        end: *start + line.strip_suffix(b"\r").unwrap_or(line).len(),
-                        line: 0,
-                    };
-                    *start += line.len() + 1;
-                    Some(span)
-                })
-                .zip(1u32..)
-                .map(|(span, line)| Span { line, ..span })
-                .filter(|r| {
-                    let line = &text[r.start..r.end];
-                    !line.starts_with(b"#TYPE") && !line.iter().all(u8::is_ascii_whitespace)
-                });
-            let Some(header) = lines.next() else {
-                return Err("neither JSON nor a CSV with a header row: not an audit export".into());
-            };
-            let cells: Vec<String> = csv::fields(&text[header.start..header.end])
-                .into_iter()
-                .map(|c| csv::text(c).trim_start_matches('\u{feff}').to_string())
-                .collect();
-            if cells.len() < 2 {
-                return Err("neither JSON nor a CSV with a header row: not an audit export".into());
-            }
-            let layout = CsvLayout::from_header(&cells)?;
-            let header_end = memchr::memchr(b'\n', &text[header.end..])
-                .map_or(text.len(), |i| header.end + i + 1);
-            Ok((Shape::Csv(layout), header_end, header.line + 1))
-        }
+        // A CSV is told by its header; only a first line that is no header is passed over
+        // for the JSON Lines after it.
+        _ => csv_header(text).or_else(|why| after_a_broken_line(text).ok_or(why)),
     }
+}
+
+/// A CSV's layout from its header row (after any `#TYPE` line), where that row ends, and the
+/// line the records start on.
+fn csv_header(text: &[u8]) -> Result<(Shape, usize, u32), String> {
+    // The header is one line: a stray quote in it must not swallow the rows below (nor make
+    // the header depend on how much of the file the first block holds).
+    let mut lines = text
+        .split(|&b| b == b'\n')
+        .scan(0usize, |start, line| {
+            let span = Span {
+                start: *start,
+                end: *start + line.strip_suffix(b"\r").unwrap_or(line).len(),
+                line: 0,
+            };
+            *start += line.len() + 1;
+            Some(span)
+        })
+        .zip(1u32..)
+        .map(|(span, line)| Span { line, ..span })
+        .filter(|r| {
+            let line = &text[r.start..r.end];
+            !line.starts_with(b"#TYPE") && !line.iter().all(u8::is_ascii_whitespace)
+        });
+    let Some(header) = lines.next() else {
+        return Err("neither JSON nor a CSV with a header row: not an audit export".into());
+    };
+    let cells: Vec<String> = csv::fields(&text[header.start..header.end])
+        .into_iter()
+        .map(|c| csv::text(c).trim_start_matches('\u{feff}').to_string())
+        .collect();
+    if cells.len() < 2 {
+        return Err("neither JSON nor a CSV with a header row: not an audit export".into());
+    }
+    let layout = CsvLayout::from_header(&cells)?;
+    let header_end =
+        memchr::memchr(b'\n', &text[header.end..]).map_or(text.len(), |i| header.end + i + 1);
+    Ok((Shape::Csv(layout), header_end, header.line + 1))
 }
 
 /// A file's text as a sliding window: what is not parsed yet plus the next block. A mapped file
@@ -678,18 +697,15 @@ pub fn load_file(
             return (report, None);
         }
     };
-    // JSON Lines told by the lines after a first line that is not a record: that line is
-    // where a cut or split file starts inside a record, or a title.
-    let starts_inside = matches!(shape, Shape::JsonLines) && {
-        let w = feed.window();
-        let start = w.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
-        let end = memchr::memchr(b'\n', &w[start..]).map_or(w.len(), |i| start + i);
-        serde_json::from_slice::<serde::de::IgnoredAny>(w[start..end].trim_ascii_end()).is_err()
-            && end < w.len()
-    };
+    let starts_inside = matches!(
+        shape,
+        Shape::JsonLines {
+            starts_inside: true
+        }
+    );
     let (format, layout) = match shape {
         Shape::Csv(layout) => (layout.format, Some(layout)),
-        Shape::JsonLines => (Format::JsonLines, None),
+        Shape::JsonLines { .. } => (Format::JsonLines, None),
         Shape::JsonDocument => (Format::Json, None),
     };
     report.format = format.name();
