@@ -147,7 +147,13 @@ fn lock(path: &Path) -> Result<File, CaseError> {
 fn read(path: &Path) -> Result<Option<CaseData>, Unreadable> {
     let text = match std::fs::read(path) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        // Nothing there (a folder on the way that is not one says so too): a new case.
+        Err(e)
+            if e.kind() == std::io::ErrorKind::NotFound
+                || std::fs::symlink_metadata(path).is_err() =>
+        {
+            return Ok(None);
+        }
         Err(e) => return Err(Unreadable::Corrupt(e.to_string())),
     };
     #[derive(Deserialize)]
@@ -168,11 +174,13 @@ fn read(path: &Path) -> Result<Option<CaseData>, Unreadable> {
 }
 
 /// Moves an unreadable case file aside so it is never overwritten, under a name no other
-/// file has (two set aside in the same second both stay); returns where it went.
-fn keep_aside(path: &Path) -> Option<PathBuf> {
+/// file has (two set aside in the same second both stay); returns where it went, or why it
+/// could not be moved, in which case the caller must not write over it.
+fn keep_aside(path: &Path) -> Result<PathBuf, String> {
     let stamp = now().replace(':', "");
+    let mut last_error = String::from("no free name");
     for n in 1..1000 {
-        let mut name = path.file_name()?.to_os_string();
+        let mut name = path.file_name().unwrap_or_default().to_os_string();
         name.push(format!(".corrupt-{stamp}"));
         if n > 1 {
             name.push(format!("-{n}"));
@@ -181,14 +189,22 @@ fn keep_aside(path: &Path) -> Option<PathBuf> {
         // A hard link fails when the name is taken, where a rename would replace it.
         match std::fs::hard_link(path, &aside) {
             Ok(()) => {
-                std::fs::remove_file(path).ok()?;
-                return Some(aside);
+                std::fs::remove_file(path).map_err(|e| e.to_string())?;
+                return Ok(aside);
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(_) => return None,
+            // A file system without hard links (some network shares): a rename to a name
+            // that is free now.
+            Err(_) if std::fs::symlink_metadata(&aside).is_err() => {
+                match std::fs::rename(path, &aside) {
+                    Ok(()) => return Ok(aside),
+                    Err(e) => last_error = e.to_string(),
+                }
+            }
+            Err(e) => last_error = e.to_string(),
         }
     }
-    None
+    Err(last_error)
 }
 
 static TMP_COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -266,17 +282,19 @@ impl Case {
         match read(&target) {
             Ok(d) => case.data = d.unwrap_or_default(),
             Err(Unreadable::Newer(why)) => case.refuse(why),
-            Err(Unreadable::Corrupt(why)) => {
-                let aside = keep_aside(&target);
-                case.warning = Some(match aside {
-                    Some(a) => format!(
+            Err(Unreadable::Corrupt(why)) => match keep_aside(&target) {
+                Ok(a) => {
+                    case.warning = Some(format!(
                         "case file {} could not be read ({why}); kept aside as {}",
                         path.display(),
                         a.display()
-                    ),
-                    None => format!("case file {} could not be read ({why})", path.display()),
-                });
-            }
+                    ))
+                }
+                Err(e) => case.refuse(format!(
+                    "it could not be read ({why}) nor moved aside ({e}): left as it is, and \
+                     verdicts are not saved over it"
+                )),
+            },
         }
         Ok(case)
     }
@@ -472,15 +490,24 @@ impl Case {
                 self.refuse(why.clone());
                 return Err(CaseError::Refused(self.path.clone(), why));
             }
-            Err(Unreadable::Corrupt(why)) => {
-                // Someone left an unreadable file since we opened: keep it, start from ours.
-                let aside = keep_aside(&target);
-                self.warning = Some(format!(
-                    "case file became unreadable ({why}); kept aside as {}",
-                    aside.map_or("?".into(), |a| a.display().to_string())
-                ));
-                self.data.clone()
-            }
+            // Someone left an unreadable file since we opened: keep it, start from ours.
+            Err(Unreadable::Corrupt(why)) => match keep_aside(&target) {
+                Ok(aside) => {
+                    self.warning = Some(format!(
+                        "case file became unreadable ({why}); kept aside as {}",
+                        aside.display()
+                    ));
+                    self.data.clone()
+                }
+                Err(e) => {
+                    let why = format!(
+                        "it became unreadable ({why}) and could not be moved aside ({e}): left \
+                         as it is, and verdicts are not saved over it"
+                    );
+                    self.refuse(why.clone());
+                    return Err(CaseError::Refused(self.path.clone(), why));
+                }
+            },
         };
         let newer = on_disk
             .sessions
