@@ -7,7 +7,7 @@ mod common;
 use common::tmux::{Tmux, run};
 use common::*;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn bus_fault(pid: u32) {
     assert!(run(Command::new("kill").args(["-BUS", &pid.to_string()])));
@@ -57,22 +57,7 @@ fn a_bus_fault_in_the_full_screen_view_puts_the_terminal_back() {
     );
     tmux.wait_for("Sessions (");
     assert_eq!(tmux.format("#{alternate_on}"), "1");
-    let shell = tmux.format("#{pane_pid}");
-    let started = Instant::now();
-    let pid = loop {
-        let out = Command::new("pgrep")
-            .args(["-P", &shell])
-            .output()
-            .expect("pgrep runs");
-        if let Some(pid) = String::from_utf8_lossy(&out.stdout).lines().next() {
-            break pid.trim().parse::<u32>().expect("a pid");
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "no sessionscope process"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let pid = tmux.child_pid();
     bus_fault(pid);
     let screen = tmux.wait_for("EXITED-3");
     assert!(

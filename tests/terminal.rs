@@ -14,25 +14,6 @@ fn tmux_is_there() {
     );
 }
 
-/// The pid of the pane's shell's child: the investigator.
-fn child_of(shell: &str) -> u32 {
-    let started = Instant::now();
-    loop {
-        let out = Command::new("pgrep")
-            .args(["-P", shell])
-            .output()
-            .expect("pgrep runs");
-        if let Some(pid) = String::from_utf8_lossy(&out.stdout).lines().next() {
-            return pid.trim().parse().expect("a pid");
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "no sessionscope process"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 #[test]
 #[ignore = "needs tmux; .ci/run installs it and runs it"]
 fn ctrl_z_gives_the_shell_back_and_fg_redraws() {
@@ -90,7 +71,7 @@ fn sigquit_puts_the_terminal_back() {
         ),
     );
     tmux.wait_for("Sessions (");
-    let pid = child_of(&tmux.format("#{pane_pid}"));
+    let pid = tmux.child_pid();
     assert!(run(Command::new("kill").args(["-QUIT", &pid.to_string()])));
     tmux.wait_for("EXITED-131");
     assert_eq!(

@@ -63,6 +63,26 @@ impl Tmux {
         }
     }
 
+    /// The pid of the process the pane's shell started: the program under test.
+    pub fn child_pid(&self) -> u32 {
+        let shell = self.format("#{pane_pid}");
+        let started = Instant::now();
+        loop {
+            let out = Command::new("pgrep")
+                .args(["-P", &shell])
+                .output()
+                .expect("pgrep runs");
+            if let Some(pid) = String::from_utf8_lossy(&out.stdout).lines().next() {
+                return pid.trim().parse().expect("a pid");
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "no process under the pane's shell"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Waits until the screen shows `text`; the screen as it was when found.
     pub fn wait_for(&self, text: &str) -> String {
         let started = Instant::now();
