@@ -12,9 +12,10 @@ use super::{FileReport, LoadOptions, Merger, Problem, decode, split};
 use crate::sources::{RawSource, SourceFile};
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
-use std::io::{BufReader, Cursor, Read};
+use std::io::{Cursor, Read};
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Bytes read per block.
 const BLOCK: usize = 32 << 20;
@@ -97,6 +98,9 @@ struct Input {
     raw: RawSource,
     /// Why a gzip stream ended early, once it has (see [`CutShort`]).
     cut: Arc<std::sync::OnceLock<String>>,
+    /// For a compressed file: how many of its bytes the decompression took in, and its size
+    /// when it is a file, to tell how much of it lies after a cut.
+    compressed: Option<(Arc<AtomicU64>, Option<u64>)>,
     /// How many times UTF-16 text that had lost a byte was realigned.
     realigned: usize,
 }
@@ -104,6 +108,20 @@ struct Input {
 /// A decompressing reader that ends where its stream is cut or damaged instead of failing: a
 /// gzip file cut short (an interrupted copy or download) still holds every record before the
 /// cut, as `zcat` shows. Why it ended is kept for the file's report.
+/// A reader that counts the bytes taken from it.
+struct Counted<R> {
+    inner: R,
+    taken: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.taken.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
 struct CutShort<R> {
     inner: R,
     cut: Arc<std::sync::OnceLock<String>>,
@@ -149,7 +167,12 @@ fn map(file: &File) -> Option<memmap2::Mmap> {
 
 fn open(path: &Path) -> std::io::Result<Input> {
     let mut file = File::open(path)?;
-    let seekable = file.metadata().is_ok_and(|m| m.is_file());
+    let size = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    let seekable = size.is_some();
     let mut head = Vec::with_capacity(2);
     (&mut file).take(2).read_to_end(&mut head)?;
     let gzip = head == [0x1f, 0x8b];
@@ -163,6 +186,7 @@ fn open(path: &Path) -> std::io::Result<Input> {
                 gzip,
                 raw: RawSource::Disk { base: skip as u64 },
                 cut: Arc::default(),
+                compressed: None,
                 realigned: 0,
             });
         }
@@ -170,9 +194,14 @@ fn open(path: &Path) -> std::io::Result<Input> {
     // A pipe cannot seek back: the bytes already read go in front of the rest.
     let file = Cursor::new(head).chain(file);
     let cut = Arc::new(std::sync::OnceLock::new());
+    let taken = Arc::new(AtomicU64::new(0));
+    let compressed = gzip.then(|| (Arc::clone(&taken), size));
     let mut reader: Box<dyn Read + Send> = if gzip {
+        // The decoder reads ahead through a buffer of its own, 32 KiB: where a stream breaks
+        // is known to within that.
+        let file = Counted { inner: file, taken };
         Box::new(CutShort {
-            inner: MultiGzDecoder::new(BufReader::with_capacity(1 << 20, file)),
+            inner: MultiGzDecoder::new(file),
             cut: Arc::clone(&cut),
         })
     } else {
@@ -193,6 +222,7 @@ fn open(path: &Path) -> std::io::Result<Input> {
             gzip,
             raw: RawSource::Memory(text),
             cut,
+            compressed,
             realigned,
         });
     }
@@ -211,8 +241,43 @@ fn open(path: &Path) -> std::io::Result<Input> {
         gzip,
         raw,
         cut,
+        compressed,
         realigned: 0,
     })
+}
+
+/// What a gzip stream that broke after `before` records cost: words for the report and the
+/// records counted lost. The records after the break are estimated from the compressed bytes
+/// left in the file, at the rate of those before it; a file that ends at the break (cut short
+/// by an interrupted copy) holds none, and a pipe's length is not known.
+fn gzip_cut_cost(
+    before: usize,
+    compressed: Option<&(Arc<AtomicU64>, Option<u64>)>,
+) -> (String, usize) {
+    /// The decoder's read-ahead: a break this close to the end is the end.
+    const SLACK: u64 = 64 << 10;
+    let Some((taken, Some(size))) = compressed else {
+        return (
+            "how many records came after it cannot be known (not a file)".into(),
+            0,
+        );
+    };
+    let taken = taken.load(Ordering::Relaxed).min(*size);
+    let left = size - taken;
+    if left <= SLACK || taken == 0 {
+        return (
+            "the file ends there (an interrupted copy or download): the records after the cut are not in it".into(),
+            0,
+        );
+    }
+    let lost = ((before as f64 * left as f64 / taken as f64).round() as usize).max(1);
+    (
+        format!(
+            "about {lost} more records were in the {} KiB of the file after it, which cannot be decompressed",
+            left >> 10
+        ),
+        lost,
+    )
 }
 
 /// A one-line reason when the bytes are not text at all (empty, binary).
@@ -510,7 +575,7 @@ fn split_and_parse_doc(
     eof: bool,
     file_no: u16,
     opts: &LoadOptions,
-) -> (Vec<Chunk>, usize, Option<Problem>) {
+) -> (Vec<Chunk>, usize, Vec<split::Damage>) {
     let window = DocWindow {
         text,
         base,
@@ -518,7 +583,7 @@ fn split_and_parse_doc(
         file_no,
         opts,
     };
-    let (chunks, used, problem) = window
+    let (chunks, used, damages) = window
         .read(state, true)
         .or_else(|| window.read(state, false))
         .expect("a careful read always answers");
@@ -529,7 +594,7 @@ fn split_and_parse_doc(
             .sum();
         counter.fetch_add(records, std::sync::atomic::Ordering::Relaxed);
     }
-    (chunks, used, problem)
+    (chunks, used, damages)
 }
 
 struct DocWindow<'a> {
@@ -551,7 +616,7 @@ impl DocWindow<'_> {
         &self,
         state: &mut split::DocState,
         fast: bool,
-    ) -> Option<(Vec<Chunk>, usize, Option<Problem>)> {
+    ) -> Option<(Vec<Chunk>, usize, Vec<split::Damage>)> {
         // The fast split reads only inside an array (the first window opens it carefully).
         if fast && !state.in_array {
             return None;
@@ -559,7 +624,7 @@ impl DocWindow<'_> {
         let (text, base, eof) = (self.text, self.base, self.eof);
         let split = |text: &[u8], state: &mut split::DocState, eof: bool| {
             if fast {
-                split::array_objects(text, state, eof).map(|(spans, used)| (spans, used, None))
+                split::array_objects(text, state, eof).map(|(spans, used)| (spans, used, vec![]))
             } else {
                 Some(split::json_elements_in(text, state, eof))
             }
@@ -590,7 +655,7 @@ impl DocWindow<'_> {
                         ..split::DocState::default()
                     };
                     let chunk = match split(second, &mut theirs, eof) {
-                        Some((spans, used, None)) => Some((
+                        Some((spans, used, damages)) if damages.is_empty() => Some((
                             parse_chunk(&ctx(second, base + cut as u64), &spans, 0),
                             used,
                         )),
@@ -598,9 +663,14 @@ impl DocWindow<'_> {
                     };
                     (chunk, theirs)
                 });
-                let mut mine = *state;
+                let mut mine = state.clone();
                 let chunk = match split(first, &mut mine, false) {
-                    Some((spans, used, None)) if used == first.len() && mine.in_array => {
+                    Some((spans, used, damages))
+                        if damages.is_empty()
+                            && mine.lost.is_none()
+                            && used == first.len()
+                            && mine.in_array =>
+                    {
                         let first_record = mine.records - spans.len();
                         Some(parse_chunk(&ctx(first, base), &spans, first_record))
                     }
@@ -621,15 +691,17 @@ impl DocWindow<'_> {
                 let chunks = kept(vec![a, b])?;
                 *state = split::DocState {
                     in_array: theirs.in_array,
+                    in_page: mine.in_page && theirs.in_array,
                     records: mine.records + theirs.records,
                     line: mine.line + theirs.line - 1,
-                    stopped: theirs.stopped,
+                    offset: mine.offset + theirs.offset,
+                    lost: theirs.lost,
                 };
-                return Some((chunks, cut + theirs_used, None));
+                return Some((chunks, cut + theirs_used, vec![]));
             }
         }
-        let mut after = *state;
-        let (spans, used, problem) = split(text, &mut after, eof)?;
+        let mut after = state.clone();
+        let (spans, used, damages) = split(text, &mut after, eof)?;
         let first_record = after.records - spans.len();
         let chunks = kept(parse_parallel(
             &ctx(text, base),
@@ -638,7 +710,7 @@ impl DocWindow<'_> {
             first_record,
         ))?;
         *state = after;
-        Some((chunks, used, problem))
+        Some((chunks, used, damages))
     }
 }
 
@@ -747,15 +819,23 @@ pub fn load_file(
         loop {
             let buf = feed.window();
             let eof = feed.eof;
-            let (chunks, used, problem) =
+            let (chunks, used, damages) =
                 split_and_parse_doc(buf, base, &mut state, eof, file_no, opts);
-            // The records before the problem that stopped the reading come first.
+            let (skipped_before, recovered_before) = (report.skipped, report.recovered);
+            let read: usize = chunks.iter().map(|c| c.parsed.events.len()).sum();
             absorb(&mut report, chunks);
-            if let Some(p) = problem {
-                report.skipped += 1;
-                report.problems.push(p);
+            if skipped_before == 0
+                && let Some(first) = damages.first()
+            {
+                // Every record found after the first damage was recovered from beyond it.
+                let after = (state.records - first.found_before).min(read);
+                report.recovered = report.recovered.max(recovered_before + after);
             }
-            if used == 0 && buf.len() >= MAX_RECORD && !eof && !state.stopped {
+            for damage in damages {
+                report.skipped += damage.records;
+                report.problems.push(damage.problem);
+            }
+            if used == 0 && buf.len() >= MAX_RECORD && !eof && state.lost.is_none() {
                 // One value larger than any real record: what follows cannot be found
                 // without reading it whole.
                 report.skipped += 1;
@@ -769,12 +849,20 @@ pub fn load_file(
                 });
                 break;
             }
+            if eof && buf[used..].iter().any(|b| !b.is_ascii_whitespace()) {
+                // Never silently: whatever the reading left at the end is named.
+                report.skipped += 1;
+                report.problems.push(Problem {
+                    location: format!("record {} (line {})", state.records + 1, state.line),
+                    reason: "the end of the file could not be read".into(),
+                });
+            }
             feed.consume(used);
             base += used as u64;
             if let Some(b) = opts.bytes_read {
                 b.fetch_add(used as u64, std::sync::atomic::Ordering::Relaxed);
             }
-            if eof || state.stopped {
+            if eof {
                 break;
             }
             if let Err(e) = feed.advance() {
@@ -879,10 +967,13 @@ pub fn load_file(
         );
     }
     if let Some(why) = input.cut.get() {
+        let before = report.records + report.skipped;
+        let (after, lost) = gzip_cut_cost(before, input.compressed.as_ref());
+        report.skipped += lost;
         report.problems.push(Problem {
-            location: format!("after record {}", report.records + report.skipped),
+            location: format!("after record {before}"),
             reason: format!(
-                "the gzip stream is cut or damaged ({why}): the file ends here, every whole record before it was read, how many came after cannot be known"
+                "the gzip stream is cut or damaged ({why}): every whole record before it was read; {after}"
             ),
         });
     }
