@@ -71,3 +71,42 @@ fn a_bus_fault_in_the_full_screen_view_puts_the_terminal_back() {
     );
     assert_eq!(tmux.format("#{cursor_flag}"), "1", "cursor still hidden");
 }
+
+/// Running out of memory while loading is said in a sentence, exit status 4, no backtrace:
+/// an address-space limit too small for a 30,000-record export, which loads with room.
+#[test]
+fn running_out_of_memory_while_loading_says_so_and_exits_4() {
+    let dir = temp_dir("oom");
+    let path = dir.join("tenant.jsonl.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    sessionscope_synth::write::write(
+        "json-lines",
+        sessionscope_synth::tenant::scale_tenant(30_000, 7).collect::<Vec<_>>(),
+        &mut gz,
+    )
+    .unwrap();
+    std::fs::write(&path, gz.finish().unwrap()).unwrap();
+    let stats = |kib: u32| {
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!("ulimit -v {kib} && exec \"$0\" stats \"$1\""))
+            .arg(env!("CARGO_BIN_EXE_sessionscope"))
+            .arg(&path)
+            .output()
+            .expect("run sessionscope under sh")
+    };
+    let out = stats(120_000);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("sessionscope: out of memory: "), "{stderr}");
+    assert!(stderr.contains("give fewer or smaller files"), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stats(400_000).status.code(),
+        Some(0),
+        "the same file with room"
+    );
+}

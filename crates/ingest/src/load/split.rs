@@ -320,7 +320,10 @@ pub fn json_elements_in(
                 },
                 (true, true) => (text.len(), false),
                 // A record beginning that the window's end cuts is counted with the next.
-                (true, false) => (text.len().saturating_sub(BEGINNING.len() - 1).max(pos), false),
+                (true, false) => (
+                    text.len().saturating_sub(BEGINNING.len() - 1).max(pos),
+                    false,
+                ),
             };
             lost.pass(&text[pos..], end - pos);
             pos = end;
@@ -656,8 +659,7 @@ mod tests {
                     let Some((spans, used)) = array_objects(window, &mut fast, at_end) else {
                         // Only a window whose first element the window's end cuts is left
                         // to the careful way, which finds no element in it either.
-                        let (found, _, problem) =
-                            json_elements_in(window, &mut careful, at_end);
+                        let (found, _, problem) = json_elements_in(window, &mut careful, at_end);
                         assert!(
                             found.is_empty() && problem.is_empty() && !at_end,
                             "declined a valid window: {:?}",
@@ -708,7 +710,10 @@ mod tests {
         let (spans, used) = array_objects(br#"{"a":1}, {"b":"#, &mut in_array(), false).unwrap();
         assert_eq!((spans.len(), used), (1, 9));
         // Unless it is the first: a long element, or a broken one whose quotes no longer pair.
-        assert!(declines(r#"{"b":"x}, {"c":1}, {"d":"#, false), "a first element open");
+        assert!(
+            declines(r#"{"b":"x}, {"c":1}, {"d":"#, false),
+            "a first element open"
+        );
     }
 
     /// The guess skips objects nested in a record (`},{` inside DeviceProperties, Folders)
