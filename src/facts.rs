@@ -329,6 +329,52 @@ pub struct TimelineFilter {
     pub user: Option<String>,
     pub sessions: Vec<String>,
     pub ip: Option<String>,
+    /// Operation names, any case; an event matches any of them.
+    pub operations: Vec<String>,
+}
+
+impl TimelineFilter {
+    pub fn is_empty(&self) -> bool {
+        self.user.is_none()
+            && self.sessions.is_empty()
+            && self.ip.is_none()
+            && self.operations.is_empty()
+    }
+}
+
+/// What a session ID given on the command line names: the whole ID, or any prefix of it that
+/// no other session ID starts with, as git takes short hashes.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SessionMatch {
+    One(String),
+    /// Several session IDs start with it: each, with a user of it, in ID order.
+    Ambiguous(Vec<(String, String)>),
+    None,
+}
+
+pub fn resolve_session(store: &Store, given: &str) -> SessionMatch {
+    let given = given.trim().to_ascii_lowercase();
+    if given.is_empty() {
+        return SessionMatch::None;
+    }
+    if let Some(id) = store.lookup(&given)
+        && !store.sessions_of_id(id).is_empty()
+    {
+        return SessionMatch::One(given);
+    }
+    let mut found: Vec<(String, String)> = store
+        .sessions
+        .iter()
+        .filter(|s| s.has_id() && store.str(s.id).starts_with(&given))
+        .map(|s| (store.str(s.id).to_string(), store.str(s.user).to_string()))
+        .collect();
+    found.sort();
+    found.dedup_by(|a, b| a.0 == b.0);
+    match found.len() {
+        0 => SessionMatch::None,
+        1 => SessionMatch::One(found.remove(0).0),
+        _ => SessionMatch::Ambiguous(found),
+    }
 }
 
 /// Event ids matching the filter, in time order. Unknown values match nothing.
@@ -366,6 +412,23 @@ pub fn timeline(store: &Store, filter: &TimelineFilter) -> Vec<u32> {
     if let Some(ip) = &filter.ip {
         let norm = crate::ip::normalise(ip).unwrap_or_default();
         narrow(ids_of(Facet::Ip, &norm));
+    }
+    if !filter.operations.is_empty() {
+        // Names as typed, any case: each distinct operation is compared once.
+        let mut verdict: rustc_hash::FxHashMap<crate::intern::Sym, bool> = Default::default();
+        let ids = (0..store.events.len() as u32)
+            .filter(|&i| {
+                let op = store.events[i as usize].operation;
+                *verdict.entry(op).or_insert_with(|| {
+                    let name = store.str(op);
+                    filter
+                        .operations
+                        .iter()
+                        .any(|w| w.trim().eq_ignore_ascii_case(name))
+                })
+            })
+            .collect();
+        narrow(ids);
     }
     candidates.unwrap_or_else(|| (0..store.events.len() as u32).collect())
 }

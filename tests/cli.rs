@@ -238,3 +238,131 @@ fn reading_commands_leave_the_evidence_folder_untouched() {
     assert_eq!(entries, ["export.csv"]);
     assert_eq!(std::fs::metadata(&dir).unwrap().modified().unwrap(), before);
 }
+
+fn demo() -> String {
+    fixture("demo/tenant.csv").display().to_string()
+}
+
+/// Session IDs of the demo, from `sessions --json`.
+fn demo_session_ids() -> Vec<String> {
+    let o = run(&["sessions", &demo(), "--json"]);
+    stdout(&o)
+        .lines()
+        .filter_map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["session_id"].as_str().map(str::to_string)
+        })
+        .collect()
+}
+
+#[test]
+fn a_unique_prefix_of_a_session_id_names_the_session() {
+    let ids = demo_session_ids();
+    // The 8 characters the tables print, and the shortest prefix no other ID shares.
+    let id = &ids[5];
+    let shortest = (1..=id.len())
+        .map(|n| &id[..n])
+        .find(|p| ids.iter().filter(|i| i.starts_with(p)).count() == 1)
+        .unwrap();
+    let whole = run(&["timeline", &demo(), "--session", id, "--json"]);
+    assert!(whole.status.success());
+    assert!(!stdout(&whole).is_empty());
+    for given in [&id[..8], shortest, &id.to_uppercase()[..8]] {
+        let o = run(&["timeline", &demo(), "--session", given, "--json"]);
+        assert!(
+            o.status.success(),
+            "{given}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(stdout(&o), stdout(&whole), "{given}");
+    }
+}
+
+#[test]
+fn an_ambiguous_prefix_lists_the_sessions_it_could_be() {
+    let ids = demo_session_ids();
+    // A first character several IDs share.
+    let shared = ids
+        .iter()
+        .map(|i| &i[..1])
+        .find(|p| ids.iter().filter(|i| i.starts_with(p)).count() > 1)
+        .unwrap();
+    let candidates: Vec<&String> = ids.iter().filter(|i| i.starts_with(shared)).collect();
+    let o = run(&["timeline", &demo(), "--session", shared]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).is_empty());
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(said.contains("give more of it"), "{said}");
+    for c in candidates {
+        assert!(said.contains(c.as_str()), "{c} not listed: {said}");
+    }
+}
+
+#[test]
+fn a_filter_that_matches_nothing_says_so_and_exits_1() {
+    for (args, said) in [
+        (
+            vec!["timeline", "--session", "ffffffffzz"],
+            "no session ffffffffzz",
+        ),
+        (
+            vec!["timeline", "--user", "nobody@x"],
+            "no action matches --user nobody@x",
+        ),
+        (
+            vec!["timeline", "--ip", "192.0.2.99"],
+            "no action matches --ip 192.0.2.99",
+        ),
+        (
+            vec!["timeline", "--operation", "NoSuchOp"],
+            "no action matches --operation NoSuchOp",
+        ),
+        (vec!["sessions", "--user", "nobody@x"], "no user nobody@x"),
+    ] {
+        let demo = demo();
+        let mut all = args.clone();
+        all.insert(1, &demo);
+        let o = run(&all);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains(said), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn timeline_narrows_to_operations_in_any_case() {
+    let o = run(&[
+        "timeline",
+        &demo(),
+        "--operation",
+        "new-inboxrule",
+        "--operation",
+        "Set-InboxRule",
+        "--json",
+    ]);
+    assert!(o.status.success());
+    let ops: Vec<String> = stdout(&o)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["operation"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(ops.iter().any(|o| o == "New-InboxRule"), "{ops:?}");
+    assert!(
+        ops.iter()
+            .all(|o| o == "New-InboxRule" || o == "Set-InboxRule"),
+        "{ops:?}"
+    );
+    // None missed: as many as the whole timeline holds.
+    let all = run(&["timeline", &demo(), "--json"]);
+    let rules_total = stdout(&all)
+        .matches("\"operation\":\"New-InboxRule\"")
+        .count();
+    assert_eq!(
+        ops.iter().filter(|o| *o == "New-InboxRule").count(),
+        rules_total
+    );
+}

@@ -65,12 +65,16 @@ enum Command {
         input: Input,
         #[arg(long)]
         user: Option<String>,
-        /// A session ID; repeat to interleave several sessions.
+        /// A session ID, or any prefix of it no other ID shares (as the tables print them);
+        /// repeat to interleave several sessions.
         #[arg(long = "session")]
         sessions: Vec<String>,
         /// An IP in any form (port, brackets and case do not matter).
         #[arg(long)]
         ip: Option<String>,
+        /// An operation name, any case (`New-InboxRule`, `send`); repeat for several.
+        #[arg(long = "operation")]
+        operations: Vec<String>,
         #[command(flatten)]
         output: Output,
     },
@@ -86,7 +90,7 @@ enum Command {
     Mark {
         #[command(flatten)]
         input: Input,
-        /// The session ID to mark.
+        /// The session ID to mark, or any prefix of it no other ID shares.
         #[arg(long)]
         session: String,
         #[command(flatten)]
@@ -282,14 +286,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stats { json, .. } => print_stats(&mut out, &store, &report, json)?,
         Command::Sessions {
             user, sort, output, ..
-        } => print_sessions(
-            &mut out,
-            &store,
-            case.as_ref(),
-            user.as_deref(),
-            sort,
-            &output,
-        )?,
+        } => {
+            if let Some(u) = &user
+                && store
+                    .lookup(&u.trim().to_lowercase())
+                    .is_none_or(|u| store.sessions_of_user(u).is_empty())
+            {
+                eprintln!(
+                    "sessionscope: no user {} in these files",
+                    for_terminal(u.trim())
+                );
+                return Ok(ExitCode::from(1));
+            }
+            print_sessions(
+                &mut out,
+                &store,
+                case.as_ref(),
+                user.as_deref(),
+                sort,
+                &output,
+            )?
+        }
         Command::Report { format, .. } => {
             let report = crate::report::build(&store, case.as_ref());
             match format {
@@ -312,6 +329,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ..
         } => {
             drop(out);
+            let session = match resolve_session(&store, &session) {
+                Ok(id) => id,
+                Err(code) => return Ok(code),
+            };
             return mark(
                 &store,
                 case,
@@ -325,11 +346,31 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             user,
             sessions,
             ip,
+            operations,
             output,
             ..
         } => {
-            let filter = TimelineFilter { user, sessions, ip };
-            print_timeline(&mut out, &store, &filter, &output)?
+            let mut ids = Vec::with_capacity(sessions.len());
+            for given in &sessions {
+                match resolve_session(&store, given) {
+                    Ok(id) => ids.push(id),
+                    Err(code) => return Ok(code),
+                }
+            }
+            let filter = TimelineFilter {
+                user,
+                sessions: ids,
+                ip,
+                operations,
+            };
+            if print_timeline(&mut out, &store, &filter, &output)? == 0 && !filter.is_empty() {
+                out.flush()?;
+                eprintln!(
+                    "sessionscope: no action matches {}",
+                    for_terminal(&filter_words(&filter))
+                );
+                return Ok(ExitCode::from(1));
+            }
         }
     }
     out.flush()?;
@@ -459,6 +500,54 @@ fn table_width() -> usize {
     } else {
         80
     }
+}
+
+/// The session ID `given` names (whole or a unique prefix), or, said on stderr, why none:
+/// exit 1 when no session has it, 2 when several do (each listed, with its user).
+fn resolve_session(store: &Store, given: &str) -> Result<String, ExitCode> {
+    match facts::resolve_session(store, given) {
+        facts::SessionMatch::One(id) => Ok(id),
+        facts::SessionMatch::None => {
+            eprintln!(
+                "sessionscope: no session {} in these files",
+                for_terminal(given.trim())
+            );
+            Err(ExitCode::from(1))
+        }
+        facts::SessionMatch::Ambiguous(found) => {
+            eprintln!(
+                "sessionscope: {} session IDs start with {}; give more of it:",
+                found.len(),
+                for_terminal(given.trim())
+            );
+            for (id, user) in found.iter().take(20) {
+                eprintln!("  {}  {}", for_terminal(id), for_terminal(user));
+            }
+            if found.len() > 20 {
+                eprintln!("  and {} more", found.len() - 20);
+            }
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// A timeline filter as the options that give it.
+fn filter_words(filter: &TimelineFilter) -> String {
+    let mut words = Vec::new();
+    if let Some(u) = &filter.user {
+        words.push(format!("--user {}", u.trim()));
+    }
+    words.extend(filter.sessions.iter().map(|s| format!("--session {s}")));
+    if let Some(ip) = &filter.ip {
+        words.push(format!("--ip {}", ip.trim()));
+    }
+    words.extend(
+        filter
+            .operations
+            .iter()
+            .map(|o| format!("--operation {}", o.trim())),
+    );
+    words.join(" ")
 }
 
 fn short_id(id: Option<&str>) -> String {
@@ -671,7 +760,7 @@ fn print_timeline(
     store: &Store,
     filter: &TimelineFilter,
     output: &Output,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<usize> {
     let ids = facts::timeline(store, filter);
     if output.json {
         for &i in &ids {
@@ -747,5 +836,5 @@ fn print_timeline(
             writeln!(out, "{}", table::row(&cells))?;
         }
     }
-    Ok(())
+    Ok(ids.len())
 }
