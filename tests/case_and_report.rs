@@ -31,12 +31,16 @@ fn verdicts_survive_a_restart_and_reach_sessions_json() {
         assert_eq!(case.path, case_path);
         assert!(!case_path.exists(), "opening a case writes nothing");
         let mut app = App::new(Arc::new(store)).with_case(case);
-        update(&mut app, Action::Down); // the attacker session
+        let (attacker, user) = (
+            session_named(&app.store, ATTACKER_SESSION),
+            session_named(&app.store, USER_SESSION),
+        );
+        select_session(&mut app, attacker);
         update(&mut app, Action::MarkAttacker);
         assert!(app.message.as_deref().unwrap().contains("marked attacker"));
-        update(&mut app, Action::Up);
+        select_session(&mut app, user);
         update(&mut app, Action::MarkUser);
-        update(&mut app, Action::Down);
+        select_session(&mut app, attacker);
         update(&mut app, Action::EditNote);
         for c in "inbox rule to proton".chars() {
             update(&mut app, Action::Input(c));
@@ -334,7 +338,7 @@ fn linked_view_finds_the_other_account_the_attacker_used() {
     update(&mut app, Action::Enter);
     assert!(
         app.breadcrumb()
-            .starts_with("session 7c3e9a51 < linked to attacker"),
+            .starts_with("session 7c3e9a51 (megan.bowen@contoso.com) < linked to attacker"),
         "{}",
         app.breadcrumb()
     );

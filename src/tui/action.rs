@@ -37,7 +37,7 @@ pub enum Action {
     PivotAsn,
     /// Narrow the timeline to the selected session, and back.
     NarrowToSession,
-    /// Cycle the session list order (first seen, risk, events, IPs).
+    /// Cycle the session list order (risk, first seen, user).
     CycleSort,
     /// Mark the selected session as the attacker's.
     MarkAttacker,
@@ -180,7 +180,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(&[Key::Char('m')], Action::Pivot(Facet::Target), "pivot: same target mailbox").hinted(5, "pivot"),
     bind(&[Key::Char('a')], Action::PivotAsn, "pivot: same network owner (ASN) as the IP"),
     bind(&[Key::Char('f')], Action::NarrowToSession, "timeline: only the selected session / all"),
-    bind(&[Key::Char('S')], Action::CycleSort, "sort sessions: first seen, risk, events, IPs"),
+    bind(&[Key::Char('S')], Action::CycleSort, "sort sessions: risk, first seen, user"),
     bind(&[Key::Char('/')], Action::Search, "fuzzy search actions (Tab: this view / whole store)").hinted(3, "search"),
     bind(&[Key::Char('n')], Action::NextHit, "next search hit"),
     bind(&[Key::Char('N')], Action::PrevHit, "previous search hit"),

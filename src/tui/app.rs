@@ -14,32 +14,44 @@ use std::sync::Arc;
 
 pub use super::layout::Pane;
 
-/// How the session list is ordered within each user.
+/// How the session list is ordered. Sessions stay grouped under their account either way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SessionSort {
+    /// The account with the riskiest session first, its sessions riskiest first.
     #[default]
-    FirstSeen,
     Risk,
-    Events,
-    Ips,
+    /// The account active first first, its sessions by first activity.
+    FirstSeen,
+    /// Accounts by name, their sessions by first activity.
+    User,
 }
 
 impl SessionSort {
+    pub const ALL: [SessionSort; 3] =
+        [SessionSort::Risk, SessionSort::FirstSeen, SessionSort::User];
+
     pub fn next(self) -> SessionSort {
         match self {
-            SessionSort::FirstSeen => SessionSort::Risk,
-            SessionSort::Risk => SessionSort::Events,
-            SessionSort::Events => SessionSort::Ips,
-            SessionSort::Ips => SessionSort::FirstSeen,
+            SessionSort::Risk => SessionSort::FirstSeen,
+            SessionSort::FirstSeen => SessionSort::User,
+            SessionSort::User => SessionSort::Risk,
         }
     }
 
     pub fn label(self) -> &'static str {
         match self {
-            SessionSort::FirstSeen => "first seen",
             SessionSort::Risk => "risk",
-            SessionSort::Events => "events",
-            SessionSort::Ips => "IPs",
+            SessionSort::FirstSeen => "first seen",
+            SessionSort::User => "user",
+        }
+    }
+
+    /// The order in words, as the list's title says it.
+    pub fn title(self) -> &'static str {
+        match self {
+            SessionSort::Risk => "riskiest first",
+            SessionSort::FirstSeen => "earliest first",
+            SessionSort::User => "users A-Z",
         }
     }
 }
@@ -214,8 +226,8 @@ pub struct App {
     user_rank: Vec<u32>,
     /// Every session by user name, then by each sort's own key (index: `SessionSort as
     /// usize`; empty until needed). A frame's list is this order filtered, then its users
-    /// ordered by their riskiest session, so no keystroke sorts all sessions twice.
-    orders: [Vec<u32>; 4],
+    /// ordered by their first session's key, so no keystroke sorts all sessions twice.
+    orders: [Vec<u32>; 3],
     /// Timeline rows when the frame is narrowed to one session (`f`); otherwise the rows are
     /// the frame's own events, not copied.
     narrowed_rows: Option<Vec<u32>>,
@@ -227,6 +239,8 @@ impl App {
         let mut app = App::unscored(store);
         let analysis = analyse(&app.store, &app.verdicts, &app.user_rank);
         app.take_analysis(analysis);
+        app.rebuild_root();
+        app.select_session_row(first_session_row(&app.frame().session_rows));
         app
     }
 
@@ -339,12 +353,14 @@ impl App {
                 .filter(|&s| w[s])
                 .collect(),
         };
-        let sessions = if self.sort == SessionSort::Risk {
-            self.riskiest_users_first(sessions)
-        } else {
-            sessions
-        };
         let session_count = sessions.len();
+        if self.sort != SessionSort::User {
+            // One flat list, across accounts: each row names its user.
+            return (
+                sessions.into_iter().map(SessionRow::Session).collect(),
+                session_count,
+            );
+        }
         let mut rows = Vec::with_capacity(session_count + 16);
         // Index of the current user's heading, whose count grows with each of its sessions.
         let mut heading = None;
@@ -401,35 +417,6 @@ impl App {
         self.timeline_rows()
             .get(self.frame().timeline_cursor)
             .copied()
-    }
-
-    /// `sessions` (grouped by user, in the order of [`App::order`]) with the accounts
-    /// reordered: the one with the riskiest session first, ties by name.
-    fn riskiest_users_first(&self, sessions: Vec<usize>) -> Vec<usize> {
-        let user = |s: usize| self.store.sessions[s].user;
-        use std::cmp::Reverse;
-        // Each account's riskiest (risk, score), reversed to sort first, and its sessions.
-        let mut runs = Vec::new();
-        let mut start = 0;
-        while start < sessions.len() {
-            let end = start
-                + sessions[start..]
-                    .iter()
-                    .position(|&s| user(s) != user(sessions[start]))
-                    .unwrap_or(sessions.len() - start);
-            let riskiest = sessions[start..end]
-                .iter()
-                .map(|&s| self.rank(s))
-                .max()
-                .unwrap_or_default();
-            runs.push((Reverse(riskiest), start..end));
-            start = end;
-        }
-        // Stable: accounts as risky as each other keep their name order.
-        runs.sort_by_key(|r| r.0);
-        runs.into_iter()
-            .flat_map(|(_, run)| sessions[run].iter().copied())
-            .collect()
     }
 
     /// Every session in the list order of the current sort, users by name.
@@ -744,7 +731,13 @@ impl App {
         };
         self.take_analysis(analysis);
         if self.sort == SessionSort::Risk {
+            // A list not moved in yet starts at its new top, the riskiest session.
+            let untouched = self.stack.len() == 1
+                && self.frame().session_cursor == first_session_row(&self.frame().session_rows);
             self.rebuild_root();
+            if untouched {
+                self.select_session_row(first_session_row(&self.frame().session_rows));
+            }
         }
         true
     }
@@ -767,6 +760,8 @@ impl App {
             first.timeline_cursor,
             first.timeline_offset,
             first.root_user,
+            std::mem::take(&mut first.events),
+            first.narrowed_to,
         );
         *first = root;
         (
@@ -774,6 +769,8 @@ impl App {
             first.timeline_cursor,
             first.timeline_offset,
             first.root_user,
+            first.events,
+            first.narrowed_to,
         ) = keep;
         let row = selected
             .and_then(|s| {
@@ -942,17 +939,31 @@ impl App {
                 Scope::Asn(a) => format!("AS{a}"),
                 Scope::Pivot(facet, v) => {
                     let value = self.store.str(v);
-                    let shown = if facet == Facet::Session {
-                        value.chars().take(8).collect()
-                    } else {
-                        value.to_string()
-                    };
-                    format!("{} {}", facet.label(), shown)
+                    if facet == Facet::Session {
+                        let short: String = value.chars().take(8).collect();
+                        return match session_owners(&self.store, v).as_slice() {
+                            [one] => format!("session {short} ({})", self.store.str(*one)),
+                            _ => format!("session {short}"),
+                        };
+                    }
+                    format!("{} {}", facet.label(), value)
                 }
             })
             .collect::<Vec<_>>()
             .join(" < ")
     }
+}
+
+/// The users whose sessions carry session ID `id` (one, unless an ID is shared).
+pub fn session_owners(store: &Store, id: Sym) -> Vec<Sym> {
+    let mut users: Vec<Sym> = store
+        .sessions_of_id(id)
+        .iter()
+        .map(|&s| store.sessions[s as usize].user)
+        .collect();
+    users.sort_unstable();
+    users.dedup();
+    users
 }
 
 /// Ids in both lists. Event ids are in time order, so both lists are sorted.
@@ -984,7 +995,7 @@ struct Analysis {
 fn analyse(store: &Store, verdicts: &crate::case::Verdicts, user_rank: &[u32]) -> Analysis {
     let assessments = crate::analysis::assess_all(store, Some(verdicts));
     let peaks = crate::analysis::max_concurrent(store);
-    let orders = [SessionSort::Risk, SessionSort::Events, SessionSort::Ips]
+    let orders = [SessionSort::Risk]
         .into_iter()
         .map(|sort| (sort, sorted_sessions(store, user_rank, &assessments, sort)))
         .collect();
@@ -995,8 +1006,8 @@ fn analyse(store: &Store, verdicts: &crate::case::Verdicts, user_rank: &[u32]) -
     }
 }
 
-/// Every session by its user's place in name order (sessions without a user last), then by
-/// `sort`'s key, then by index. One packed key per session: sorting 300,000 sessions by
+/// Every session by `sort`'s key, then by its user's place in name order (sessions without a
+/// user last), then by index; by user first when sorting by user. One packed key per session: sorting 300,000 sessions by
 /// tuples took tens of milliseconds.
 fn sorted_sessions(
     store: &Store,
@@ -1010,9 +1021,7 @@ fn sorted_sessions(
         .enumerate()
         .map(|(s, session)| {
             let within: i64 = match sort {
-                SessionSort::FirstSeen => session.first,
-                SessionSort::Events => -(session.events.len() as i64),
-                SessionSort::Ips => -(session.ips.len() as i64),
+                SessionSort::FirstSeen | SessionSort::User => session.first,
                 SessionSort::Risk => {
                     let (risk, score) = assessments.get(s).map_or((0, 0), |a| (a.risk, a.score));
                     -((i64::from(risk) << 32) | i64::from(score))
@@ -1025,7 +1034,12 @@ fn sorted_sessions(
             };
             // Flipping the sign bit keeps an i64's order among unsigned numbers.
             let within = (within as u64) ^ (1 << 63);
-            (u128::from(user) << 96) | (u128::from(within) << 32) | s as u128
+            if sort == SessionSort::User {
+                (u128::from(user) << 96) | (u128::from(within) << 32) | s as u128
+            } else {
+                // One list across accounts: the key first, the user's name breaking ties.
+                (u128::from(within) << 64) | (u128::from(user) << 32) | s as u128
+            }
         })
         .collect();
     keys.sort_unstable();

@@ -23,9 +23,10 @@ pub struct Geometry {
     pub birth_line: bool,
 }
 
-/// At this width and above, the session list and the timeline sit side by side; below it the
-/// focused pane takes the whole screen instead of squeezing.
-pub const SIDE_BY_SIDE: u16 = 120;
+/// At this width and above, the session list and the timeline sit side by side, each with at
+/// least the 80 columns it is laid out for; below it the focused pane takes the whole screen
+/// instead of squeezing.
+pub const SIDE_BY_SIDE: u16 = 160;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Areas {
@@ -51,7 +52,8 @@ pub fn areas(g: &Geometry, area: Rect) -> Areas {
         ..Areas::default()
     };
     if area.width >= SIDE_BY_SIDE {
-        let left = (area.width * 2 / 5).min(64);
+        // The list grows with the screen, for its USER and TOP REASON columns.
+        let left = (area.width * 2 / 5).clamp(80, 160);
         let [l, r] = Layout::horizontal([Constraint::Length(left), Constraint::Min(1)]).areas(body);
         a.sessions = Some(l);
         if g.detail_open {

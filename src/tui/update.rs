@@ -630,6 +630,11 @@ fn back(app: &mut App) {
         app.refresh_timeline();
         return;
     }
+    // A user's timeline opened from the list: back to the list.
+    if app.frame().focus != Pane::Sessions {
+        app.frame_mut().focus = Pane::Sessions;
+        return;
+    }
     app.message = Some(format!(
         "at the start: {} quits",
         super::action::key_of(Action::Quit)

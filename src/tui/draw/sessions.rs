@@ -13,32 +13,70 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 struct Columns {
+    duration: bool,
     clients: bool,
-    last_and_user: bool,
+    last_seen: bool,
+    user: usize,
     ops: usize,
 }
 
-fn columns(width: usize) -> Columns {
-    // tag, id, risk, first seen, duration, events, IPs and the spaces between them.
-    let base = 2 + 8 + 4 + 11 + 6 + 6 + 4 + 7;
-    let clients = width >= base + 4 + 12;
-    let last_and_user = width >= 100;
-    let used = base + if clients { 4 } else { 0 } + if last_and_user { 12 + 21 } else { 0 };
+/// The list's columns at `width` (the cursor mark's included). A flat list (several users'
+/// sessions mixed) always has a USER column: on a narrow screen the duration and client count
+/// give way to it first; TOP REASON takes what is left, however wide the screen.
+fn columns(width: usize, flat: bool) -> Columns {
+    // cursor mark, tag, id, risk, first seen, events, IPs and the spaces between them.
+    let mut used = 1 + 2 + 8 + 4 + 11 + 6 + 4 + 6;
+    let user = match (flat, width) {
+        (false, _) => 0,
+        (true, w) if w >= 140 => 30,
+        (true, w) if w >= 100 => 24,
+        (true, _) => 16,
+    };
+    if user > 0 {
+        used += user + 1;
+    }
+    let mut take = |w: usize, min_left: usize| {
+        let fits = width >= used + w + 1 + min_left;
+        if fits {
+            used += w + 1;
+        }
+        fits
+    };
+    let duration = take(6, 20);
+    let clients = take(3, 20);
+    let last_seen = width >= 100 && take(11, 30);
     Columns {
+        duration,
         clients,
-        last_and_user,
+        last_seen,
+        user,
         ops: width.saturating_sub(used),
     }
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: bool) {
     let f = app.frame();
-    let title = format!("Sessions ({}, S: by {})", f.session_count, app.sort.label());
+    let scoring = if app.scoring() && app.sort == crate::tui::app::SessionSort::Risk {
+        ", scoring…"
+    } else {
+        ""
+    };
+    let title = format!(
+        "Sessions ({}, {}{scoring}; S: order)",
+        f.session_count,
+        app.sort.title()
+    );
     let block = pane_block(title, app, theme, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let width = usize::from(inner.width);
-    let cols = columns(width);
+    // The cursor's row is marked in its first column as well as in reverse video, which a
+    // plain capture or a screen reader does not show.
+    let width = usize::from(inner.width).saturating_sub(1);
+    let flat = f
+        .session_rows
+        .iter()
+        .all(|r| matches!(r, SessionRow::Session(_)));
+    let cols = columns(width + 1, flat);
     let with_births = !app.store.signins.is_empty() || !app.store.geo.is_empty();
     let height = usize::from(inner.height.saturating_sub(1 + u16::from(with_births)));
 
@@ -48,18 +86,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
         fit("RISK", 4),
         fit("FIRST SEEN", 11),
     ];
-    if cols.last_and_user {
+    if cols.last_seen {
         header.push(fit("LAST SEEN", 11));
     }
-    header.extend([fit("DUR", 6), fit("EVENTS", 6), fit("IPS", 4)]);
+    if cols.duration {
+        header.push(fit("DUR", 6));
+    }
+    header.extend([fit("EVENTS", 6), fit("IPS", 4)]);
     if cols.clients {
         header.push(fit("CL", 3));
     }
-    if cols.last_and_user {
-        header.push(fit("USER", 20));
+    if cols.user > 0 {
+        header.push(fit("USER", cols.user));
     }
     header.push(fit("TOP REASON / OPERATIONS", cols.ops));
-    let mut lines = vec![Line::from(header.join(" ")).style(theme.dim())];
+    let mut lines = vec![Line::from(format!(" {}", header.join(" "))).style(theme.dim())];
 
     let store = &app.store;
     let fmt = "%m-%d %H:%M";
@@ -101,19 +142,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
                     fit(&risk.map_or(String::new(), |a| a.risk.to_string()), 4),
                     fit(&app.zone.format(session.first, fmt), 11),
                 ];
-                if cols.last_and_user {
+                if cols.last_seen {
                     cells.push(fit(&app.zone.format(session.last, fmt), 11));
                 }
+                if cols.duration {
+                    cells.push(fit(&short_duration(session.last - session.first), 6));
+                }
                 cells.extend([
-                    fit(&short_duration(session.last - session.first), 6),
                     fit(&session.events.len().to_string(), 6),
                     fit(&session.ips.len().to_string(), 4),
                 ]);
                 if cols.clients {
                     cells.push(fit(&session.clients.len().to_string(), 3));
                 }
-                if cols.last_and_user {
-                    cells.push(fit(store.str(session.user), 20));
+                if cols.user > 0 {
+                    cells.push(fit(store.str(session.user), cols.user));
                 }
                 let note = app
                     .case
@@ -144,6 +187,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
                 Line::from(Span::styled(cells.join(" "), style))
             }
         };
+        let mut line = line;
+        line.spans
+            .insert(0, Span::raw(if selected { ">" } else { " " }));
         lines.push(if selected {
             line.patch_style(theme.cursor())
         } else {

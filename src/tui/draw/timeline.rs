@@ -13,15 +13,23 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 struct Columns {
+    time: usize,
+    session: usize,
     user: usize,
+    operation: usize,
     client: usize,
     target: usize,
     summary: usize,
 }
 
+/// The timeline's columns at `width`. Where rows of several users can appear, the USER column
+/// is always there: on a narrow screen the time loses its seconds, the session ID and the
+/// operation shorten, to make room for it.
 fn columns(width: usize, many_users: bool) -> Columns {
+    let narrow = many_users && width < 14 + 3 + 8 + 22 + 18 + 15 + 6 + 20;
+    let (time, session, operation) = if narrow { (11, 4, 14) } else { (14, 8, 18) };
     // time, tag, session, operation, IP and the spaces between them.
-    let mut used = 14 + 3 + 8 + 18 + 15 + 5;
+    let mut used = time + 3 + session + operation + 15 + 5;
     let mut take = |w: usize, min_left: usize| {
         if width >= used + w + 1 + min_left {
             used += w + 1;
@@ -30,11 +38,18 @@ fn columns(width: usize, many_users: bool) -> Columns {
             0
         }
     };
-    let user = if many_users { take(22, 20) } else { 0 };
+    let user = match (many_users, narrow) {
+        (false, _) => 0,
+        (true, true) => take(14, 8),
+        (true, false) => take(22, 20),
+    };
     let client = take(18, 24);
     let target = take(22, 24);
     Columns {
+        time,
+        session,
         user,
+        operation,
         client,
         target,
         summary: width.saturating_sub(used),
@@ -51,7 +66,12 @@ fn title(app: &App) -> String {
         },
         Scope::Linked => "Actions of sessions linked to the attacker".into(),
         Scope::Asn(a) => format!("Same network owner: AS{a}"),
-        Scope::Pivot(Facet::Session, v) => format!("Session {}", store.str(v)),
+        Scope::Pivot(Facet::Session, v) => {
+            match crate::tui::app::session_owners(store, v).as_slice() {
+                [one] => format!("{}'s session {}", store.str(*one), store.str(v)),
+                _ => format!("Session {} (several users)", store.str(v)),
+            }
+        }
         Scope::Pivot(facet, v) => format!("Same {}: {}", facet.label(), store.str(v)),
     };
     if let Some(s) = f.narrowed_to {
@@ -124,12 +144,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
     let block = pane_block(title(app), app, theme, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let width = usize::from(inner.width);
+    // The cursor's row is marked in its first column as well as in reverse video.
+    let width = usize::from(inner.width).saturating_sub(1);
     let f = app.frame();
     let many_users = match f.scope {
-        Scope::Root => false,
-        Scope::Pivot(facet, _) => facet != Facet::User,
-        Scope::Linked | Scope::Asn(_) => true,
+        Scope::Root | Scope::Pivot(Facet::User, _) => false,
+        // A session's rows are its owner's, named in the title.
+        Scope::Pivot(Facet::Session, v) => crate::tui::app::session_owners(&app.store, v).len() > 1,
+        Scope::Pivot(..) | Scope::Linked | Scope::Asn(_) => true,
     };
     let cols = columns(width, many_users);
     let mut height = usize::from(inner.height.saturating_sub(1));
@@ -139,11 +161,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
         height = height.saturating_sub(1);
     }
 
-    let mut header = vec![fit("TIME", 14), fit("", 3), fit("SESSION", 8)];
+    let mut header = vec![
+        fit("TIME", cols.time),
+        fit("", 3),
+        fit(
+            if cols.session < 7 { "ID" } else { "SESSION" },
+            cols.session,
+        ),
+    ];
     if cols.user > 0 {
         header.push(fit("USER", cols.user));
     }
-    header.extend([fit("OPERATION", 18), fit("IP", 15)]);
+    header.extend([fit("OPERATION", cols.operation), fit("IP", 15)]);
     if cols.client > 0 {
         header.push(fit("CLIENT", cols.client));
     }
@@ -151,7 +180,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
         header.push(fit("TARGET", cols.target));
     }
     header.push(fit("SUMMARY", cols.summary));
-    lines.push(Line::from(header.join(" ")).style(theme.dim()));
+    lines.push(Line::from(format!(" {}", header.join(" "))).style(theme.dim()));
 
     let store = &app.store;
     let highlighted = app.selected_session();
@@ -179,20 +208,29 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
         };
         // Half the palette away: another colour than the session's own part.
         let lane = lane.map(|l| if foreign { l + 4 } else { l });
-        let id: String = if e.session.is_empty() {
-            "no-sess".into()
+        let id: String = match (e.session.is_empty(), cols.session >= 7) {
+            (true, true) => "no-sess".into(),
+            (true, false) => "-".into(),
+            (false, _) => store.str(e.session).chars().take(cols.session).collect(),
+        };
+        let time_format = if cols.time < 14 {
+            "%m-%d %H:%M"
         } else {
-            store.str(e.session).chars().take(8).collect()
+            "%m-%d %H:%M:%S"
         };
         let mut cells = vec![
-            fit(&app.zone.format(i64::from(e.time), "%m-%d %H:%M:%S"), 14),
+            if i == f.timeline_cursor { ">" } else { " " }.to_string()
+                + &fit(&app.zone.format(i64::from(e.time), time_format), cols.time),
             fit(&tag, 3),
-            fit(&id, 8),
+            fit(&id, cols.session),
         ];
         if cols.user > 0 {
             cells.push(fit(store.str(e.user), cols.user));
         }
-        cells.extend([fit(store.str(e.operation), 18), fit(store.str(e.ip), 15)]);
+        cells.extend([
+            fit(store.str(e.operation), cols.operation),
+            fit(store.str(e.ip), 15),
+        ]);
         if cols.client > 0 {
             cells.push(fit(store.str(e.client), cols.client));
         }

@@ -823,7 +823,20 @@ pub fn load_file(
                 split_and_parse_doc(buf, base, &mut state, eof, file_no, opts);
             let (skipped_before, recovered_before) = (report.skipped, report.recovered);
             let read: usize = chunks.iter().map(|c| c.parsed.events.len()).sum();
+            // The records' own problems and the damaged stretches between them, in the
+            // order of the file, however the windows fell.
+            let mut problems: Vec<(usize, Problem)> =
+                chunks.iter().flat_map(|c| c.numbered_problems()).collect();
+            problems.extend(damages.iter().map(|d| (d.found_before, d.problem.clone())));
+            problems.sort_by_key(|p| p.0);
+            let kept_before = report.problems.len();
             absorb(&mut report, chunks);
+            report.problems.truncate(kept_before);
+            for (_, p) in problems {
+                if report.problems.len() < super::MAX_PROBLEMS_KEPT {
+                    report.problems.push(p);
+                }
+            }
             if skipped_before == 0
                 && let Some(first) = damages.first()
             {
@@ -831,10 +844,7 @@ pub fn load_file(
                 let after = (state.records - first.found_before).min(read);
                 report.recovered = report.recovered.max(recovered_before + after);
             }
-            for damage in damages {
-                report.skipped += damage.records;
-                report.problems.push(damage.problem);
-            }
+            report.skipped += damages.iter().map(|d| d.records).sum::<usize>();
             if used == 0 && buf.len() >= MAX_RECORD && !eof && state.lost.is_none() {
                 // One value larger than any real record: what follows cannot be found
                 // without reading it whole.

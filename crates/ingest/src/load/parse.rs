@@ -105,17 +105,24 @@ impl Chunk {
     }
 
     pub fn problems(&self) -> impl Iterator<Item = Problem> + '_ {
+        self.numbered_problems().map(|(_, p)| p)
+    }
+
+    /// The problems, each with the place of its record among the file's records (from 0).
+    pub fn numbered_problems(&self) -> impl Iterator<Item = (usize, Problem)> + '_ {
         self.problems.iter().map(|(line, index, reason)| {
             let line = line + self.line_offset;
+            let at = index + self.record_offset;
             let location = if self.numbered {
-                format!("record {} (line {line})", index + self.record_offset + 1)
+                format!("record {} (line {line})", at + 1)
             } else {
                 format!("line {line}")
             };
-            Problem {
+            let problem = Problem {
                 location,
                 reason: reason.clone(),
-            }
+            };
+            (at, problem)
         })
     }
 }
