@@ -446,3 +446,64 @@ pub fn sessions<'s>(store: &'s Store, user: Option<&str>) -> Vec<&'s Session> {
         })
         .collect()
 }
+
+/// A session linked to the attacker sessions, as `linked` prints it.
+#[derive(Debug, Serialize)]
+pub struct LinkedRow {
+    /// `null` for a user's activity without a session ID.
+    pub session_id: Option<String>,
+    pub user: String,
+    pub first_seen: String,
+    pub last_seen: String,
+    /// The values it shares with the attacker sessions.
+    pub shares: LinkedShares,
+    /// Why it is listed, in a sentence.
+    pub why: String,
+    /// Seconds between its activity and the nearest attacker session's (0: at the same time).
+    pub gap_seconds: i64,
+    /// The order of the list: a shared token counts most, then the same IP and client close
+    /// in time, then IPs, then clients; values most accounts share count nothing.
+    pub strength: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LinkedShares {
+    pub ips: Vec<String>,
+    pub clients: Vec<String>,
+    pub token_ids: Vec<String>,
+    /// Shared values most of the tenant's accounts use, with how many accounts use each.
+    pub common: Vec<CommonValue>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CommonValue {
+    pub value: String,
+    pub accounts: usize,
+}
+
+pub fn linked_row(store: &Store, link: &crate::linked::Link) -> LinkedRow {
+    let session = &store.sessions[link.session];
+    let strs = |v: &[crate::intern::Sym]| v.iter().map(|&x| store.str(x).to_string()).collect();
+    LinkedRow {
+        session_id: session.has_id().then(|| store.str(session.id).to_string()),
+        user: store.str(session.user).to_string(),
+        first_seen: rfc3339(session.first),
+        last_seen: rfc3339(session.last),
+        shares: LinkedShares {
+            ips: strs(&link.ips),
+            clients: strs(&link.clients),
+            token_ids: strs(&link.tokens),
+            common: link
+                .common
+                .iter()
+                .map(|&(v, accounts)| CommonValue {
+                    value: store.str(v).to_string(),
+                    accounts,
+                })
+                .collect(),
+        },
+        why: link.why(),
+        gap_seconds: link.gap,
+        strength: link.strength(),
+    }
+}

@@ -21,6 +21,7 @@ pub mod tui;
 
 pub use sessionscope_analysis as analysis;
 pub use sessionscope_core::{
-    Facet, Session, Store, audit, geo, intern, ip, model, signin, sparse, store, telling, time,
+    Facet, Session, Store, actor, audit, geo, intern, ip, model, signin, sparse, store, telling,
+    time,
 };
 pub use sessionscope_ingest::{self as ingest, LoadOptions, LoadReport, Sources, fault, load};

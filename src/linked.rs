@@ -15,13 +15,56 @@ pub struct Link {
     /// Shared values that most accounts use (a VPN egress, a stock client string), with how
     /// many accounts use each: weak evidence, so they do not count towards strength.
     pub common: Vec<(Sym, usize)>,
+    /// Seconds between this session's activity and the nearest attacker session's (0 when
+    /// they overlap).
+    pub gap: i64,
+    /// Its user is an account of the tenant, not an anonymous-link visitor or a system actor
+    /// ([`crate::actor::is_account`]).
+    pub account: bool,
 }
+
+/// Activity this close to an attacker session's, from its IP and client, is the attacker
+/// moving to the next account.
+pub const NEAR: i64 = 60 * 60;
 
 impl Link {
     /// Shared token IDs weigh most (the same token means the same stolen credential), then IPs,
     /// then clients; values common to most accounts do not count.
     pub fn strength(&self) -> usize {
-        self.tokens.len() * 100 + self.ips.len() * 10 + self.clients.len()
+        let near = if self.same_place_and_time() { 50 } else { 0 };
+        self.tokens.len() * 100 + near + self.ips.len() * 10 + self.clients.len()
+    }
+
+    /// The same IP and the same client within [`NEAR`] of an attacker session.
+    pub fn same_place_and_time(&self) -> bool {
+        !self.ips.is_empty() && !self.clients.is_empty() && self.gap <= NEAR
+    }
+
+    /// Why it is listed, in a sentence: `same IP and client 5 min after an attacker session`.
+    pub fn why(&self) -> String {
+        if !self.account {
+            return "not an account (an anonymous-link visitor or a system actor): what the \
+                    attacker did from its IP, or noise"
+                .into();
+        }
+        let when = match self.gap {
+            0 => "during an attacker session".to_string(),
+            g => format!(
+                "{} from an attacker session",
+                crate::time::short_duration(g)
+            ),
+        };
+        if !self.tokens.is_empty() {
+            format!("the same token ID as an attacker session ({when}): the same stolen sign-in")
+        } else if self.same_place_and_time() {
+            format!("the same IP and client, {when}: the attacker moving to this account")
+        } else if !self.ips.is_empty() {
+            format!("an IP of the attacker's that few accounts use ({when})")
+        } else if !self.clients.is_empty() {
+            format!("a client string of the attacker's that few accounts use ({when})")
+        } else {
+            "only values most accounts share (a VPN egress, a stock client): weak".into()
+        }
     }
 
     /// `token 0017…, IP 198.51.100.23, client Client=OWA;…`
@@ -55,13 +98,34 @@ impl Link {
     }
 }
 
-/// Sessions other than `sources` sharing an IP, client or token ID with any of them, strongest
-/// link first. Activity without a session ID is included (as its user's no-session group):
+/// Sessions other than `sources` sharing an IP, client or token ID with any of them: accounts
+/// first, strongest link first. Activity without a session ID is included (as its user's no-session group):
 /// an attacker's IP used over legacy auth is exactly what to find.
+///
+/// A value half the tenant's accounts use is "common" and counts for little. Only real
+/// accounts count, in the tenant and for each value ([`crate::actor::is_account`]), and not
+/// through the attacker sessions themselves: the anonymous-link visitors and the accounts an
+/// attack uses must not make its own IP look common.
 pub fn linked_sessions(store: &Store, sources: &[usize]) -> Vec<Link> {
     let source_set: FxHashSet<usize> = sources.iter().copied().collect();
-    // A value used by this many accounts says little about who used it.
-    let common_at = (store.user_count() / 2).max(3);
+    let accounts_in_tenant = store
+        .users()
+        .into_iter()
+        .filter(|&u| crate::actor::is_account(store.str(u)))
+        .count();
+    let common_at = (accounts_in_tenant / 2).max(3);
+    let spans: Vec<(i64, i64)> = sources
+        .iter()
+        .map(|&s| (store.sessions[s].first, store.sessions[s].last))
+        .collect();
+    let gap_to_sources = |session: usize| {
+        let (first, last) = (store.sessions[session].first, store.sessions[session].last);
+        spans
+            .iter()
+            .map(|&(a, b)| (a - last).max(first - b).max(0))
+            .min()
+            .unwrap_or(i64::MAX)
+    };
     let mut links: FxHashMap<usize, Link> = FxHashMap::default();
     let mut add = |session: usize, what: Sym, kind: Facet, accounts: usize| {
         if source_set.contains(&session) {
@@ -69,6 +133,8 @@ pub fn linked_sessions(store: &Store, sources: &[usize]) -> Vec<Link> {
         }
         let link = links.entry(session).or_insert_with(|| Link {
             session,
+            gap: gap_to_sources(session),
+            account: crate::actor::is_account(store.str(store.sessions[session].user)),
             ..Link::default()
         });
         if accounts >= common_at && kind != Facet::Session {
@@ -113,10 +179,14 @@ pub fn linked_sessions(store: &Store, sources: &[usize]) -> Vec<Link> {
                 for &v in values {
                     if wanted.contains(&(kind as u8, v)) {
                         hits.push((i, kind, v));
-                        accounts
-                            .entry((kind as u8, v))
-                            .or_default()
-                            .insert(session.user);
+                        if !source_set.contains(&i)
+                            && crate::actor::is_account(store.str(session.user))
+                        {
+                            accounts
+                                .entry((kind as u8, v))
+                                .or_default()
+                                .insert(session.user);
+                        }
                     }
                 }
             }
@@ -145,12 +215,17 @@ pub fn linked_sessions(store: &Store, sources: &[usize]) -> Vec<Link> {
         add(session, v, kind, n);
     }
     let mut out: Vec<Link> = links.into_values().collect();
+    // Accounts first: the question is which other accounts the attacker reached.
     out.sort_by(|a, b| {
-        b.strength().cmp(&a.strength()).then(
-            store.sessions[a.session]
-                .first
-                .cmp(&store.sessions[b.session].first),
-        )
+        b.account
+            .cmp(&a.account)
+            .then(b.strength().cmp(&a.strength()))
+            .then(a.gap.cmp(&b.gap))
+            .then(
+                store.sessions[a.session]
+                    .first
+                    .cmp(&store.sessions[b.session].first),
+            )
     });
     out
 }

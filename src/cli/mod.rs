@@ -78,6 +78,18 @@ enum Command {
         #[command(flatten)]
         output: Output,
     },
+    /// Sessions of any user sharing an IP, client or token ID with the attacker sessions (those
+    /// marked in the case file, or --session), strongest link first: the list `L` shows.
+    Linked {
+        #[command(flatten)]
+        input: Input,
+        /// An attacker session ID (or a prefix no other ID shares); repeat for several.
+        /// Default: the sessions marked attacker in the case file.
+        #[arg(long = "session")]
+        sessions: Vec<String>,
+        #[command(flatten)]
+        output: Output,
+    },
     /// The incident report: attacker sessions (from the case file), their actions, and a
     /// remediation checklist.
     Report {
@@ -245,6 +257,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stats { input, .. }
         | Command::Sessions { input, .. }
         | Command::Timeline { input, .. }
+        | Command::Linked { input, .. }
         | Command::Report { input, .. }
         | Command::Mark { input, .. } => input,
     };
@@ -341,6 +354,45 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 note.as_deref(),
                 other_networks,
             );
+        }
+        Command::Linked {
+            sessions, output, ..
+        } => {
+            let mut sources = Vec::new();
+            for given in &sessions {
+                let id = match resolve_session(&store, given) {
+                    Ok(id) => id,
+                    Err(code) => return Ok(code),
+                };
+                let sym = store
+                    .lookup(&id)
+                    .expect("a resolved session ID is in the store");
+                sources.extend(store.sessions_of_id(sym).iter().map(|&s| s as usize));
+            }
+            if sessions.is_empty() {
+                let verdicts = case.as_ref().map(|c| c.verdicts(&store));
+                sources = (0..store.sessions.len())
+                    .filter(|&s| {
+                        let session = &store.sessions[s];
+                        session.has_id()
+                            && verdicts.as_ref().and_then(|v| v.get(&session.id).copied())
+                                == Some(Verdict::Attacker)
+                    })
+                    .collect();
+                if sources.is_empty() {
+                    eprintln!(
+                        "sessionscope: no session is marked attacker in the case file: mark one, or give --session"
+                    );
+                    return Ok(ExitCode::from(1));
+                }
+            }
+            let links = crate::linked::linked_sessions(&store, &sources);
+            print_linked(&mut out, &store, &links, &output)?;
+            if links.is_empty() {
+                out.flush()?;
+                eprintln!("sessionscope: no other session shares an IP, client or token with them");
+                return Ok(ExitCode::from(1));
+            }
         }
         Command::Timeline {
             user,
@@ -748,6 +800,82 @@ fn print_sessions(
                     (&r.events.to_string(), 6),
                     (&r.ips.len().to_string(), 3),
                     (&top.join(","), 9),
+                ])
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn print_linked(
+    out: &mut impl Write,
+    store: &Store,
+    links: &[crate::linked::Link],
+    output: &Output,
+) -> anyhow::Result<()> {
+    if output.json {
+        for link in links {
+            serde_json::to_writer(&mut *out, &facts::linked_row(store, link))?;
+            writeln!(out)?;
+        }
+    } else if output.csv {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record([
+            "session_id",
+            "user",
+            "first_seen",
+            "ips",
+            "clients",
+            "token_ids",
+            "common",
+            "why",
+        ])?;
+        for link in links {
+            let r = facts::linked_row(store, link);
+            let joined = |v: &[String]| csv_cell(&v.join(" ")).into_owned();
+            let common: Vec<String> = r
+                .shares
+                .common
+                .iter()
+                .map(|c| format!("{} ({} accounts)", c.value, c.accounts))
+                .collect();
+            w.write_record([
+                r.session_id.unwrap_or_default(),
+                csv_cell(&r.user).into_owned(),
+                r.first_seen,
+                joined(&r.shares.ips),
+                joined(&r.shares.clients),
+                joined(&r.shares.token_ids),
+                joined(&common),
+                csv_cell(&r.why).into_owned(),
+            ])?;
+        }
+        w.flush()?;
+    } else {
+        let why_width = table_width().saturating_sub(8 + 24 + 16 + 3);
+        writeln!(
+            out,
+            "{}",
+            table::row(&[
+                ("SESSION", 8),
+                ("USER", 24),
+                ("FIRST SEEN (UTC)", 16),
+                ("WHY / SHARES", why_width),
+            ])
+        )?;
+        for link in links {
+            let session = &store.sessions[link.session];
+            let id = short_id(session.has_id().then(|| store.str(session.id)));
+            let first = rfc3339(session.first).replace('T', " ");
+            let text = format!("{}: {}", link.why(), link.describe(store));
+            writeln!(
+                out,
+                "{}",
+                table::row(&[
+                    (&id, 8),
+                    (store.str(session.user), 24),
+                    (&first[..16], 16),
+                    (&text, why_width),
                 ])
             )?;
         }

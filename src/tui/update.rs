@@ -411,7 +411,18 @@ fn linked(app: &mut App) {
     let mut frame = Frame::new(Scope::Linked, events, rows, links.len());
     frame.notes = links
         .iter()
-        .map(|l| (l.session, format!("shares {}", l.describe(&store))))
+        .map(|l| {
+            let note = if l.same_place_and_time() && l.account {
+                format!(
+                    "⚠ {} from the attacker, same IP and client: {}",
+                    crate::time::short_duration(l.gap),
+                    l.describe(&store)
+                )
+            } else {
+                format!("shares {}", l.describe(&store))
+            };
+            (l.session, note)
+        })
         .collect();
     app.detail = None;
     app.stack.push(frame);

@@ -6,6 +6,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod actor;
 pub mod audit;
 pub mod geo;
 pub mod intern;

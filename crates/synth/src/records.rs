@@ -419,3 +419,31 @@ pub fn consent_to_application(id: &str, t: i64, a: &Actor, app: &str, scopes: &s
     );
     Value::Object(m)
 }
+
+/// A SharePoint anonymous sharing link opened: the visitor is `anonymous` or
+/// `urn:spo:anon#…`, never an account, from `ip` with browser `ua`.
+pub fn anonymous_link_used(
+    id: &str,
+    t: i64,
+    visitor: &str,
+    ip: &str,
+    ua: &str,
+    url: &str,
+) -> Value {
+    let a = Actor {
+        user: visitor.into(),
+        session: None,
+        ip: ip.into(),
+        client_info: String::new(),
+        token: None,
+        issued_at: None,
+    };
+    let mut m = base(id, t, "AnonymousLinkUsed", 14, "SharePoint", &a);
+    m.insert("UserType".into(), 10.into());
+    m.insert("ClientIP".into(), ip.into());
+    m.insert("UserAgent".into(), ua.into());
+    m.insert("ObjectId".into(), url.into());
+    m.insert("EventSource".into(), "SharePoint".into());
+    m.insert("ItemType".into(), "File".into());
+    Value::Object(m)
+}

@@ -542,3 +542,144 @@ pub fn scale_tenant(events: usize, seed: u64) -> impl Iterator<Item = Value> {
         buffer.pop_front()
     })
 }
+
+/// The account the attacker of [`lateral_movement`] moves to.
+pub const SECOND_VICTIM: &str = "pradeep.gupta@contoso.com";
+/// The attacker's session in the first account of [`lateral_movement`].
+pub const LATERAL_SESSION: &str = "5b2f8e1c-7a4d-4c3b-9e6f-1d2a3b4c5d6e";
+/// The attacker's IP in [`lateral_movement`].
+pub const LATERAL_IP: &str = "185.220.101.7";
+
+/// Shaped like the lateral movement in the real 2023 Purview export the team checks against:
+/// a small tenant (five accounts); the attacker's session in one account opens the account's
+/// anonymous sharing links from its own IP (three visitors, `anonymous` and `urn:spo:anon#…`),
+/// then, five minutes after it ends, a session in a second account from the same IP and the
+/// same browser. One more account uses the same browser from its own network, days apart.
+pub fn lateral_movement() -> Vec<Value> {
+    let mut rng = Rng::new(23);
+    let day = seed_day();
+    let mut out = Vec::new();
+    for (i, user) in [
+        SEED_USER,
+        SECOND_VICTIM,
+        "lidia.holloway@contoso.com",
+        "nestor.wilke@contoso.com",
+        "irvin.sayers@contoso.com",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        workday_session(
+            user,
+            day - 86_400 * (1 + i as i64 % 2),
+            &mut rng,
+            6,
+            3,
+            &mut out,
+        );
+    }
+    let firefox = owa(ATTACKER_UA);
+    let attacker = actor(
+        SEED_USER,
+        Some(LATERAL_SESSION),
+        LATERAL_IP,
+        &firefox,
+        &mut rng,
+        at(day, 9, 58),
+    );
+    out.push(r::user_logged_in(
+        &rng.guid(),
+        at(day, 9, 59),
+        &attacker,
+        ATTACKER_UA,
+        "Linux",
+        "Firefox",
+    ));
+    out.push(r::mailbox_login(&rng.guid(), at(day, 10, 0), &attacker));
+    out.push(r::mail_items_accessed(
+        &rng.guid(),
+        at(day, 10, 4),
+        &attacker,
+        "Bind",
+        "\\Inbox",
+        12,
+        &mut rng,
+    ));
+    out.push(r::new_inbox_rule(
+        &rng.guid(),
+        at(day, 10, 9),
+        &attacker,
+        &[
+            ("Name", "."),
+            ("SubjectOrBodyContainsWords", "invoice"),
+            ("MoveToFolder", "RSS Feeds"),
+        ],
+    ));
+    for (k, visitor) in [
+        "anonymous",
+        "urn:spo:anon#8f3c2b1a",
+        "urn:spo:anon#d41e07c9",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        out.push(r::anonymous_link_used(
+            &rng.guid(),
+            at(day, 10, 12 + k as i64 * 3),
+            visitor,
+            LATERAL_IP,
+            ATTACKER_UA,
+            "https://contoso-my.sharepoint.com/personal/alex_wilber_contoso_com/Documents/Payroll.xlsx",
+        ));
+    }
+    out.push(r::mail_items_accessed(
+        &rng.guid(),
+        at(day, 10, 25),
+        &attacker,
+        "Sync",
+        "\\Sent Items",
+        30,
+        &mut rng,
+    ));
+    let second_session = rng.guid();
+    let moved = actor(
+        SECOND_VICTIM,
+        Some(&second_session),
+        LATERAL_IP,
+        &firefox,
+        &mut rng,
+        at(day, 10, 29),
+    );
+    out.push(r::mailbox_login(&rng.guid(), at(day, 10, 30), &moved));
+    out.push(r::mail_items_accessed(
+        &rng.guid(),
+        at(day, 10, 33),
+        &moved,
+        "Bind",
+        "\\Inbox",
+        8,
+        &mut rng,
+    ));
+    out.push(r::send(
+        &rng.guid(),
+        at(day, 10, 41),
+        &moved,
+        "RE: Invoice 4471 - updated bank details",
+    ));
+    // The same browser on another account, from its own home network, days later.
+    let same_browser = actor(
+        "irvin.sayers@contoso.com",
+        Some(&rng.guid()),
+        "192.0.2.77",
+        &firefox,
+        &mut rng,
+        at(day + 3 * 86_400, 8, 0),
+    );
+    out.push(r::mailbox_login(
+        &rng.guid(),
+        at(day + 3 * 86_400, 8, 1),
+        &same_browser,
+    ));
+    out.sort_by(|a, b| a["CreationTime"].as_str().cmp(&b["CreationTime"].as_str()));
+    out
+}

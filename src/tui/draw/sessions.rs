@@ -61,11 +61,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
     } else {
         ""
     };
-    let title = format!(
-        "Sessions ({}, {}{scoring}; S: order)",
-        f.session_count,
-        app.sort.title()
-    );
+    let title = if f.scope == crate::tui::app::Scope::Linked {
+        // Its own order, whatever the sort.
+        format!(
+            "Sessions ({}) linked to the attacker, accounts first, strongest link first",
+            f.session_count
+        )
+    } else {
+        format!(
+            "Sessions ({}, {}{scoring}; S: order)",
+            f.session_count,
+            app.sort.title()
+        )
+    };
     let block = pane_block(title, app, theme, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
