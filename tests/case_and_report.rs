@@ -266,6 +266,11 @@ fn search_prompt_jumps_to_the_hit_and_n_cycles() {
     }
     let total = app.search.as_ref().unwrap().results.total;
     assert!(total >= 2, "the rule, and actions in \\Inbox: {total}");
+    // Hits in time order, the cursor on the best.
+    let search = app.search.as_ref().unwrap();
+    let events: Vec<u32> = search.results.hits.iter().map(|h| h.event).collect();
+    assert!(events.is_sorted(), "{events:?}");
+    let best = search.selected;
     update(&mut app, Action::Confirm);
     assert!(app.prompt.is_none());
     let op = |app: &App| {
@@ -275,16 +280,27 @@ fn search_prompt_jumps_to_the_hit_and_n_cycles() {
             .to_string()
     };
     assert_eq!(op(&app), "New-InboxRule");
+    let rule = app.selected_event().unwrap();
     update(&mut app, Action::NextHit);
     assert_ne!(op(&app), "New-InboxRule");
-    assert!(app.message.as_deref().unwrap().starts_with("hit 2/"));
+    assert!(
+        app.message
+            .as_deref()
+            .unwrap()
+            .starts_with(&format!("hit {}/", (best + 1) % total + 1)),
+        "{:?}",
+        app.message
+    );
+    if best + 1 < total {
+        assert!(app.selected_event().unwrap() > rule, "the next hit in time");
+    }
     update(&mut app, Action::PrevHit);
     assert_eq!(op(&app), "New-InboxRule");
     // Tab widens to the whole store; typing goes into the prompt, not to the keymap.
     update(&mut app, Action::Search);
     update(&mut app, Action::Backspace);
     update(&mut app, Action::ToggleScope);
-    assert!(app.search.as_ref().unwrap().whole_store);
+    assert!(app.search.as_ref().unwrap().other_scope);
     update(&mut app, Action::Input('q'));
     assert!(!app.quit);
     update(&mut app, Action::Cancel);

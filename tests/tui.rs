@@ -446,10 +446,22 @@ fn search_from_the_first_screen_finds_a_user_who_is_not_selected() {
     let hit = search.results.hits[0].event;
     assert_eq!(app.store.events[hit as usize].user, megan);
     let s = screen(&app);
-    assert!(s.contains("in all sessions"), "{s}");
-    // Enter jumps to it: the view follows to megan's timeline.
+    assert!(s.contains("1 match (every user)"), "{s}");
+    // The hit says when, who, which session and what.
+    assert!(
+        s.contains(">03-14 22:05 megan.bowen@con… 7c3e9a51 New-InboxRule"),
+        "{s}"
+    );
+    // Enter jumps to it: its session opens, named as megan's in the title and in the
+    // breadcrumb, whoever was selected before.
     update(&mut app, Action::Confirm);
     assert_eq!(app.selected_event(), Some(hit));
+    assert_eq!(
+        app.breadcrumb(),
+        "session 7c3e9a51 (megan.bowen@contoso.com) < user svc-finance@contoso.com"
+    );
+    let s = screen(&app);
+    assert!(s.contains("megan.bowen@contoso.com's session 7c3e9a51"), "{s}");
 }
 
 #[test]
@@ -468,7 +480,7 @@ fn a_search_with_no_match_here_says_how_many_the_whole_store_has() {
     let s = screen(&app);
     assert!(
         s.contains(&format!(
-            "0 matches in this view · {wider} in the whole store"
+            "0 matches (this session) · {wider} by every user"
         )),
         "{s}"
     );

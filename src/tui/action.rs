@@ -205,7 +205,7 @@ pub const PROMPT_BINDINGS: &[Binding] = &[
     bind(&[Key::Code(KeyCode::Enter)], Action::Confirm, "search: jump to the selected hit; note: save it"),
     bind(&[Key::Code(KeyCode::Esc), Key::Ctrl('u')], Action::Cancel, "close the prompt without saving"),
     bind(&[Key::Code(KeyCode::Backspace)], Action::Backspace, "delete the last character"),
-    bind(&[Key::Code(KeyCode::Tab)], Action::ToggleScope, "search: this view / the whole store"),
+    bind(&[Key::Code(KeyCode::Tab)], Action::ToggleScope, "search: every user / this view (at the start: every user / this user)"),
     bind(&[Key::Code(KeyCode::Up)], Action::Up, "search: previous hit"),
     bind(&[Key::Code(KeyCode::Down)], Action::Down, "search: next hit"),
     bind(&[Key::Ctrl('z')], Action::Suspend, "suspend to the shell (fg brings it back)"),

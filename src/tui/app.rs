@@ -77,8 +77,8 @@ pub struct Prompt {
 #[derive(Debug, Clone)]
 pub struct SearchState {
     pub query: String,
-    /// Tab in the prompt: the whole store instead of the current timeline.
-    pub whole_store: bool,
+    /// Tab in the prompt: the other scope of [`App::search_scope`].
+    pub other_scope: bool,
     pub results: crate::search::Results,
     pub selected: usize,
     /// When this scope has no match: how many the whole store has.
@@ -86,6 +86,34 @@ pub struct SearchState {
     /// While the search runs in the background: how many actions it has searched, of how
     /// many. `None` once it is complete.
     pub searched: Option<(usize, usize)>,
+}
+
+impl SearchState {
+    /// A search of `query` in its scope (the view's own, or the other with Tab), its hits in
+    /// time order with the cursor on the best one.
+    pub fn new(query: String, other_scope: bool, results: crate::search::Results) -> SearchState {
+        let mut state = SearchState {
+            query,
+            other_scope,
+            results: Default::default(),
+            selected: 0,
+            wider_total: None,
+            searched: None,
+        };
+        state.show(results);
+        state
+    }
+
+    /// Puts `results` (best first) in place in time order, the cursor on the best hit: an
+    /// investigator reads hits as a story, and steps through them with `n`/`N` in time.
+    pub fn show(&mut self, mut results: crate::search::Results) {
+        let best = results.hits.first().map(|h| h.event);
+        results.hits.sort_by_key(|h| h.event);
+        self.selected = best
+            .and_then(|b| results.hits.iter().position(|h| h.event == b))
+            .unwrap_or(0);
+        self.results = results;
+    }
 }
 
 /// What a frame of the pivot stack shows.
@@ -594,13 +622,13 @@ impl App {
             };
             match update {
                 Some(super::search_job::SearchUpdate::Partial(results, searched)) => {
-                    search.results = results;
+                    search.show(results);
                     if let Some((done, _)) = search.searched.as_mut() {
                         *done = searched;
                     }
                 }
                 Some(super::search_job::SearchUpdate::Done(results, wider)) => {
-                    search.results = results;
+                    search.show(results);
                     search.wider_total = wider;
                     search.searched = None;
                     self.search_job = None;
@@ -806,17 +834,22 @@ impl App {
         }
     }
 
-    /// What `/` searches, and its name: on the first screen every session on it (the whole
-    /// store: the list shows all users, though the timeline shows one); in a pivot the view's
-    /// timeline, unless widened to the whole store with Tab.
-    pub fn search_scope(&self, whole_store: bool) -> (&'static str, Option<Vec<u32>>) {
-        if whole_store {
-            ("whole store", None)
-        } else if self.frame().scope == Scope::Root {
-            ("all sessions", None)
-        } else {
-            ("this view", Some(self.timeline_rows().to_vec()))
+    /// What `/` searches, named in words, and its actions (`None`: every action). At the
+    /// root, whose list holds every user's sessions, that is every user, and Tab narrows to
+    /// the selected user; anywhere else it is what the view shows (this session, this user,
+    /// this view), and Tab widens to every user.
+    pub fn search_scope(&self, other_scope: bool) -> (&'static str, Option<Vec<u32>>) {
+        let f = self.frame();
+        let at_root = f.scope == Scope::Root && f.narrowed_to.is_none();
+        if at_root != other_scope {
+            return ("every user", None);
         }
+        let name = match (f.scope, f.narrowed_to) {
+            (_, Some(_)) | (Scope::Pivot(Facet::Session, _), None) => "this session",
+            (Scope::Root | Scope::Pivot(Facet::User, _), None) => "this user",
+            _ => "this view",
+        };
+        (name, Some(self.timeline_rows().to_vec()))
     }
 
     /// True when `event` belongs to the part of its session used from other networks than

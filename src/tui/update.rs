@@ -205,7 +205,7 @@ fn prompt(app: &mut App, action: Action) {
         }
         Action::ToggleScope if is_search => {
             if let Some(s) = app.search.as_mut() {
-                s.whole_store = !s.whole_store;
+                s.other_scope = !s.other_scope;
             }
             run_search(app);
         }
@@ -255,15 +255,8 @@ fn open_search(app: &mut App) {
         .as_ref()
         .map(|s| s.query.clone())
         .unwrap_or_default();
-    let whole_store = app.search.as_ref().is_some_and(|s| s.whole_store);
-    app.search = Some(SearchState {
-        query: text.clone(),
-        whole_store,
-        results: Default::default(),
-        selected: 0,
-        wider_total: None,
-        searched: None,
-    });
+    let other_scope = app.search.as_ref().is_some_and(|s| s.other_scope);
+    app.search = Some(SearchState::new(text.clone(), other_scope, Default::default()));
     app.prompt = Some(Prompt {
         kind: PromptKind::Search,
         text,
@@ -281,30 +274,20 @@ fn run_search(app: &mut App) {
         app.searcher
             .get_or_insert_with(|| Arc::new(crate::search::Searcher::new(&app.store))),
     );
-    let whole_store = app.search.as_ref().is_some_and(|s| s.whole_store);
-    let (_, scope) = app.search_scope(whole_store);
+    let other_scope = app.search.as_ref().is_some_and(|s| s.other_scope);
+    let (_, scope) = app.search_scope(other_scope);
     let size = scope.as_ref().map_or(app.store.events.len(), Vec::len);
     if size < app.search_background_at || query.trim().is_empty() {
         let results = searcher.search(&app.store, &query, scope.as_deref(), SEARCH_LIMIT);
         let wider_total = searcher.wider_total(&app.store, &query, &results, scope.is_some());
-        app.search = Some(SearchState {
-            query,
-            whole_store,
-            results,
-            selected: 0,
-            wider_total,
-            searched: None,
-        });
+        let mut state = SearchState::new(query, other_scope, results);
+        state.wider_total = wider_total;
+        app.search = Some(state);
         return;
     }
-    app.search = Some(SearchState {
-        query: query.clone(),
-        whole_store,
-        results: Default::default(),
-        selected: 0,
-        wider_total: None,
-        searched: Some((0, size)),
-    });
+    let mut state = SearchState::new(query.clone(), other_scope, Default::default());
+    state.searched = Some((0, size));
+    app.search = Some(state);
     let store = Arc::clone(&app.store);
     app.search_job = Some(SearchJob::start(
         store,

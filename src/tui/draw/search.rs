@@ -1,4 +1,5 @@
-//! Search results while typing: ranked best first, matched characters highlighted.
+//! Search results while typing: the best matches in time order, each with its time, user,
+//! session and operation, the cursor on the best one, matched characters highlighted.
 
 use crate::sanitize::for_terminal;
 use crate::search::Field;
@@ -20,9 +21,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         area.width,
         height.min(area.height.saturating_sub(3)),
     );
-    let (scope, _) = app.search_scope(search.whole_store);
+    let (scope, _) = app.search_scope(search.other_scope);
     let wider = match search.wider_total {
-        Some(n) if n > 0 => format!(" · {n} in the whole store (Tab)"),
+        Some(n) if n > 0 => format!(" · {n} by every user (Tab)"),
         _ => String::new(),
     };
     // A search still running says how far it has come: the count grows as it goes.
@@ -31,7 +32,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         None => wider,
     };
     let title = format!(
-        " Search \"{}\" · {} match{} in {scope}{wider} ",
+        " Search \"{}\" · {} match{} ({scope}){wider} ",
         for_terminal(&search.query),
         search.results.total,
         if search.results.total == 1 { "" } else { "es" }
@@ -58,10 +59,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .take(rows)
     {
         let e = &store.events[hit.event as usize];
+        // When, who, which session, what; then the field that matched.
+        let session: String = if e.session.is_empty() {
+            "no-sess".into()
+        } else {
+            store.str(e.session).chars().take(8).collect()
+        };
+        let (user_width, op_width) = if width >= 120 { (26, 18) } else { (16, 14) };
         let prefix = format!(
-            "{} {:<18} ",
-            app.zone.format(i64::from(e.time), "%m-%d %H:%M:%S"),
-            fit(store.str(e.operation), 18)
+            "{}{} {} {:<8} {} ",
+            if i == search.selected { ">" } else { " " },
+            app.zone.format(i64::from(e.time), "%m-%d %H:%M"),
+            fit(store.str(e.user), user_width),
+            session,
+            fit(store.str(e.operation), op_width)
         );
         // The field that matched, with its matched characters highlighted.
         let mut text = for_terminal(store.str(hit.field.of(e))).into_owned();

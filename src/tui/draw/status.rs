@@ -67,17 +67,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             let label = match p.kind {
                 PromptKind::Search => {
                     let search = app.search.as_ref();
-                    let (scope, narrower) = app.search_scope(search.is_some_and(|s| s.whole_store));
+                    let (scope, narrower) = app.search_scope(search.is_some_and(|s| s.other_scope));
                     let wider = match search.and_then(|s| s.wider_total) {
-                        Some(n) if n > 0 => format!("; {n} in the whole store"),
+                        Some(n) if n > 0 => format!("; {n} by every user"),
                         _ => String::new(),
                     };
                     let tab = if narrower.is_some() {
                         "Tab widens, "
-                    } else if search.is_some_and(|s| s.whole_store) {
-                        "Tab narrows, "
                     } else {
-                        ""
+                        "Tab narrows, "
                     };
                     format!(
                         " /{}▏  ({scope}{wider}; {tab}Enter jumps, Esc cancels)",
