@@ -431,6 +431,25 @@ impl Case {
             .and_then(|e| e.networks.get(network).copied())
     }
 
+    /// Puts a session's entry back as it was (`None`: as if never marked nor noted) and saves
+    /// at once: what undo does.
+    pub fn restore_entry(
+        &mut self,
+        session_id: &str,
+        user: &str,
+        previous: Option<Entry>,
+    ) -> Result<(), CaseError> {
+        let mut entry = previous.unwrap_or(Entry {
+            verdict: None,
+            note: String::new(),
+            user: user.to_string(),
+            updated: String::new(),
+            networks: BTreeMap::new(),
+        });
+        entry.updated = now();
+        self.save_entry(session_id.to_ascii_lowercase(), entry)
+    }
+
     /// Sets the free-text note and saves at once.
     pub fn set_note(&mut self, session_id: &str, user: &str, note: &str) -> Result<(), CaseError> {
         let id = session_id.to_ascii_lowercase();

@@ -884,3 +884,49 @@ fn the_report_never_replaces_a_file_nor_follows_a_link() {
     let third = std::fs::read_to_string(dir.join("first-table.csv.report-3.md")).unwrap();
     assert!(third.contains(ATTACKER_SESSION), "{third}");
 }
+
+#[test]
+fn u_undoes_verdicts_and_notes_one_by_one_and_the_undo_is_saved() {
+    let input = seed_copy("undo");
+    let case_path = input.with_file_name("first-table.csv.case.json");
+    {
+        let (store, _) = load_files(std::slice::from_ref(&input));
+        let mut app = App::new(Arc::new(store)).with_case(Case::for_input(&input).unwrap());
+        update(&mut app, Action::Undo);
+        assert!(
+            app.message
+                .as_deref()
+                .unwrap()
+                .starts_with("nothing to undo")
+        );
+        let attacker = session_named(&app.store, ATTACKER_SESSION);
+        select_session(&mut app, attacker);
+        update(&mut app, Action::MarkUser);
+        update(&mut app, Action::MarkAttacker);
+        update(&mut app, Action::EditNote);
+        for c in "rule to proton".chars() {
+            update(&mut app, Action::Input(c));
+        }
+        update(&mut app, Action::Confirm);
+        // The note goes first, the verdict stays.
+        update(&mut app, Action::Undo);
+        let case = Case::open(&case_path).unwrap();
+        assert_eq!(case.note(ATTACKER_SESSION), None);
+        assert_eq!(case.verdict(ATTACKER_SESSION), Some(Verdict::Attacker));
+        // Then the attacker verdict: back to the user verdict given before it.
+        update(&mut app, Action::Undo);
+        assert!(
+            app.message
+                .as_deref()
+                .unwrap()
+                .contains("back to marked user"),
+            "{:?}",
+            app.message
+        );
+        assert_eq!(app.verdict(attacker), Some(Verdict::User));
+    }
+    // Saved as any change is: a restart sees the undone state.
+    let case = Case::open(&case_path).unwrap();
+    assert_eq!(case.verdict(ATTACKER_SESSION), Some(Verdict::User));
+    assert_eq!(case.note(ATTACKER_SESSION), None);
+}

@@ -366,3 +366,18 @@ fn timeline_narrows_to_operations_in_any_case() {
         rules_total
     );
 }
+
+#[test]
+fn the_investigator_without_a_terminal_says_what_to_run_instead() {
+    let o = Command::new(env!("CARGO_BIN_EXE_sessionscope"))
+        .arg(demo())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run sessionscope");
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{said}");
+    assert!(said.contains("needs a terminal"), "{said}");
+    assert!(said.contains("sessionscope sessions FILE"), "{said}");
+    assert!(!said.contains("No such device"), "{said}");
+    assert!(o.stdout.is_empty(), "nothing drawn into the pipe");
+}

@@ -95,6 +95,11 @@ fn detail_of_an_inbox_rule() {
 }
 
 #[test]
+fn command_list() {
+    screens("commands", ":pivot");
+}
+
+#[test]
 fn search_with_hits() {
     screens("search", "/forward");
 }

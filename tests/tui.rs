@@ -461,7 +461,10 @@ fn search_from_the_first_screen_finds_a_user_who_is_not_selected() {
         "session 7c3e9a51 (megan.bowen@contoso.com) < user svc-finance@contoso.com"
     );
     let s = screen(&app);
-    assert!(s.contains("megan.bowen@contoso.com's session 7c3e9a51"), "{s}");
+    assert!(
+        s.contains("megan.bowen@contoso.com's session 7c3e9a51"),
+        "{s}"
+    );
 }
 
 #[test]
@@ -479,9 +482,7 @@ fn a_search_with_no_match_here_says_how_many_the_whole_store_has() {
     assert!(wider >= 1);
     let s = screen(&app);
     assert!(
-        s.contains(&format!(
-            "0 matches (this session) · {wider} by every user"
-        )),
+        s.contains(&format!("0 matches (this session) · {wider} by every user")),
         "{s}"
     );
     update(&mut app, Action::ToggleScope);
@@ -684,4 +685,35 @@ fn nothing_lost_shows_no_mark_and_says_so_on_request() {
     assert!(!screen(&app).contains("! for details"));
     press(&mut app, &[Action::Problems]);
     assert!(screen(&app).contains("every record of every file was read"));
+}
+
+#[test]
+fn the_command_list_names_every_action_and_runs_the_one_chosen() {
+    let mut app = app(&["seed/first-table.csv"], (80, 24));
+    update(&mut app, Action::Commands);
+    let s = screen(&app);
+    let all = sessionscope::tui::action::BINDINGS.len();
+    assert!(s.contains(&format!("Commands · {all} of {all}")), "{s}");
+    assert!(s.contains(">down"), "{s}");
+    // Typing filters by name and help; the key is shown beside the name.
+    for c in "attacker".chars() {
+        update(&mut app, Action::Input(c));
+    }
+    let s = screen(&app);
+    assert!(s.contains(">mark-attacker"), "{s}");
+    assert!(s.contains(" A "), "{s}");
+    update(&mut app, Action::Confirm);
+    assert!(app.prompt.is_none());
+    let selected = app.selected_session().unwrap();
+    assert_eq!(app.verdict(selected), None, "no case file: nothing saved");
+    assert!(
+        app.message.as_deref().unwrap().contains("no case file"),
+        "{:?}",
+        app.message
+    );
+    // Esc closes it without running anything.
+    update(&mut app, Action::Commands);
+    update(&mut app, Action::Input('q'));
+    update(&mut app, Action::Cancel);
+    assert!(app.prompt.is_none() && !app.quit);
 }

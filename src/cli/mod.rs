@@ -237,6 +237,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("sessionscope: give one or more audit exports to open (see --help)");
             return Ok(ExitCode::from(2));
         }
+        if let Some(why) = crate::tui::no_terminal() {
+            eprintln!("sessionscope: {why}");
+            return Ok(ExitCode::from(2));
+        }
         let db = match open_ip_db(&cli.ip_db) {
             Ok(db) => db,
             Err(why) => {

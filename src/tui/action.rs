@@ -61,6 +61,10 @@ pub enum Action {
     Problems,
     /// Give the terminal back to the shell until `fg`.
     Suspend,
+    /// List every action by name, to run one.
+    Commands,
+    /// Undo the last verdict or note.
+    Undo,
     /// Prompt: a typed character.
     Input(char),
     /// Prompt: delete the last character.
@@ -69,8 +73,57 @@ pub enum Action {
     Confirm,
     /// Prompt: close without accepting.
     Cancel,
-    /// Search prompt: current view / whole store.
+    /// Search prompt: the view's own scope / the other.
     ToggleScope,
+}
+
+impl Action {
+    /// The action's name in the command list (`:`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::Top => "top",
+            Action::Bottom => "bottom",
+            Action::PageUp => "page-up",
+            Action::PageDown => "page-down",
+            Action::NextPane => "next-pane",
+            Action::PrevPane => "previous-pane",
+            Action::Enter => "drill-in",
+            Action::Back => "back",
+            Action::Quit => "quit",
+            Action::Help => "help",
+            Action::CycleZone => "time-zone",
+            Action::Copy => "copy",
+            Action::Pivot(Facet::Session) => "pivot-session",
+            Action::Pivot(Facet::Ip) => "pivot-ip",
+            Action::Pivot(Facet::User) => "pivot-user",
+            Action::Pivot(Facet::Client) => "pivot-client",
+            Action::Pivot(Facet::Operation) => "pivot-operation",
+            Action::Pivot(Facet::Target) => "pivot-target",
+            Action::PivotAsn => "pivot-asn",
+            Action::NarrowToSession => "only-this-session",
+            Action::CycleSort => "sort",
+            Action::MarkAttacker => "mark-attacker",
+            Action::MarkUser => "mark-user",
+            Action::ClearVerdict => "clear-verdict",
+            Action::EditNote => "note",
+            Action::Search => "search",
+            Action::NextHit => "next-hit",
+            Action::PrevHit => "previous-hit",
+            Action::Linked => "linked",
+            Action::WriteReport => "report",
+            Action::Problems => "problems",
+            Action::Suspend => "suspend",
+            Action::Commands => "commands",
+            Action::Undo => "undo",
+            Action::Input(_) => "type",
+            Action::Backspace => "backspace",
+            Action::Confirm => "confirm",
+            Action::Cancel => "cancel",
+            Action::ToggleScope => "toggle-scope",
+        }
+    }
 }
 
 /// A key as the keymap binds it.
@@ -181,19 +234,21 @@ pub const BINDINGS: &[Binding] = &[
     bind(&[Key::Char('a')], Action::PivotAsn, "pivot: same network owner (ASN) as the IP"),
     bind(&[Key::Char('f')], Action::NarrowToSession, "timeline: only the selected session / all"),
     bind(&[Key::Char('S')], Action::CycleSort, "sort sessions: risk, first seen, user"),
-    bind(&[Key::Char('/')], Action::Search, "fuzzy search actions (Tab: this view / whole store)").hinted(3, "search"),
+    bind(&[Key::Char('/')], Action::Search, "fuzzy search actions (Tab: the other scope)").hinted(3, "search"),
     bind(&[Key::Char('n')], Action::NextHit, "next search hit"),
     bind(&[Key::Char('N')], Action::PrevHit, "previous search hit"),
     bind(&[Key::Char('A')], Action::MarkAttacker, "mark attacker: the session, or on a * row its other networks (saved)").hinted(4, "mark"),
     bind(&[Key::Char('U')], Action::MarkUser, "mark user: the session, or on a * row its other networks (saved)").hinted(4, "mark"),
     bind(&[Key::Char('X')], Action::ClearVerdict, "clear the verdict (of the part, on a * row)"),
     bind(&[Key::Char('e')], Action::EditNote, "edit the session's note"),
+    bind(&[Key::Char('u')], Action::Undo, "undo the last verdict or note (saved)"),
     bind(&[Key::Char('L')], Action::Linked, "sessions linked to the attacker (shared IP/client/token)"),
     bind(&[Key::Char('R')], Action::WriteReport, "write the incident report beside the case file"),
     bind(&[Key::Char('!')], Action::Problems, "what could not be read: files, lines and reasons"),
     bind(&[Key::Char('z')], Action::CycleZone, "time zone: UTC / local"),
     bind(&[Key::Char('y')], Action::Copy, "copy session ID (or value) to your clipboard (OSC 52)"),
     bind(&[Key::Char('?')], Action::Help, "this help").hinted(0, "help"),
+    bind(&[Key::Char(':')], Action::Commands, "every action by name: type to filter, Enter runs it"),
     bind(&[Key::Ctrl('z')], Action::Suspend, "suspend to the shell (fg brings it back)"),
     bind(&[Key::Char('q'), Key::Ctrl('c')], Action::Quit, "quit").hinted(6, "quit"),
 ];
@@ -202,12 +257,12 @@ pub const BINDINGS: &[Binding] = &[
 /// goes into the prompt.
 #[rustfmt::skip]
 pub const PROMPT_BINDINGS: &[Binding] = &[
-    bind(&[Key::Code(KeyCode::Enter)], Action::Confirm, "search: jump to the selected hit; note: save it"),
+    bind(&[Key::Code(KeyCode::Enter)], Action::Confirm, "search: jump to the selected hit; note: save it; command: run it"),
     bind(&[Key::Code(KeyCode::Esc), Key::Ctrl('u')], Action::Cancel, "close the prompt without saving"),
     bind(&[Key::Code(KeyCode::Backspace)], Action::Backspace, "delete the last character"),
     bind(&[Key::Code(KeyCode::Tab)], Action::ToggleScope, "search: every user / this view (at the start: every user / this user)"),
-    bind(&[Key::Code(KeyCode::Up)], Action::Up, "search: previous hit"),
-    bind(&[Key::Code(KeyCode::Down)], Action::Down, "search: next hit"),
+    bind(&[Key::Code(KeyCode::Up)], Action::Up, "search, command: previous row"),
+    bind(&[Key::Code(KeyCode::Down)], Action::Down, "search, command: next row"),
     bind(&[Key::Ctrl('z')], Action::Suspend, "suspend to the shell (fg brings it back)"),
     bind(&[Key::Ctrl('c')], Action::Quit, "quit"),
 ];
@@ -245,6 +300,20 @@ pub fn actions_for(key: KeyEvent) -> Vec<Action> {
             .collect();
     }
     action_for(key).into_iter().collect()
+}
+
+/// The bindings of the command list (`:`) whose name or help holds every word of `filter`
+/// (any case): those whose name holds them first, then those whose help does, each in the
+/// keymap's order.
+pub fn commands(filter: &str) -> Vec<&'static Binding> {
+    let filter = filter.to_lowercase();
+    let words: Vec<&str> = filter.split_whitespace().collect();
+    let holds = |text: &str| words.iter().all(|w| text.contains(w));
+    let (by_name, by_help): (Vec<&Binding>, Vec<&Binding>) = BINDINGS
+        .iter()
+        .filter(|b| holds(&format!("{} {}", b.action.name(), b.help.to_lowercase())))
+        .partition(|b| holds(b.action.name()));
+    by_name.into_iter().chain(by_help).collect()
 }
 
 /// The first key of an action's binding, for status-bar hints.
@@ -318,6 +387,23 @@ mod tests {
             }
         }
         assert_eq!(prompt_action_for(key('q')), Some(Action::Input('q')));
+    }
+
+    #[test]
+    fn every_action_of_the_keymap_has_a_name_of_its_own() {
+        let mut names: Vec<&str> = BINDINGS.iter().map(|b| b.action.name()).collect();
+        let n = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), n, "{names:?}");
+        assert_eq!(commands("").len(), BINDINGS.len());
+        let marks: Vec<&str> = commands("mark").iter().map(|b| b.action.name()).collect();
+        assert_eq!(marks, ["mark-attacker", "mark-user"]);
+        // Names first, then what only the help mentions.
+        let pivots: Vec<&str> = commands("pivot").iter().map(|b| b.action.name()).collect();
+        assert_eq!(pivots.first(), Some(&"pivot-session"));
+        assert_eq!(pivots.last(), Some(&"back"));
+        assert_eq!(commands("PIVOT ip")[0].action, Action::Pivot(Facet::Ip));
     }
 
     #[test]

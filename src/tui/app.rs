@@ -65,6 +65,16 @@ pub enum PromptKind {
     Search,
     /// `e`: the note of a session (index in `store.sessions`).
     Note { session: usize },
+    /// `:`: the command list, filtered by the text; `selected` among those shown.
+    Command { selected: usize },
+}
+
+/// What `u` puts back: a session's case entry as it was before a change.
+#[derive(Debug, Clone)]
+pub struct Undo {
+    /// Index in `store.sessions`.
+    pub session: usize,
+    pub before: Option<crate::case::Entry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -239,6 +249,8 @@ pub struct App {
     pending: Option<std::sync::mpsc::Receiver<Analysis>>,
     /// One line of feedback (copied, nothing to pivot on, ...), cleared by the next key.
     pub message: Option<String>,
+    /// Verdict and note changes of this run, last last, for `u`.
+    pub undo: Vec<Undo>,
     pub quit: bool,
     /// The terminal is to be given back to the shell (Ctrl-z) until the shell's `fg`: the
     /// event loop does it, as only it touches the terminal.
@@ -303,6 +315,7 @@ impl App {
             peaks: FxHashMap::default(),
             pending: None,
             message: None,
+            undo: Vec::new(),
             quit: false,
             suspend: false,
             clipboard: None,

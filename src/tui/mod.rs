@@ -100,6 +100,21 @@ pub struct Outcome {
 }
 
 /// Opens the full-screen investigator on `files`, and puts the terminal back however it ends.
+/// Why the full-screen view cannot open here, when it cannot: it draws to standard output and
+/// reads keys from the terminal, so both must be one.
+pub fn no_terminal() -> Option<String> {
+    use std::io::IsTerminal;
+    let screen = std::io::stdout().is_terminal();
+    let keyboard = std::io::stdin().is_terminal() || std::fs::File::open("/dev/tty").is_ok();
+    (!screen || !keyboard).then(|| {
+        "the investigator is a full-screen view and needs a terminal, but its output is a \
+         pipe or a file, or no terminal is attached. From a script, the same facts: \
+         `sessionscope sessions FILE...`, `sessionscope timeline FILE... --session ID`, \
+         `sessionscope stats FILE...` (each with --json or --csv)"
+            .into()
+    })
+}
+
 pub fn run(
     files: &[PathBuf],
     case_path: Option<&std::path::Path>,

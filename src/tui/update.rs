@@ -72,6 +72,13 @@ pub fn update(app: &mut App, action: Action) {
         Action::ClearVerdict => mark(app, None),
         Action::EditNote => edit_note(app),
         Action::Search => open_search(app),
+        Action::Commands => {
+            app.prompt = Some(Prompt {
+                kind: PromptKind::Command { selected: 0 },
+                text: String::new(),
+            });
+        }
+        Action::Undo => undo(app),
         Action::NextHit => step_hit(app, true),
         Action::PrevHit => step_hit(app, false),
         Action::Linked => linked(app),
@@ -114,10 +121,54 @@ fn save_to_case(
         app.message = Some("no case file is open: nothing can be saved".into());
         return;
     };
+    let before = case.entry(id).cloned();
     app.message = Some(match change(case, id, user) {
-        Ok(said) => format!("{said} · saved to {}", case.path.display()),
+        Ok(said) => {
+            app.undo.push(super::app::Undo { session: s, before });
+            format!("{said} · saved to {}", case.path.display())
+        }
         Err(e) => format!("NOT SAVED: {e}"),
     });
+    after_case_change(app);
+}
+
+/// `u`: puts the session of the last verdict or note change back as it was, saved.
+fn undo(app: &mut App) {
+    let Some(step) = app.undo.pop() else {
+        app.message = Some("nothing to undo: no verdict or note was changed in this run".into());
+        return;
+    };
+    let store = Arc::clone(&app.store);
+    let session = &store.sessions[step.session];
+    let (id, user) = (store.str(session.id), store.str(session.user));
+    let Some(case) = app.case.as_mut() else {
+        return;
+    };
+    let short: String = id.chars().take(8).collect();
+    let back_to = match step.before.as_ref().and_then(|e| e.verdict) {
+        Some(v) => format!("marked {}", v.label()),
+        None => "no verdict".into(),
+    };
+    app.message = Some(match case.restore_entry(id, user, step.before) {
+        Ok(()) => format!(
+            "undone: {short} is back to {back_to} · saved to {}",
+            case.path.display()
+        ),
+        Err(e) => {
+            // Not undone: it can be tried again.
+            app.undo.push(super::app::Undo {
+                session: step.session,
+                before: case.entry(id).cloned(),
+            });
+            format!("NOT UNDONE: {e}")
+        }
+    });
+    after_case_change(app);
+}
+
+/// What follows any change of the case file: the drawn verdicts, the risk when the baseline
+/// changed, the detail.
+fn after_case_change(app: &mut App) {
     let users_before = users_own_sessions(app);
     app.sync_verdicts();
     // Only sessions marked user change the risk (they become their account's baseline): a
@@ -189,6 +240,15 @@ fn edit_note(app: &mut App) {
 fn prompt(app: &mut App, action: Action) {
     let Some(p) = app.prompt.as_mut() else { return };
     let is_search = p.kind == PromptKind::Search;
+    if let PromptKind::Command { selected } = &mut p.kind {
+        let shown = super::action::commands(&p.text).len();
+        match action {
+            Action::Input(_) | Action::Backspace => *selected = 0,
+            Action::Up => *selected = selected.saturating_sub(1),
+            Action::Down => *selected = (*selected + 1).min(shown.saturating_sub(1)),
+            _ => {}
+        }
+    }
     match action {
         Action::Quit => app.quit = true,
         Action::Input(c) => {
@@ -233,6 +293,12 @@ fn prompt(app: &mut App, action: Action) {
             match p.kind {
                 PromptKind::Search => jump_to_selected_hit(app),
                 PromptKind::Note { session } => save_note(app, session, &p.text),
+                PromptKind::Command { selected } => {
+                    match super::action::commands(&p.text).get(selected) {
+                        Some(b) => update(app, b.action),
+                        None => app.message = Some("no action has that name".into()),
+                    }
+                }
             }
         }
         _ => {}
@@ -256,7 +322,11 @@ fn open_search(app: &mut App) {
         .map(|s| s.query.clone())
         .unwrap_or_default();
     let other_scope = app.search.as_ref().is_some_and(|s| s.other_scope);
-    app.search = Some(SearchState::new(text.clone(), other_scope, Default::default()));
+    app.search = Some(SearchState::new(
+        text.clone(),
+        other_scope,
+        Default::default(),
+    ));
     app.prompt = Some(Prompt {
         kind: PromptKind::Search,
         text,

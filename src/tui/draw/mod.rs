@@ -1,6 +1,7 @@
 //! Drawing: a pure function of the view-model. Only visible rows are formatted, so a frame
 //! costs the same over a million events as over a hundred.
 
+mod commands;
 mod detail;
 pub mod help;
 pub mod problems;
@@ -38,6 +39,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     {
         search::draw(frame, frame.area(), app, theme);
     }
+    commands::draw(frame, frame.area(), app, theme);
     if app.show_help {
         help::draw(frame, frame.area(), app, theme);
     }

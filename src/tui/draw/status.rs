@@ -85,6 +85,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 PromptKind::Note { .. } => {
                     format!(" note: {}▏  (Enter saves, Esc cancels)", p.text)
                 }
+                PromptKind::Command { .. } => {
+                    format!(
+                        " :{}▏  (type to filter, Up/Down, Enter runs, Esc closes)",
+                        p.text
+                    )
+                }
             };
             Line::from(Span::styled(fit(&label, width), theme.heading()))
         }
