@@ -381,3 +381,25 @@ fn the_investigator_without_a_terminal_says_what_to_run_instead() {
     assert!(!said.contains("No such device"), "{said}");
     assert!(o.stdout.is_empty(), "nothing drawn into the pipe");
 }
+
+#[test]
+fn tables_take_the_width_they_are_given() {
+    let run_at = |columns: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_sessionscope"));
+        c.args(["sessions", &demo(), "--sort", "risk"]);
+        match columns {
+            Some(n) => c.env("COLUMNS", n),
+            None => c.env_remove("COLUMNS"),
+        };
+        String::from_utf8(c.output().unwrap().stdout).unwrap()
+    };
+    let narrow = run_at(None);
+    let wide = run_at(Some("160"));
+    let widest = |t: &str| t.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!(widest(&narrow) <= 80, "{narrow}");
+    assert!(widest(&wide) > 100 && widest(&wide) <= 160, "{wide}");
+    // What 80 columns cut, 160 show whole.
+    assert!(narrow.contains("svc-finance@contoso…"), "{narrow}");
+    assert!(wide.contains("svc-finance@contoso.com "), "{wide}");
+    assert!(wide.contains("AddFolderPermissions,UpdateInboxRules"), "{wide}");
+}

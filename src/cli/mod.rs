@@ -548,9 +548,16 @@ fn print_stats(
     Ok(())
 }
 
-/// Tables fit the terminal they are printed on, and 80 columns when piped.
+/// Tables fit the terminal they are printed on, and 80 columns when piped, unless `COLUMNS`
+/// says otherwise (as `ls` takes it); never fewer than 80.
 fn table_width() -> usize {
     use std::io::IsTerminal;
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+    {
+        return n.max(80);
+    }
     if std::io::stdout().is_terminal() {
         crossterm::terminal::size().map_or(80, |(w, _)| usize::from(w).max(80))
     } else {
@@ -764,18 +771,22 @@ fn print_sessions(
         }
         w.flush()?;
     } else {
+        // The user and the operations take what a wider terminal gives.
+        let width = table_width();
+        let user_width = if width >= 120 { 32 } else { 20 };
+        let ops_width = width.saturating_sub(8 + 4 + user_width + 16 + 6 + 6 + 3 + 8);
         writeln!(
             out,
             "{}",
             table::row(&[
                 ("SESSION", 8),
                 ("RISK", 4),
-                ("USER", 20),
+                ("USER", user_width),
                 ("FIRST SEEN (UTC)", 16),
                 ("DUR", 6),
                 ("EVENTS", 6),
                 ("IPS", 3),
-                ("TOP OPERATIONS", 9)
+                ("TOP OPERATIONS", ops_width)
             ])
         )?;
         for (i, r) in rows.iter().enumerate() {
@@ -786,7 +797,7 @@ fn print_sessions(
                 Some(s) => s
                     .operations
                     .iter()
-                    .take(3)
+                    .take(8)
                     .map(|&(op, _)| store.str(op))
                     .collect(),
                 None => vec!["sign-ins only"],
@@ -798,12 +809,12 @@ fn print_sessions(
                 table::row(&[
                     (&short_id(r.session_id.as_deref()), 8),
                     (&risk, 4),
-                    (&r.user, 20),
+                    (&r.user, user_width),
                     (&first[..16.min(first.len())], 16),
                     (&short_duration(r.duration_seconds), 6),
                     (&r.events.to_string(), 6),
                     (&r.ips.len().to_string(), 3),
-                    (&top.join(","), 9),
+                    (&top.join(","), ops_width),
                 ])
             )?;
         }
