@@ -378,15 +378,25 @@ fn report_lists_the_attackers_inbox_rule_and_folder_permissions() {
     let o = bin().args(["report", path]).output().unwrap();
     assert!(o.status.success());
     let md = String::from_utf8(o.stdout).unwrap();
-    assert!(md.contains("## Remediation checklist"), "{md}");
     assert!(
-        md.contains("- [ ] **inbox rule** (alex.wilber@contoso.com): New-InboxRule"),
+        md.contains("## What the attacker changed, and what to do"),
+        "{md}"
+    );
+    assert!(
+        md.contains("- [ ] **inbox rule** (alex.wilber@contoso.com; New-InboxRule;"),
         "{md}"
     );
     assert!(md.contains("billing-archive@proton-mail.example"), "{md}");
     assert!(md.contains("**permission**"), "{md}");
     assert!(md.contains("\\\\Inbox: ReadItems for anonymous"), "{md}");
     assert!(md.contains("**forwarding**"), "{md}");
+    // The account's own steps, and why the session was judged the attacker's.
+    assert!(md.contains("## Accounts to secure"), "{md}");
+    assert!(
+        md.contains("- [ ] revoke every session and refresh token"),
+        "{md}"
+    );
+    assert!(md.contains("- risk 100 of 100, because:"), "{md}");
     assert!(
         !md.contains("MoveToDeletedItems"),
         "the user's own session is not in it"
@@ -929,4 +939,145 @@ fn u_undoes_verdicts_and_notes_one_by_one_and_the_undo_is_saved() {
     let case = Case::open(&case_path).unwrap();
     assert_eq!(case.verdict(ATTACKER_SESSION), Some(Verdict::User));
     assert_eq!(case.note(ATTACKER_SESSION), None);
+}
+
+/// An attacker session that changes more than mail: three rules alike, an anonymous sharing
+/// link, a group membership and a folder permission.
+fn non_mail_session() -> (Vec<serde_json::Value>, &'static str) {
+    use sessionscope_synth::records::{self as r, Actor};
+    let session = "6f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0";
+    let a = Actor {
+        user: "alex.wilber@contoso.com".into(),
+        session: Some(session.into()),
+        ip: "185.220.101.7".into(),
+        client_info: "Client=OWA;Action=ViaProxy".into(),
+        token: Some("0017abcdef0123456789ab".into()),
+        issued_at: Some(1_710_237_000),
+    };
+    let t = 1_710_237_600; // 2024-03-12T10:00:00Z
+    let mut out = vec![r::mailbox_login(
+        "a1d3c0de-0000-4000-8000-000000000001",
+        t,
+        &a,
+    )];
+    for (i, name) in ["a", "b", "c"].iter().enumerate() {
+        out.push(r::new_inbox_rule(
+            &format!("a1d3c0de-0000-4000-8000-00000000001{i}"),
+            t + 60 * (i as i64 + 1),
+            &a,
+            &[
+                ("Name", name),
+                ("MoveToFolder", "RSS Feeds"),
+                ("MarkAsRead", "True"),
+            ],
+        ));
+    }
+    let context =
+        serde_json::json!({"AADSessionId": session, "UniqueTokenId": "0017abcdef0123456789ab"});
+    out.push(serde_json::json!({
+        "CreationTime": "2024-03-12T10:20:00", "Id": "a1d3c0de-0000-4000-8000-000000000020",
+        "Operation": "AnonymousLinkCreated", "RecordType": 14, "Workload": "OneDrive",
+        "UserId": "alex.wilber@contoso.com", "UserType": 0, "ClientIP": "185.220.101.7",
+        "ObjectId": "https://contoso-my.sharepoint.com/personal/alex_wilber_contoso_com/Documents/Payroll.xlsx",
+        "AppAccessContext": context, "UserAgent": "Mozilla/5.0 (X11; Linux x86_64)"
+    }));
+    out.push(serde_json::json!({
+        "CreationTime": "2024-03-12T10:25:00", "Id": "a1d3c0de-0000-4000-8000-000000000021",
+        "Operation": "Add member to group.", "RecordType": 8, "Workload": "AzureActiveDirectory",
+        "UserId": "alex.wilber@contoso.com", "UserType": 0, "ClientIP": "185.220.101.7",
+        "ObjectId": "Finance Approvers", "AppAccessContext": context,
+        "Target": [{"ID": "Finance Approvers", "Type": 1}]
+    }));
+    out.push(r::add_folder_permissions(
+        "a1d3c0de-0000-4000-8000-000000000030",
+        t + 1800,
+        &a,
+        "\\Inbox",
+        "Default",
+        "Reviewer",
+    ));
+    (out, session)
+}
+
+#[test]
+fn the_report_names_every_change_groups_the_alike_and_keeps_the_evidence() {
+    let (records, session) = non_mail_session();
+    let lines: Vec<String> = records.iter().map(|v| v.to_string()).collect();
+    let input = temp_dir("report-non-mail").join("tenant.jsonl");
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let path = input.to_str().unwrap();
+    assert!(
+        bin()
+            .args(["mark", path, "--session", &session[..8], "--attacker"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let o = bin()
+        .args(["report", path, "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let items = v["remediation"].as_array().unwrap();
+    let categories: Vec<&str> = items
+        .iter()
+        .map(|r| r["category"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        categories,
+        ["inbox rule", "permission", "sharing", "group membership"],
+        "{items:#?}"
+    );
+    // Three rules alike: one item, with its count, names and records.
+    let rules = &items[0];
+    assert_eq!(rules["count"], 3);
+    assert_eq!(rules["names"], serde_json::json!(["a", "b", "c"]));
+    assert_eq!(rules["record_ids"].as_array().unwrap().len(), 3);
+    let advice = rules["what_to_do"].as_str().unwrap();
+    assert!(advice.contains("it moves mail to RSS Feeds"), "{advice}");
+    assert!(
+        !advice.contains("forward"),
+        "they forward nowhere: {advice}"
+    );
+    assert!(
+        items[2]["what_to_do"]
+            .as_str()
+            .unwrap()
+            .contains("delete the anonymous link")
+    );
+    assert_eq!(
+        items[2]["record_ids"],
+        serde_json::json!(["a1d3c0de-0000-4000-8000-000000000020"])
+    );
+    // The account's steps, why the session is the attacker's, and the evidence.
+    assert_eq!(v["accounts"][0]["user"], "alex.wilber@contoso.com");
+    assert_eq!(v["accounts"][0]["steps"].as_array().unwrap().len(), 4);
+    assert!(v["attacker_sessions"][0]["risk"].as_u64().unwrap() > 0);
+    assert!(
+        !v["attacker_sessions"][0]["reasons"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(v["time_zone"], "UTC");
+    assert_eq!(v["tool_version"], env!("CARGO_PKG_VERSION"));
+    let sha = Command::new("sha256sum").arg(&input).output().unwrap();
+    let sha = String::from_utf8(sha.stdout).unwrap();
+    assert_eq!(
+        v["inputs"][0]["sha256"],
+        sha.split_whitespace().next().unwrap()
+    );
+    assert_eq!(
+        v["inputs"][0]["size"],
+        std::fs::metadata(&input).unwrap().len()
+    );
+
+    let md = String::from_utf8(bin().args(["report", path]).output().unwrap().stdout).unwrap();
+    assert!(md.contains("3 items"), "{md}");
+    assert!(md.contains("\"a\", \"b\", \"c\""), "{md}");
+    assert!(md.contains("**sharing**"), "{md}");
+    assert!(md.contains("**group membership**"), "{md}");
+    assert!(md.contains("## Evidence"), "{md}");
+    assert!(md.contains(sha.split_whitespace().next().unwrap()), "{md}");
 }

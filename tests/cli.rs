@@ -401,5 +401,8 @@ fn tables_take_the_width_they_are_given() {
     // What 80 columns cut, 160 show whole.
     assert!(narrow.contains("svc-finance@contoso…"), "{narrow}");
     assert!(wide.contains("svc-finance@contoso.com "), "{wide}");
-    assert!(wide.contains("AddFolderPermissions,UpdateInboxRules"), "{wide}");
+    assert!(
+        wide.contains("AddFolderPermissions,UpdateInboxRules"),
+        "{wide}"
+    );
 }

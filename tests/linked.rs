@@ -109,3 +109,41 @@ fn l_in_the_investigator_lists_the_second_account_first() {
     assert!(lines[0].contains("linked to the attacker, accounts first"));
     assert!(first.contains("⚠ 5m from the atta"), "{}", lines.join("\n"));
 }
+
+#[test]
+fn the_report_names_the_sessions_linked_to_each_attacker_session() {
+    let path = lateral_file("lateral-report.jsonl");
+    let bin = || Command::new(env!("CARGO_BIN_EXE_sessionscope"));
+    assert!(
+        bin()
+            .args([
+                "mark",
+                path.to_str().unwrap(),
+                "--session",
+                LATERAL_SESSION,
+                "--attacker"
+            ])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let o = bin()
+        .args(["report", path.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let linked = v["attacker_sessions"][0]["linked"].as_array().unwrap();
+    assert_eq!(linked[0]["user"], SECOND_VICTIM, "{linked:#?}");
+    assert!(
+        linked[0]["why"]
+            .as_str()
+            .unwrap()
+            .contains("the same IP and client")
+    );
+    // Only accounts: the anonymous-link visitors are not named as linked sessions.
+    assert!(
+        linked
+            .iter()
+            .all(|l| l["user"].as_str().unwrap().contains('@'))
+    );
+}

@@ -325,7 +325,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )?
         }
         Command::Report { format, .. } => {
-            let report = crate::report::build(&store, case.as_ref());
+            let inputs = files.iter().map(|f| crate::report::hash_file(f)).collect();
+            let report = crate::report::build(&store, case.as_ref(), inputs, None);
             match format {
                 ReportFormat::Md => out.write_all(crate::report::markdown(&report).as_bytes())?,
                 ReportFormat::Csv => crate::report::csv(&report, &mut out)?,

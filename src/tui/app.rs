@@ -251,6 +251,10 @@ pub struct App {
     pub message: Option<String>,
     /// Verdict and note changes of this run, last last, for `u`.
     pub undo: Vec<Undo>,
+    /// The input files, for the report's evidence, and their hashes as a background thread
+    /// finds them (a report written before one is done says so).
+    pub inputs: Vec<std::path::PathBuf>,
+    pub hashed: Arc<std::sync::Mutex<Vec<crate::report::InputFile>>>,
     pub quit: bool,
     /// The terminal is to be given back to the shell (Ctrl-z) until the shell's `fg`: the
     /// event loop does it, as only it touches the terminal.
@@ -316,6 +320,8 @@ impl App {
             pending: None,
             message: None,
             undo: Vec::new(),
+            inputs: Vec::new(),
+            hashed: Arc::default(),
             quit: false,
             suspend: false,
             clipboard: None,
@@ -572,6 +578,37 @@ impl App {
     pub fn with_sources(mut self, sources: Arc<crate::Sources>) -> App {
         self.sources = sources;
         self
+    }
+
+    /// The input files, hashed for the report on another thread (a multi-GB export takes
+    /// seconds, which no keystroke may wait for).
+    pub fn with_inputs(mut self, inputs: &[std::path::PathBuf]) -> App {
+        self.inputs = inputs.to_vec();
+        let (paths, hashed) = (self.inputs.clone(), Arc::clone(&self.hashed));
+        std::thread::spawn(move || {
+            for path in paths {
+                let file = crate::report::hash_file(&path);
+                if let Ok(mut done) = hashed.lock() {
+                    done.push(file);
+                }
+            }
+        });
+        self
+    }
+
+    /// The inputs as the report names them: hashed, or said not to be yet.
+    pub fn input_evidence(&self) -> Vec<crate::report::InputFile> {
+        let done = self.hashed.lock().map(|d| d.clone()).unwrap_or_default();
+        self.inputs
+            .iter()
+            .map(|p| {
+                let shown = p.display().to_string();
+                done.iter()
+                    .find(|f| f.path == shown)
+                    .cloned()
+                    .unwrap_or_else(|| crate::report::not_hashed_yet(p))
+            })
+            .collect()
     }
 
     /// Opens `case` and shows its verdicts.

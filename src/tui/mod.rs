@@ -163,6 +163,7 @@ fn run_loaded(
     // The list first: risk is scored in the background and fills in when it is ready.
     let mut app = App::unscored(Arc::new(store))
         .with_sources(Arc::new(sources))
+        .with_inputs(files)
         .with_problems(problems::LoadProblems::of(&report));
     let opened = match (case_path, files.first()) {
         (Some(path), _) => Some(crate::case::Case::open(path)),

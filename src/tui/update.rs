@@ -491,7 +491,12 @@ fn linked(app: &mut App) {
 }
 
 fn write_report(app: &mut App) {
-    let report = crate::report::build(&app.store, app.case.as_ref());
+    let report = crate::report::build(
+        &app.store,
+        app.case.as_ref(),
+        app.input_evidence(),
+        Some(&app.assessments),
+    );
     if report.attacker_sessions.is_empty() {
         app.message = Some("no session is marked attacker: nothing to report".into());
         return;
