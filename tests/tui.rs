@@ -717,3 +717,26 @@ fn the_command_list_names_every_action_and_runs_the_one_chosen() {
     update(&mut app, Action::Cancel);
     assert!(app.prompt.is_none() && !app.quit);
 }
+
+#[test]
+fn the_demos_three_attacks_open_the_first_screen_at_80x24() {
+    let app = app(&["demo/tenant.csv"], (80, 24));
+    let (lines, _) = render(&app);
+    // The three attacker sessions, riskiest first, each naming its account.
+    for (row, (id, user)) in [
+        ("9a7e3b10", "svc-finance@con"),
+        ("12bce6d0", "alex.wilber@con"),
+        ("7c3e9a51", "megan.bowen@con"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let line = &lines[2 + row];
+        assert!(
+            line.contains(id) && line.contains(" 100 ") && line.contains(user),
+            "row {row}: {}",
+            lines.join("\n")
+        );
+    }
+    assert!(lines[2].starts_with("│>"), "the cursor on the riskiest");
+}
