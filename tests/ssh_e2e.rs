@@ -155,8 +155,10 @@ fn investigate_over_ssh_in_tmux() {
             "{env}: the TUI uses the alternate screen"
         );
 
-        tmux.keys(&["j", "Enter"]);
-        tmux.wait_for("Session 12bce6d0-bfeb-4a82-abe6-98ccf3196a11");
+        // Once risk is scored, the attacker's session is the riskiest: the first row.
+        tmux.wait_for("> B 12bce6d0 100");
+        tmux.keys(&["Enter"]);
+        tmux.wait_for("alex.wilber@contoso.com's session 12bce6d0-bfeb-4a82-abe6-98ccf3196a11");
         tmux.keys(&["A"]);
         tmux.wait_for("marked attacker");
         assert_eq!(
@@ -168,7 +170,7 @@ fn investigate_over_ssh_in_tmux() {
         tmux.keys(&["j", "i"]);
         tmux.wait_for("IP 198.51.100.23 < session 12bce6d0");
         tmux.keys(&["Escape"]);
-        let s = tmux.wait_for("session 12bce6d0 < user alex.wilber@contoso.com");
+        let s = tmux.wait_for("session 12bce6d0 (alex.wilber@contoso.com) < user alex");
         assert!(
             !s.contains("IP 198.51.100.23 <"),
             "{env}: Esc went back:\n{s}"
@@ -199,7 +201,8 @@ fn investigate_over_ssh_in_tmux() {
         &ssh_command(&sshd, "TERM=xterm-256color", &input, &case),
     );
     tmux.wait_for("Sessions (2");
-    tmux.keys(&["j", "A"]);
+    tmux.wait_for("> B 12bce6d0 100");
+    tmux.keys(&["A"]);
     tmux.wait_for("marked attacker");
     // The ssh client is the child of the pane's shell: kill it as a dropped link would.
     let shell = tmux.format("#{pane_pid}");
