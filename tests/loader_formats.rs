@@ -408,3 +408,28 @@ fn every_record_of_every_format_reads_back_as_itself() {
     }
     assert!(read_back > 50, "{read_back} records read back");
 }
+
+/// Defender's CloudAppEvents as Azure storage keeps a diagnostic-settings export: the older
+/// `{"records": [...]}` document of Event Hub records, each holding the audit record in
+/// `properties.RawEventData`; the same records as the JSON Lines the newer exports write.
+#[test]
+fn a_diagnostic_settings_records_document_reads_as_its_json_lines() {
+    let records = sessionscope_synth::tenant::demo_tenant();
+    let n = records.len();
+    let mut lines = Vec::new();
+    sessionscope_synth::write::write("defender-json-lines", records, &mut lines).unwrap();
+    let text = String::from_utf8(lines).unwrap();
+    let items: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let document = serde_json::json!({ "records": items }).to_string();
+    let (from_lines, _) = load_files(&[write_temp("PT1H.json", text.as_bytes())]);
+    let (from_document, report) =
+        load_files(&[write_temp("PT1H-records.json", document.as_bytes())]);
+    assert_eq!(report.files[0].skipped, 0, "{:?}", report.files[0].problems);
+    assert_eq!(from_document.events.len(), n);
+    assert_eq!(from_lines.events.len(), n);
+    let sessions = |s: &sessionscope::Store| s.distinct_session_ids();
+    assert_eq!(sessions(&from_document), sessions(&from_lines));
+}

@@ -178,3 +178,55 @@ fn the_copied_sentinel_fixture_loads_without_realdata() {
     let times: Vec<&str> = rows.iter().map(|r| r.time.as_str()).collect();
     assert_eq!(times, ["2021-04-26T06:37:32Z", "2021-04-26T07:17:10Z"]);
 }
+
+/// The real diagnostic-settings / Event Hub sign-in records (SEKOIA's wrapped ones, Elastic's
+/// JSON Lines) read as sign-ins, their session and token ids where the record has them; the
+/// service principal's sign-in is named as such, not taken for a user's.
+#[test]
+#[ignore = "reads ../shared/realdata beside the checkout; .ci/run runs it"]
+fn real_diagnostic_settings_sign_ins_load() {
+    let dir = realdata();
+    let mut users = 0;
+    for path in files_in(&dir.join("sekoia-entra-signin"))
+        .into_iter()
+        .chain(files_in(&dir.join("elastic-azure-entra/signinlogs")))
+    {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let (store, report) = load_files(std::slice::from_ref(&path));
+        let f = &report.files[0];
+        assert!(
+            f.format.starts_with("Entra sign-in log"),
+            "{name}: {}",
+            f.format
+        );
+        assert_eq!(f.records, 1, "{name}");
+        if name == "sign-in_activity7.json" {
+            assert_eq!(f.skipped, 1);
+            assert!(
+                f.problems[0].reason.contains("service principal"),
+                "{:?}",
+                f.problems
+            );
+            continue;
+        }
+        assert_eq!(f.skipped, 0, "{name}: {:?}", f.problems);
+        let s = &store.signins.all[0];
+        users += 1;
+        assert!(s.time > 1_600_000_000, "{name}");
+        if name == "sign-in_activity6.json" {
+            assert_eq!(
+                s.session_id.as_deref(),
+                Some("22222222-2222-2222-2222-222222222222")
+            );
+            assert_eq!(s.token_id.as_deref(), Some("URB3vEvKUUuClWlFhN4gAA"));
+            assert_eq!(s.interactive, Some(false), "NonInteractiveUserSignInLogs");
+        }
+        if name == "test-adfs-signin.log" {
+            // Its session ID is present but empty: no session, and no parse of `time`, which
+            // is US-locale text here.
+            assert_eq!(s.session_id, None);
+            assert_eq!(s.token_id.as_deref(), Some("c874WMifAk-OqBkIlk-ELg"));
+        }
+    }
+    assert_eq!(users, 9);
+}

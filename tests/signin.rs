@@ -365,3 +365,90 @@ fn a_sign_in_export_saved_as_utf16_or_gzip_reads_the_same() {
         assert_eq!(store.signins.all, plain.signins.all, "{name}");
     }
 }
+
+/// What is compared of a sign-in: time, user, session, IP, token, success.
+type SignInFacts = (
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    bool,
+);
+
+/// The facts of every sign-in loaded from `bytes`, named `name`.
+fn sign_in_facts(name: &str, bytes: &[u8]) -> Vec<SignInFacts> {
+    let (store, report) = load_files(&[write_temp(name, bytes)]);
+    let f = &report.files[0];
+    assert!(
+        f.format.starts_with("Entra sign-in log"),
+        "{name}: {}",
+        f.format
+    );
+    assert_eq!(f.skipped, 0, "{name}: {:?}", f.problems);
+    store
+        .signins
+        .all
+        .iter()
+        .map(|s| {
+            (
+                s.time,
+                s.user.clone(),
+                s.session_id.clone(),
+                s.ip.clone(),
+                s.token_id.clone(),
+                s.succeeded,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn diagnostic_settings_and_event_hub_sign_ins_read_as_the_graph_ones() {
+    use sessionscope_synth::signins::seed_sign_ins;
+    let graph = seed_sign_ins();
+    // As Entra's diagnostic settings write them (storage account, Event Hub): the sign-in in
+    // `properties`, the category saying whether it was interactive, `time` a little later.
+    let records: Vec<serde_json::Value> = graph
+        .iter()
+        .map(|s| {
+            let interactive = s["isInteractive"].as_bool().unwrap_or(true);
+            serde_json::json!({
+                "time": s["createdDateTime"],
+                "resourceId": "/tenants/4f1d7c2a-6b3e-4e55-9a0d-2c8b5e7f1a93/providers/Microsoft.aadiam",
+                "operationName": "Sign-in activity",
+                "category": if interactive { "SignInLogs" } else { "NonInteractiveUserSignInLogs" },
+                "resultType": "0",
+                "callerIpAddress": s["ipAddress"],
+                "Level": 4,
+                "properties": s,
+            })
+        })
+        .collect();
+    let reference = sign_in_facts(
+        "graph.json",
+        serde_json::to_string(&graph).unwrap().as_bytes(),
+    );
+    assert_eq!(reference.len(), graph.len());
+    let lines: Vec<String> = records.iter().map(|r| r.to_string()).collect();
+    // JSON Lines (PT1H.json today, and Event Hub bodies one a line).
+    assert_eq!(
+        sign_in_facts("PT1H.json", lines.join("\n").as_bytes()),
+        reference
+    );
+    // The older document shape, `{"records": [...]}`.
+    let document = serde_json::json!({ "records": records }).to_string();
+    assert_eq!(
+        sign_in_facts("PT1H-old.json", document.as_bytes()),
+        reference
+    );
+    // A SIEM's wrapper holding each record as JSON text.
+    let wrapped: Vec<String> = records
+        .iter()
+        .map(|r| serde_json::json!({ "input": { "message": r.to_string() } }).to_string())
+        .collect();
+    assert_eq!(
+        sign_in_facts("siem.jsonl", wrapped.join("\n").as_bytes()),
+        reference
+    );
+}

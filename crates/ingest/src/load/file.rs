@@ -326,9 +326,11 @@ fn later_lines_are_records(text: &[u8]) -> bool {
         })
 }
 
-/// The key that makes a JSON object a page of records (`{"value": [...]}`) rather than one.
+/// The key that makes a JSON object a page of records (`{"value": [...]}`, or a
+/// diagnostic-settings document's `{"records": [...]}`) rather than one.
 #[derive(serde::Deserialize)]
 struct PageKeys {
+    #[serde(alias = "records")]
     value: Option<serde::de::IgnoredAny>,
 }
 

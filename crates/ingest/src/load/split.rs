@@ -48,22 +48,28 @@ pub fn json_lines(text: &[u8], first_line: u32, eof: bool) -> (Vec<Span>, usize,
     (out, start, line)
 }
 
+/// A page of records: a Graph page (`value`), or a diagnostic-settings document as Azure
+/// storage exports keep it (`{"records": [...]}`).
 #[derive(serde::Deserialize)]
 struct GraphPage<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, alias = "records")]
     value: Option<Vec<&'a RawValue>>,
 }
 
 /// Where the records of a Graph page begin, for an object that opens as one
-/// (`{"@odata.context": "...", "value": [`): the place after the `[`. Only a `value` key
+/// (`{"@odata.context": "...", "value": [`, or `{"records": [`): the place after the `[`. Only
+/// a `value` or `records` key
 /// before any nested object or array counts, so a record's own fields are never taken for a
 /// page.
 fn page_items(object: &[u8]) -> Option<usize> {
-    let key = memchr::memmem::find(object, b"\"value\"")?;
+    let (key, len) = [&b"\"value\""[..], b"\"records\""]
+        .iter()
+        .filter_map(|k| Some((memchr::memmem::find(object, k)?, k.len())))
+        .min()?;
     if object[1..key].iter().any(|&b| b == b'{' || b == b'[') {
         return None;
     }
-    let mut at = skip_ws(object, key + 7);
+    let mut at = skip_ws(object, key + len);
     if object.get(at) != Some(&b':') {
         return None;
     }

@@ -232,8 +232,10 @@ pub struct GraphSignIn<'a> {
     user_agent: Text<'a>,
     #[serde(borrow, alias = "Status")]
     status: Nested<Status<'a>>,
-    #[serde(borrow, rename = "ResultType")]
+    #[serde(borrow, rename = "ResultType", alias = "resultType")]
     result_type: Text<'a>,
+    #[serde(borrow, rename = "servicePrincipalId", alias = "ServicePrincipalId")]
+    service_principal: Text<'a>,
     /// A Graph page's records: `{"@odata.context": ..., "value": [...]}`.
     #[serde(borrow)]
     pub value: Option<Vec<&'a serde_json::value::RawValue>>,
@@ -269,6 +271,7 @@ impl Fields for GraphSignIn<'_> {
             "useragent" => self.user_agent.get(),
             "status.errorcode" => self.status.0.error_code.get(),
             "resulttype" => self.result_type.get(),
+            "serviceprincipalid" => self.service_principal.get(),
             _ => None,
         }
     }

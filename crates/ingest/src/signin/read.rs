@@ -10,6 +10,7 @@
 //! (`graph.rs`), CSV rows into a map.
 
 use crate::load::{FileReport, Problem};
+use serde::Deserialize;
 use serde_json::Value;
 use sessionscope_core::signin::SignIn;
 use std::collections::HashMap;
@@ -44,7 +45,11 @@ fn key(k: &str) -> String {
 fn is_sign_in(keys: &[String]) -> bool {
     let has = |k: &str| keys.iter().any(|x| x == k);
     let audit = has("operation") || has("auditdata") || has("operations") || has("officeworkload");
-    let user = has("userprincipalname") || has("username") || has("accountupn");
+    // A service principal's sign-in has no user; it is claimed here, to be named as such.
+    let user = has("userprincipalname")
+        || has("username")
+        || has("accountupn")
+        || has("serviceprincipalid") && has("category");
     let signin = has("createddatetime") && (has("appdisplayname") || has("ipaddress"))
         || has("date (utc)") && has("request id")
         || has("resulttype") && has("appdisplayname")
@@ -71,7 +76,8 @@ pub fn sniff(text: &str) -> Option<SignInFormat> {
     is_sign_in(&cells).then_some(SignInFormat::Csv)
 }
 
-/// The first object of a JSON array, of JSON Lines or of a `{"value": [...]}` page.
+/// The first record of a JSON array, of JSON Lines, of a `{"value": [...]}` page or of any
+/// envelope [`unwrap`] opens.
 fn first_json_object(t: &str) -> Option<serde_json::Map<String, Value>> {
     let mut values = serde_json::Deserializer::from_str(t).into_iter::<Value>();
     // A huge first value must not be read whole to sniff: look at the first element only.
@@ -81,15 +87,79 @@ fn first_json_object(t: &str) -> Option<serde_json::Map<String, Value>> {
         Some(Ok(v)) => v,
         _ => values.next()?.ok()?,
     };
-    match v {
-        Value::Object(mut m) => match m.remove("value") {
-            Some(Value::Array(mut a)) if !a.is_empty() => match a.swap_remove(0) {
-                Value::Object(o) => Some(o),
-                _ => None,
-            },
-            _ => Some(m),
-        },
+    match unwrap(v).into_iter().next()? {
+        Value::Object(m) => Some(m),
         _ => None,
+    }
+}
+
+/// True when `v` is an envelope around sign-in records rather than one: a diagnostic-settings
+/// document (`{"records": [...]}`), a diagnostic-settings or Event Hub record (`category`
+/// `...SignInLogs` with the sign-in in `properties`), a Graph page (`value`), or a SIEM's
+/// wrapper holding the record as JSON text (`input.message`, `message`).
+pub fn is_envelope(v: &Value) -> bool {
+    let Value::Object(m) = v else {
+        return matches!(v, Value::Array(_));
+    };
+    m.get("records").is_some_and(Value::is_array)
+        || m.get("value").is_some_and(Value::is_array)
+        || m.get("input")
+            .is_some_and(|i| i.get("message").is_some_and(Value::is_string))
+        || m.get("message")
+            .is_some_and(|s| s.as_str().is_some_and(|s| s.trim_start().starts_with('{')))
+        || m.get("properties").is_some_and(Value::is_object)
+            && m.get("category")
+                .and_then(Value::as_str)
+                .is_some_and(|c| c.to_ascii_lowercase().ends_with("signinlogs"))
+}
+
+/// The records inside `v`, envelopes opened (see [`is_envelope`]); a record is itself. A
+/// diagnostic-settings record becomes its `properties`, with the caller's IP and the category
+/// (`NonInteractiveUserSignInLogs` says the sign-in was not interactive) where `properties`
+/// lacks them.
+pub fn unwrap(v: Value) -> Vec<Value> {
+    if !is_envelope(&v) {
+        return vec![v];
+    }
+    match v {
+        Value::Array(items) => items.into_iter().flat_map(unwrap).collect(),
+        Value::Object(mut m) => {
+            for list in ["records", "value"] {
+                if let Some(Value::Array(items)) = m.remove(list) {
+                    return items.into_iter().flat_map(unwrap).collect();
+                }
+            }
+            let text = m
+                .get("input")
+                .and_then(|i| i.get("message"))
+                .or_else(|| m.get("message"))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            if let Some(text) = text {
+                return match serde_json::from_str::<Value>(&text) {
+                    Ok(inner) => unwrap(inner),
+                    Err(_) => vec![Value::Object(m)],
+                };
+            }
+            let category = m.get("category").cloned();
+            let caller = m.get("callerIpAddress").cloned();
+            match m.remove("properties") {
+                Some(Value::Object(mut props)) => {
+                    if let Some(ip) = caller {
+                        props.entry("ipAddress").or_insert(ip);
+                    }
+                    if let Some(Value::String(c)) = category {
+                        if c.eq_ignore_ascii_case("NonInteractiveUserSignInLogs") {
+                            props.entry("isInteractive").or_insert(Value::Bool(false));
+                        }
+                        props.entry("category").or_insert(Value::String(c));
+                    }
+                    vec![Value::Object(props)]
+                }
+                _ => vec![Value::Object(m)],
+            }
+        }
+        other => vec![other],
     }
 }
 
@@ -201,7 +271,13 @@ fn sign_in(f: &impl Fields) -> Result<SignIn, String> {
             "sign-in identifier",
         ],
     )
-    .ok_or("no user (userPrincipalName, Username, AccountUpn)")?
+    .ok_or_else(|| {
+        if pick(f, &["serviceprincipalid", "serviceprincipalname"]).is_some() {
+            "a service principal's sign-in (an application's, not a user's): not joined to sessions"
+        } else {
+            "no user (userPrincipalName, Username, AccountUpn)"
+        }
+    })?
     .to_ascii_lowercase();
     let (portal_city, portal_country) = pick(f, &["location"])
         .map(|l| portal_location(&l))
@@ -355,6 +431,22 @@ pub fn read_file(
                     }
                 };
                 let body = raw.get().trim_start();
+                // Envelopes (diagnostic settings, Event Hub, SIEM wrappers) are opened whole;
+                // plain records and arrays of them take the typed path below.
+                let maybe_envelope = ["\"records\"", "\"message\"", "\"category\""]
+                    .iter()
+                    .any(|k| body.contains(k));
+                if body.starts_with('{')
+                    && maybe_envelope
+                    && let Ok(v) = serde_json::from_str::<Value>(body)
+                    && is_envelope(&v)
+                {
+                    for rec in unwrap(v) {
+                        let parsed = super::graph::GraphSignIn::deserialize(&rec);
+                        record(parsed, report, &mut n);
+                    }
+                    continue;
+                }
                 if body.starts_with('[') {
                     match serde_json::from_str::<Vec<&RawValue>>(body) {
                         Ok(list) => list.iter().for_each(|r| record(parse(r), report, &mut n)),
