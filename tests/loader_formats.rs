@@ -19,6 +19,7 @@ const SIX_RECORD_FORMATS: &[(&str, &str)] = &[
     ("formats/siem-json-lines.jsonl", "json-lines"),
     ("formats/defender-json-lines.jsonl", "json-lines"),
     ("formats/sentinel-csv.csv", "sentinel-officeactivity-csv"),
+    ("formats/la-officeactivity-json-lines.jsonl", "json-lines"),
 ];
 
 #[test]
@@ -432,4 +433,55 @@ fn a_diagnostic_settings_records_document_reads_as_its_json_lines() {
     assert_eq!(from_lines.events.len(), n);
     let sessions = |s: &sessionscope::Store| s.distinct_session_ids();
     assert_eq!(sessions(&from_document), sessions(&from_lines));
+}
+
+/// The warehouse shapes of one generated tenant read as its Purview CSV does: the same
+/// events, users and sessions, each session with the same events.
+#[test]
+fn a_tenant_in_each_warehouse_shape_reads_as_its_purview_csv() {
+    let records = sessionscope_synth::tenant::demo_tenant();
+    let written = |format: &str| {
+        let mut out = Vec::new();
+        sessionscope_synth::write::write(format, records.clone(), &mut out).unwrap();
+        out
+    };
+    let sessions_of = |store: &sessionscope::Store| {
+        let mut rows: Vec<(String, String, usize)> = store
+            .sessions
+            .iter()
+            .map(|s| {
+                (
+                    store.str(s.id).to_string(),
+                    store.str(s.user).to_string(),
+                    s.events.len(),
+                )
+            })
+            .collect();
+        rows.sort();
+        rows
+    };
+    let (reference, _) = load_files(&[write_temp("tenant.csv", &written("purview-csv"))]);
+    let defender = String::from_utf8(written("defender-json-lines")).unwrap();
+    let records_document = serde_json::json!({
+        "records": defender
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .collect::<Vec<_>>()
+    })
+    .to_string();
+    for (name, bytes) in [
+        ("PT05M.json", written("la-officeactivity-json-lines")),
+        ("cloudappevents.jsonl", defender.clone().into_bytes()),
+        ("PT1H.json", records_document.into_bytes()),
+    ] {
+        let (store, report) = load_files(&[write_temp(name, &bytes)]);
+        assert_eq!(
+            report.files[0].skipped, 0,
+            "{name}: {:?}",
+            report.files[0].problems
+        );
+        assert_eq!(store.events.len(), reference.events.len(), "{name}");
+        assert_eq!(store.user_count(), reference.user_count(), "{name}");
+        assert_eq!(sessions_of(&store), sessions_of(&reference), "{name}");
+    }
 }

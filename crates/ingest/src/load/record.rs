@@ -145,9 +145,19 @@ pub type Raw<'a> = Option<RawJson<'a>>;
 #[derive(Deserialize, Default, Debug)]
 #[serde(default)]
 pub struct AuditRecord<'a> {
-    #[serde(rename = "Id", borrow, deserialize_with = "lenient")]
+    #[serde(
+        rename = "Id",
+        alias = "OfficeId",
+        borrow,
+        deserialize_with = "lenient"
+    )]
     pub id: Str<'a>,
-    #[serde(rename = "CreationTime", borrow, deserialize_with = "lenient")]
+    #[serde(
+        rename = "CreationTime",
+        alias = "TimeGenerated",
+        borrow,
+        deserialize_with = "lenient"
+    )]
     pub creation_time: Str<'a>,
     #[serde(rename = "Operation", borrow, deserialize_with = "lenient")]
     pub operation: Str<'a>,
@@ -155,13 +165,23 @@ pub struct AuditRecord<'a> {
     pub record_type: Str<'a>,
     #[serde(rename = "UserId", borrow, deserialize_with = "lenient")]
     pub user_id: Str<'a>,
-    #[serde(rename = "Workload", borrow, deserialize_with = "lenient")]
+    #[serde(
+        rename = "Workload",
+        alias = "OfficeWorkload",
+        borrow,
+        deserialize_with = "lenient"
+    )]
     pub workload: Str<'a>,
     #[serde(rename = "ResultStatus", borrow, deserialize_with = "lenient")]
     pub result_status: Str<'a>,
     #[serde(rename = "ClientIP", borrow, deserialize_with = "lenient")]
     pub client_ip: Str<'a>,
-    #[serde(rename = "ClientIPAddress", borrow, deserialize_with = "lenient")]
+    #[serde(
+        rename = "ClientIPAddress",
+        alias = "Client_IPAddress",
+        borrow,
+        deserialize_with = "lenient"
+    )]
     pub client_ip_address: Str<'a>,
     #[serde(rename = "ActorIpAddress", borrow, deserialize_with = "lenient")]
     pub actor_ip_address: Str<'a>,
@@ -178,9 +198,19 @@ pub struct AuditRecord<'a> {
     pub client_app_id: Str<'a>,
     #[serde(rename = "MailboxOwnerUPN", borrow, deserialize_with = "lenient")]
     pub mailbox_owner_upn: Str<'a>,
-    #[serde(rename = "ObjectId", borrow, deserialize_with = "lenient")]
+    #[serde(
+        rename = "ObjectId",
+        alias = "OfficeObjectId",
+        borrow,
+        deserialize_with = "lenient"
+    )]
     pub object_id: Str<'a>,
-    #[serde(rename = "LogonType", borrow, deserialize_with = "lenient")]
+    #[serde(
+        rename = "LogonType",
+        alias = "Logon_Type",
+        borrow,
+        deserialize_with = "lenient"
+    )]
     pub logon_type: Str<'a>,
     #[serde(rename = "OperationCount", borrow, deserialize_with = "lenient")]
     pub operation_count: Str<'a>,

@@ -168,10 +168,20 @@ fn read_indexed<'a, const DOUBLED: bool>(
         let Some(field) = field_index(&r.str_text(key)?) else {
             return r.skip_value(1);
         };
-        if seen & (1 << field) != 0 {
+        // A field and its Log Analytics name are one field, as serde's aliases are.
+        let canonical = match field {
+            40 => 1,
+            41 => 0,
+            42 => 5,
+            43 => 8,
+            44 => 14,
+            45 => 15,
+            f => f,
+        };
+        if seen & (1 << canonical) != 0 {
             return None; // serde reports a duplicate field
         }
-        seen |= 1 << field;
+        seen |= 1 << canonical;
         r.field(rec, field)
     })?;
     let rest = r.bytes.get(r.pos..)?;
@@ -815,13 +825,17 @@ macro_rules! audit_fields {
 }
 
 /// Places in [`FIELD_TABLE`].
-const FIELD_SLOTS: usize = 128;
+const FIELD_SLOTS: usize = 256;
 
 /// A key's place in the field table: one compare per key rather than a search through the
-/// names of its length. (The multiplier is one for which no two field names share a place;
-/// building the table checks it.)
+/// names of its length. (The multipliers are ones for which no two field names share a place,
+/// which building the table checks; the second and the last but one letter tell apart names
+/// such as `OfficeWorkload` and `OfficeObjectId`.)
 const fn field_slot(key: &[u8]) -> usize {
-    (key.len() + key[0] as usize + key[key.len() - 1] as usize * 61) % FIELD_SLOTS
+    let n = key.len();
+    let second = key[if n > 1 { 1 } else { 0 }] as usize;
+    let before_last = key[n.saturating_sub(2)] as usize;
+    (n + key[0] as usize + second * 7 + before_last * 3 + key[n - 1] as usize * 80) % FIELD_SLOTS
 }
 
 const fn field_table(fields: &[(&'static str, u32)]) -> [(&'static str, u32); FIELD_SLOTS] {
@@ -878,6 +892,14 @@ audit_fields! {
     37 "id" => lenient wrapper_id,
     38 "AppId" => lenient app_id,
     39 "ClientAppId" => lenient client_app_id,
+    // Log Analytics' OfficeActivity columns (its data export, query results): the same
+    // fields under the table's names.
+    40 "TimeGenerated" => lenient creation_time,
+    41 "OfficeId" => lenient id,
+    42 "OfficeWorkload" => lenient workload,
+    43 "Client_IPAddress" => lenient client_ip_address,
+    44 "OfficeObjectId" => lenient object_id,
+    45 "Logon_Type" => lenient logon_type,
 }
 
 /// A string's content with its escapes decoded. Every escape was checked as it was indexed
@@ -974,10 +996,10 @@ mod tests {
             .iter()
             .filter(|(name, _)| !name.is_empty())
             .collect();
-        assert_eq!(fields.len(), 40);
+        assert_eq!(fields.len(), 46);
         let mut bits: Vec<u32> = fields.iter().map(|&&(_, bit)| bit).collect();
         bits.sort_unstable();
-        assert_eq!(bits, (0..40).collect::<Vec<_>>());
+        assert_eq!(bits, (0..46).collect::<Vec<_>>());
         for &&(name, bit) in &fields {
             assert_eq!(field_index(name), Some(bit), "{name}");
         }
