@@ -469,8 +469,15 @@ fn a_tenant_in_each_warehouse_shape_reads_as_its_purview_csv() {
             .collect::<Vec<_>>()
     })
     .to_string();
+    let office_activity = String::from_utf8(written("la-officeactivity-json-lines")).unwrap();
+    let rows: Vec<serde_json::Value> = office_activity
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let saved_query = query_response(&rows);
     for (name, bytes) in [
-        ("PT05M.json", written("la-officeactivity-json-lines")),
+        ("PT05M.json", office_activity.clone().into_bytes()),
+        ("officeactivity-query.json", saved_query.into_bytes()),
         ("cloudappevents.jsonl", defender.clone().into_bytes()),
         ("PT1H.json", records_document.into_bytes()),
     ] {
@@ -480,6 +487,12 @@ fn a_tenant_in_each_warehouse_shape_reads_as_its_purview_csv() {
             "{name}: {:?}",
             report.files[0].problems
         );
+        let expected_format = if name.ends_with("-query.json") {
+            "query-response"
+        } else {
+            report.files[0].format
+        };
+        assert_eq!(report.files[0].format, expected_format);
         assert_eq!(store.events.len(), reference.events.len(), "{name}");
         assert_eq!(store.user_count(), reference.user_count(), "{name}");
         assert_eq!(sessions_of(&store), sessions_of(&reference), "{name}");

@@ -451,4 +451,10 @@ fn diagnostic_settings_and_event_hub_sign_ins_read_as_the_graph_ones() {
         sign_in_facts("siem.jsonl", wrapped.join("\n").as_bytes()),
         reference
     );
+    // A SigninLogs query's result saved from Log Analytics' API.
+    let saved = query_response(&graph);
+    assert_eq!(
+        sign_in_facts("signinlogs-query.json", saved.as_bytes()),
+        reference
+    );
 }

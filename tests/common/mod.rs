@@ -170,3 +170,40 @@ pub fn screen_lines(app: &sessionscope::tui::App, w: u16, h: u16) -> Vec<String>
         .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect())
         .collect()
 }
+
+/// `objects` as a Log Analytics query API response saved to a file: one table whose columns
+/// are every key met, rows in column order, objects and arrays as JSON text (the API's
+/// `dynamic`), missing cells null.
+pub fn query_response(objects: &[serde_json::Value]) -> String {
+    let mut columns: Vec<String> = Vec::new();
+    for o in objects {
+        for k in o.as_object().expect("an object").keys() {
+            if !columns.contains(k) {
+                columns.push(k.clone());
+            }
+        }
+    }
+    let rows: Vec<Vec<serde_json::Value>> = objects
+        .iter()
+        .map(|o| {
+            columns
+                .iter()
+                .map(|c| match o.get(c) {
+                    Some(v @ (serde_json::Value::Object(_) | serde_json::Value::Array(_))) => {
+                        serde_json::Value::String(v.to_string())
+                    }
+                    Some(v) => v.clone(),
+                    None => serde_json::Value::Null,
+                })
+                .collect()
+        })
+        .collect();
+    let columns: Vec<serde_json::Value> = columns
+        .iter()
+        .map(|c| serde_json::json!({ "name": c, "type": "string" }))
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({
+        "tables": [{ "name": "PrimaryResult", "columns": columns, "rows": rows }]
+    }))
+    .unwrap()
+}

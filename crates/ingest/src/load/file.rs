@@ -103,6 +103,26 @@ struct Input {
     compressed: Option<(Arc<AtomicU64>, Option<u64>)>,
     /// How many times UTF-16 text that had lost a byte was realigned.
     realigned: usize,
+    /// A saved query response, read as JSON Lines of its rows (see `query_response`).
+    query_response: bool,
+}
+
+/// A saved query response turned into JSON Lines of its rows, kept in memory: the rows are
+/// what the readers read, and what the detail view reads again.
+fn query_input(text: &[u8], gzip: bool) -> std::io::Result<Input> {
+    let (lines, _) = super::query_response::to_json_lines(text)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+    let text: Arc<[u8]> = lines.into();
+    Ok(Input {
+        body: Body::Stream(Box::new(Cursor::new(Arc::clone(&text)))),
+        encoding: decode::Encoding::Utf8,
+        gzip,
+        raw: RawSource::Memory(text),
+        cut: Arc::default(),
+        compressed: None,
+        realigned: 0,
+        query_response: true,
+    })
 }
 
 /// A decompressing reader that ends where its stream is cut or damaged instead of failing: a
@@ -177,6 +197,9 @@ fn open(path: &Path) -> std::io::Result<Input> {
     (&mut file).take(2).read_to_end(&mut head)?;
     let gzip = head == [0x1f, 0x8b];
     if !gzip && let Some(map) = map(&file) {
+        if super::query_response::looks_like(&map[..map.len().min(FIRST_WINDOW)]) {
+            return query_input(&map, false);
+        }
         let encoding = decode::encoding_of(&map[..map.len().min(ENCODING_SAMPLE)]);
         if !encoding.is_transcoded() {
             let skip = encoding.bom_len();
@@ -188,6 +211,7 @@ fn open(path: &Path) -> std::io::Result<Input> {
                 cut: Arc::default(),
                 compressed: None,
                 realigned: 0,
+                query_response: false,
             });
         }
     }
@@ -209,6 +233,10 @@ fn open(path: &Path) -> std::io::Result<Input> {
     };
     let mut start = Vec::new();
     fill(&mut *reader, &mut start, ENCODING_SAMPLE)?;
+    if super::query_response::looks_like(&start[..start.len().min(FIRST_WINDOW)]) {
+        reader.read_to_end(&mut start)?;
+        return query_input(&start, gzip);
+    }
     let encoding = decode::encoding_of(&start);
     if encoding.is_transcoded() {
         // UTF-16 and Windows-1252 exports come from PowerShell (Out-File, Export-Csv) and are
@@ -224,6 +252,7 @@ fn open(path: &Path) -> std::io::Result<Input> {
             cut,
             compressed,
             realigned,
+            query_response: false,
         });
     }
     let skip = encoding.bom_len();
@@ -243,6 +272,7 @@ fn open(path: &Path) -> std::io::Result<Input> {
         cut,
         compressed,
         realigned: 0,
+        query_response: false,
     })
 }
 
@@ -782,7 +812,11 @@ pub fn load_file(
         Shape::JsonLines { .. } => (Format::JsonLines, None),
         Shape::JsonDocument => (Format::Json, None),
     };
-    report.format = format.name();
+    report.format = if input.query_response {
+        "query-response"
+    } else {
+        format.name()
+    };
     if matches!(format, Format::MailboxAuditLogCsv | Format::SentinelCsv) {
         report.warnings.push(
             "times come from the export's own date column (no AuditData CreationTime); read as UTC"

@@ -10,6 +10,7 @@ pub mod format;
 pub mod normalise;
 pub(crate) mod parse;
 mod pieces;
+pub mod query_response;
 pub mod record;
 pub mod record_scan;
 pub mod scan;

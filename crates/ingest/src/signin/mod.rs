@@ -48,7 +48,15 @@ pub fn load_file(path: &Path, file: usize) -> Option<(FileReport, Vec<SignIn>)> 
     if !std::fs::metadata(path).ok()?.is_file() {
         return None;
     }
-    let format = read::sniff(&head(path)?)?;
+    let head = head(path)?;
+    let query_response = crate::load::query_response::looks_like(head.as_bytes());
+    // A saved query response is small and read whole: its rows are the records, told once
+    // turned into lines. Anything else is told from its head.
+    let told = if query_response {
+        None
+    } else {
+        Some(read::sniff(&head)?)
+    };
     let raw = std::fs::read(path).ok()?;
     let gzip = raw.starts_with(&[0x1f, 0x8b]);
     let raw = if gzip {
@@ -61,9 +69,21 @@ pub fn load_file(path: &Path, file: usize) -> Option<(FileReport, Vec<SignIn>)> 
     } else {
         raw
     };
-    let (text, encoding) = decode(raw);
+    let (mut text, encoding) = decode(raw);
+    if query_response {
+        let (lines, _) = crate::load::query_response::to_json_lines(text.as_bytes()).ok()?;
+        text = String::from_utf8(lines).ok()?;
+    }
+    let format = match told {
+        Some(format) => format,
+        None => read::sniff(&text)?,
+    };
     let mut report = FileReport {
-        format: format.name(),
+        format: if query_response {
+            "Entra sign-in log (query response)"
+        } else {
+            format.name()
+        },
         encoding: encoding.name(),
         gzip,
         ..FileReport::empty(path)
