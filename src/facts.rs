@@ -29,6 +29,13 @@ pub struct Stats {
     pub sessions_with_sign_ins: usize,
     pub first_event: Option<String>,
     pub last_event: Option<String>,
+    /// The slice loaded, when `--from`/`--to` narrowed it: `{from, to}`, UTC (`to` not
+    /// included); null when everything was loaded.
+    pub window: Option<WindowFacts>,
+    /// Records read but outside the window: passed over, not problems.
+    pub passed_over: usize,
+    /// Partition folders and files (`y=/m=/d=/h=`) the window passed over unopened.
+    pub pruned: usize,
     pub files: Vec<FileReport>,
     /// Per user, with `max_concurrent_sessions`.
     pub per_user: Vec<UserStats>,
@@ -52,9 +59,21 @@ pub fn stats(store: &Store, report: &LoadReport) -> Stats {
             .count(),
         first_event: store.events.first().map(|e| rfc3339(i64::from(e.time))),
         last_event: store.events.last().map(|e| rfc3339(i64::from(e.time))),
+        window: report.window.map(|w| WindowFacts {
+            from: rfc3339(w.from),
+            to: rfc3339(w.to),
+        }),
+        passed_over: report.passed_over,
+        pruned: report.pruned,
         files: report.files.clone(),
         per_user: user_stats(store),
     }
+}
+
+#[derive(Debug, Serialize)]
+pub struct WindowFacts {
+    pub from: String,
+    pub to: String,
 }
 
 /// How many events share their GUID `Id` with another event (copies were dropped at load, so

@@ -34,6 +34,58 @@ pub struct Cli {
     /// with; may repeat. Default: $XDG_CONFIG_HOME/sessionscope/ip-db/*.mmdb.
     #[arg(long = "ip-db")]
     ip_db: Vec<PathBuf>,
+    #[command(flatten)]
+    slice: Slice,
+}
+
+/// The time window to load (UTC): folders' `y=/m=/d=/h=` partitions outside it are not
+/// opened, records outside it are passed over.
+#[derive(Args, Debug, Default)]
+struct Slice {
+    /// Load from this time on (UTC): `2024-03-12`, `2024-03-12T04:00`, RFC 3339.
+    #[arg(long)]
+    from: Option<String>,
+    /// Load up to this time (UTC, not included); a day alone means up to its end.
+    #[arg(long)]
+    to: Option<String>,
+}
+
+impl Slice {
+    fn window(&self) -> Result<Option<sessionscope_ingest::tree::Window>, String> {
+        let at = |given: &str, option: &str| -> Result<(i64, bool), String> {
+            let t = given.trim();
+            let day_only = t.len() == 10 && t.as_bytes().get(4) == Some(&b'-');
+            // `2024-03-12 04:30` and `2024-03-12T04:30`: minutes without seconds.
+            let mut full = t.replacen(' ', "T", 1);
+            if full.len() == 16 && full.as_bytes().get(10) == Some(&b'T') {
+                full.push_str(":00");
+            }
+            crate::time::parse_iso(&full)
+                .or_else(|| crate::time::parse_loose(t))
+                .map(|v| (v, day_only))
+                .ok_or_else(|| {
+                    format!("{option} {t:?} is not a time: give 2024-03-12, 2024-03-12T04:00 or RFC 3339")
+                })
+        };
+        if self.from.is_none() && self.to.is_none() {
+            return Ok(None);
+        }
+        let from = match &self.from {
+            Some(f) => at(f, "--from")?.0,
+            None => i64::MIN,
+        };
+        let to = match &self.to {
+            Some(t) => {
+                let (v, day_only) = at(t, "--to")?;
+                if day_only { v + 86_400 } else { v }
+            }
+            None => i64::MAX,
+        };
+        if from >= to {
+            return Err("--from must come before --to".into());
+        }
+        Ok(Some(sessionscope_ingest::tree::Window { from, to }))
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -155,6 +207,8 @@ struct Input {
     /// MaxMind-format databases to place IPs with; may repeat (default: the XDG config's).
     #[arg(long = "ip-db")]
     ip_db: Vec<PathBuf>,
+    #[command(flatten)]
+    slice: Slice,
 }
 
 /// The IP databases: those named, else those in the XDG config folder; none is fine.
@@ -248,7 +302,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             }
         };
-        let outcome = crate::tui::run(&cli.files, cli.case.as_deref(), db)?;
+        let window = match cli.slice.window() {
+            Ok(w) => w,
+            Err(why) => {
+                eprintln!("sessionscope: {why}");
+                return Ok(ExitCode::from(2));
+            }
+        };
+        let outcome = crate::tui::run(&cli.files, cli.case.as_deref(), db, window)?;
         if let Some(report) = &outcome.problems {
             print_problems(report);
             if outcome.code == ExitCode::from(2) {
@@ -275,10 +336,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    let window = match input.slice.window() {
+        Ok(w) => w,
+        Err(why) => {
+            eprintln!("sessionscope: {why}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     let (store, _sources, report) = load(
         files,
         &LoadOptions {
             ip_db: db.as_ref(),
+            window,
             ..LoadOptions::default()
         },
     );
@@ -325,7 +394,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )?
         }
         Command::Report { format, .. } => {
-            let inputs = files.iter().map(|f| crate::report::hash_file(f)).collect();
+            let inputs = sessionscope_ingest::tree::expand(files, window)
+                .files
+                .iter()
+                .map(|f| crate::report::hash_file(f))
+                .collect();
             let report = crate::report::build(&store, case.as_ref(), inputs, None);
             match format {
                 ReportFormat::Md => out.write_all(crate::report::markdown(&report).as_bytes())?,
@@ -527,6 +600,13 @@ fn print_stats(
     }
     if let (Some(a), Some(b)) = (&s.first_event, &s.last_event) {
         writeln!(out, "time range (UTC)        {a} .. {b}")?;
+    }
+    if let Some(w) = &s.window {
+        writeln!(
+            out,
+            "window (UTC)            {} .. {} (not included): {} records outside it passed over, {} partitions unopened",
+            w.from, w.to, s.passed_over, s.pruned
+        )?;
     }
     writeln!(out)?;
     writeln!(

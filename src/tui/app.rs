@@ -251,6 +251,9 @@ pub struct App {
     pub message: Option<String>,
     /// Verdict and note changes of this run, last last, for `u`.
     pub undo: Vec<Undo>,
+    /// The time window the load was narrowed to (`--from`/`--to`): the status line says so,
+    /// and that risk was judged within it.
+    pub window: Option<sessionscope_ingest::tree::Window>,
     /// The input files, for the report's evidence, and their hashes as a background thread
     /// finds them (a report written before one is done says so).
     pub inputs: Vec<std::path::PathBuf>,
@@ -320,6 +323,7 @@ impl App {
             pending: None,
             message: None,
             undo: Vec::new(),
+            window: None,
             inputs: Vec::new(),
             hashed: Arc::default(),
             quit: false,

@@ -119,6 +119,7 @@ pub fn run(
     files: &[PathBuf],
     case_path: Option<&std::path::Path>,
     ip_db: Option<IpDb>,
+    window: Option<sessionscope_ingest::tree::Window>,
 ) -> anyhow::Result<Outcome> {
     let signal = install_signal_flag();
     let done = Arc::new(AtomicBool::new(false));
@@ -132,6 +133,7 @@ pub fn run(
         files,
         case_path,
         ip_db.map(Arc::new),
+        window,
         &signal,
     );
     ratatui::restore();
@@ -152,9 +154,11 @@ fn run_loaded(
     files: &[PathBuf],
     case_path: Option<&std::path::Path>,
     ip_db: Option<Arc<IpDb>>,
+    window: Option<sessionscope_ingest::tree::Window>,
     stop: &AtomicUsize,
 ) -> anyhow::Result<(ExitCode, Option<LoadReport>)> {
-    let Some((store, sources, report)) = load_with_progress(terminal, files, ip_db, stop)? else {
+    let Some((store, sources, report)) = load_with_progress(terminal, files, ip_db, window, stop)?
+    else {
         return Ok((ExitCode::SUCCESS, None));
     };
     if store.events.is_empty() {
@@ -163,8 +167,9 @@ fn run_loaded(
     // The list first: risk is scored in the background and fills in when it is ready.
     let mut app = App::unscored(Arc::new(store))
         .with_sources(Arc::new(sources))
-        .with_inputs(files)
+        .with_inputs(&sessionscope_ingest::tree::expand(files, window).files)
         .with_problems(problems::LoadProblems::of(&report));
+    app.window = report.window;
     let opened = match (case_path, files.first()) {
         (Some(path), _) => Some(crate::case::Case::open(path)),
         (None, Some(first)) => Some(crate::case::Case::for_input(first)),
@@ -221,11 +226,13 @@ fn load_with_progress(
     terminal: &mut DefaultTerminal,
     files: &[PathBuf],
     ip_db: Option<Arc<IpDb>>,
+    window: Option<sessionscope_ingest::tree::Window>,
     stop: &AtomicUsize,
 ) -> anyhow::Result<Option<(Store, Sources, LoadReport)>> {
+    let expanded = sessionscope_ingest::tree::expand(files, window).files;
     let state = Arc::new(Mutex::new(Loading {
-        files: files.len(),
-        bytes_total: files
+        files: expanded.len(),
+        bytes_total: expanded
             .iter()
             .filter_map(|f| std::fs::metadata(f).ok())
             .map(|m| m.len())
@@ -253,6 +260,7 @@ fn load_with_progress(
                     records_read: Some(&records),
                     bytes_read: Some(&bytes),
                     ip_db: ip_db.as_deref(),
+                    window,
                     ..LoadOptions::default()
                 },
             )

@@ -9,6 +9,7 @@ pub mod ipdb;
 mod load;
 pub mod signin;
 pub mod sources;
+pub mod tree;
 
 pub use load::decode::Encoding;
 pub use load::{FileReport, LoadOptions, LoadReport, Problem, Progress, load};

@@ -30,11 +30,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     // What the load lost stays in view, first on the line. What gives way when the line is
     // short: the counts first, then the case file, then the breadcrumb's end; never the loss
     // or the zone.
-    let lost = if app.problems.lost_anything() {
+    let mut lost = if app.problems.lost_anything() {
         format!(" {}: ! for details ·", app.problems.summary())
     } else {
         String::new()
     };
+    // A slice stays in view too: risk was judged within it, not over the whole tenant.
+    if let Some(w) = app.window {
+        lost.push_str(&format!(
+            " slice {}..{} (risk within it) ·",
+            short_time(w.from),
+            short_time(w.to)
+        ));
+    }
     let zone = format!("{} ", app.zone.label());
     let lost_len = lost.chars().count();
     let fits = |right: &str| lost_len + crumb.chars().count() + right.chars().count() <= width;
@@ -114,4 +122,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         },
     };
     frame.render_widget(Paragraph::new(vec![top, bottom]), area);
+}
+
+/// `2024-03-12 04:00`, or the day alone at midnight; the ends of the open window as words.
+fn short_time(t: i64) -> String {
+    match t {
+        i64::MIN => "start".into(),
+        i64::MAX => "end".into(),
+        t => {
+            let s = crate::time::rfc3339(t).replace('T', " ");
+            let s = s.trim_end_matches('Z');
+            s.strip_suffix(" 00:00:00")
+                .map(str::to_string)
+                .unwrap_or_else(|| s[..16.min(s.len())].to_string())
+        }
+    }
 }

@@ -81,6 +81,12 @@ impl FileReport {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct LoadReport {
     pub files: Vec<FileReport>,
+    /// The time window the load was narrowed to, if one was given.
+    pub window: Option<crate::tree::Window>,
+    /// Records read but outside the window: passed over, not problems.
+    pub passed_over: usize,
+    /// Partition folders and files the window passed over unopened.
+    pub pruned: usize,
     /// Seconds spent reading and parsing, and building the store's indexes.
     #[serde(skip)]
     pub timings: Vec<(&'static str, f64)>,
@@ -121,6 +127,8 @@ pub struct LoadOptions<'a> {
     pub records_read: Option<&'a std::sync::atomic::AtomicUsize>,
     /// Databases to place IPs with (ASN, country, city).
     pub ip_db: Option<&'a crate::ipdb::IpDb>,
+    /// Only the records in this window are kept; folders are pruned by it.
+    pub window: Option<crate::tree::Window>,
 }
 
 /// Events merged from every worker of every file: one interner, duplicates dropped.
@@ -139,6 +147,9 @@ pub struct Accumulator {
     time_keys: Vec<u64>,
     /// The events' sessions and postings, numbered in load order.
     index: Indexer,
+    /// Only events in this window are kept; the others are counted.
+    window: Option<crate::tree::Window>,
+    passed_over: usize,
 }
 
 impl Accumulator {
@@ -164,15 +175,41 @@ impl Accumulator {
             })
             .collect();
         let first = self.events.len() as u32;
+        // Outside the window: passed over, and the places of the others closed up.
+        let kept: Option<Vec<Option<u32>>> = self.window.map(|w| {
+            let mut next = first;
+            events
+                .iter()
+                .map(|(e, _)| {
+                    w.contains(i64::from(e.time)).then(|| {
+                        next += 1;
+                        next - 1
+                    })
+                })
+                .collect()
+        });
+        let place = |at: u32| match &kept {
+            Some(k) => k[at as usize],
+            None => Some(first + at),
+        };
         for (at, ip) in ip_originals {
-            self.ip_originals.push(first + at, map[ip.0 as usize]);
+            if let Some(at) = place(at) {
+                self.ip_originals.push(at, map[ip.0 as usize]);
+            }
         }
-        self.telling
-            .extend(telling.into_iter().map(|(at, facts)| (first + at, facts)));
+        self.telling.extend(
+            telling
+                .into_iter()
+                .filter_map(|(at, facts)| Some((place(at)?, facts))),
+        );
         self.events.reserve(events.len());
         self.keys.reserve(events.len());
         self.time_keys.reserve(events.len());
-        for (mut event, key) in events {
+        for (i, (mut event, key)) in events.into_iter().enumerate() {
+            if place(i as u32).is_none() {
+                self.passed_over += 1;
+                continue;
+            }
             let guid_id = kinds.get(event.kind).guid_id;
             remap(&mut event, &map, guid_id);
             event.kind = kind_map[event.kind as usize];
@@ -200,11 +237,14 @@ pub struct Merger {
 }
 
 impl Merger {
-    fn start() -> Merger {
+    fn start(window: Option<crate::tree::Window>) -> Merger {
         // A few chunks in flight at most: memory stays bounded if merging falls behind.
         let (chunks, received) = std::sync::mpsc::sync_channel::<Parsed>(4);
         let thread = std::thread::spawn(move || {
-            let mut acc = Accumulator::default();
+            let mut acc = Accumulator {
+                window,
+                ..Accumulator::default()
+            };
             for parsed in received {
                 acc.absorb(parsed);
             }
@@ -239,8 +279,15 @@ impl Merger {
 /// that reads each record again, and the report of what could not be read.
 pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, Sources, LoadReport) {
     let started = Instant::now();
-    let merger = Merger::start();
-    let mut report = LoadReport::default();
+    let merger = Merger::start(opts.window);
+    let mut report = LoadReport {
+        window: opts.window,
+        ..LoadReport::default()
+    };
+    // Folders are walked, and pruned by the window's partitions before anything is opened.
+    let expanded = crate::tree::expand(paths, opts.window);
+    report.pruned = expanded.pruned;
+    let paths = &expanded.files[..];
     let mut sources = Vec::new();
     // The report of each source's file: file numbers count only the files that were read.
     let mut report_of_source = Vec::new();
@@ -278,7 +325,10 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, Sources, LoadRepor
         keys,
         time_keys,
         index,
+        passed_over,
+        ..
     } = merger.finish();
+    report.passed_over = passed_over;
     let indexing = Instant::now();
     let order = dedupe::TimeOrder::new(time_keys, &keys);
     drop(keys);
