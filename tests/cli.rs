@@ -303,21 +303,24 @@ fn a_filter_that_matches_nothing_says_so_and_exits_1() {
     for (args, said) in [
         (
             vec!["timeline", "--session", "ffffffffzz"],
-            "no session ffffffffzz",
+            "no record matches --session ffffffffzz",
         ),
         (
             vec!["timeline", "--user", "nobody@x"],
-            "no action matches --user nobody@x",
+            "no record matches --user nobody@x",
         ),
         (
             vec!["timeline", "--ip", "192.0.2.99"],
-            "no action matches --ip 192.0.2.99",
+            "no record matches --ip 192.0.2.99",
         ),
         (
             vec!["timeline", "--operation", "NoSuchOp"],
             "no action matches --operation NoSuchOp",
         ),
-        (vec!["sessions", "--user", "nobody@x"], "no user nobody@x"),
+        (
+            vec!["sessions", "--user", "nobody@x"],
+            "no record matches --user nobody@x",
+        ),
     ] {
         let demo = demo();
         let mut all = args.clone();

@@ -37,7 +37,7 @@ fn linked_json(
 fn linked_lists_the_second_account_first_with_what_it_shares() {
     let path = lateral_file("lateral.jsonl");
     // The 8 characters a table shows are enough to name the attacker session.
-    let (rows, out) = linked_json(&path, &["--session", &LATERAL_SESSION[..8]]);
+    let (rows, out) = linked_json(&path, &["--attacker", &LATERAL_SESSION[..8]]);
     assert!(
         out.status.success(),
         "{}",
@@ -88,7 +88,7 @@ fn linked_without_a_marked_session_says_how_to_give_one() {
     let (rows, out) = linked_json(&path, &[]);
     assert!(rows.is_empty());
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("give --session"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("give --attacker"));
 }
 
 #[test]

@@ -128,3 +128,29 @@ fn the_investigator_says_it_shows_a_slice() {
         lines.join("\n")
     );
 }
+
+#[test]
+fn user_session_and_ip_narrow_what_is_loaded() {
+    let demo = "fixtures/demo/tenant.csv";
+    let all = stats(&[demo]);
+    let alex = stats(&[demo, "--user", "Alex.Wilber@contoso.com"]);
+    let alex_events = all["per_user"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["user"] == "alex.wilber@contoso.com")
+        .unwrap();
+    assert_eq!(alex["users"], 1);
+    assert_eq!(
+        alex["events"].as_u64().unwrap() + alex["passed_over"].as_u64().unwrap(),
+        all["events"].as_u64().unwrap()
+    );
+    assert!(alex_events["sessions"].as_u64().unwrap() >= alex["sessions"].as_u64().unwrap());
+    // One session by the 8 characters a table prints, and one IP of it.
+    let session = stats(&[demo, "--session", "12bce6d0"]);
+    assert_eq!(session["sessions"], 1);
+    assert_eq!(session["events"], 4);
+    let ip = stats(&[demo, "--ip", "198.51.100.23:41952", "--session", "12bce6d0"]);
+    assert!(ip["events"].as_u64().unwrap() >= 1);
+    assert_eq!(ip["sessions"], 1);
+}

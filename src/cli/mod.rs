@@ -40,7 +40,7 @@ pub struct Cli {
 
 /// The time window to load (UTC): folders' `y=/m=/d=/h=` partitions outside it are not
 /// opened, records outside it are passed over.
-#[derive(Args, Debug, Default)]
+#[derive(Args, Debug, Default, Clone)]
 struct Slice {
     /// Load from this time on (UTC): `2024-03-12`, `2024-03-12T04:00`, RFC 3339.
     #[arg(long)]
@@ -48,6 +48,17 @@ struct Slice {
     /// Load up to this time (UTC, not included); a day alone means up to its end.
     #[arg(long)]
     to: Option<String>,
+    /// Load only this user's records (UPN, any case); repeat for several.
+    #[arg(long = "user")]
+    users: Vec<String>,
+    /// Load only this session's records: its ID, or any prefix of it (as the tables print
+    /// them); repeat for several (`timeline` interleaves them).
+    #[arg(long = "session")]
+    sessions: Vec<String>,
+    /// Load only the records from this IP, in any form (port, brackets and case do not
+    /// matter); repeat for several.
+    #[arg(long = "ip")]
+    ips: Vec<String>,
 }
 
 impl Slice {
@@ -86,6 +97,29 @@ impl Slice {
         }
         Ok(Some(sessionscope_ingest::tree::Window { from, to }))
     }
+
+    fn narrow(&self) -> Option<sessionscope_ingest::tree::Narrow> {
+        let n = sessionscope_ingest::tree::Narrow::new(&self.users, &self.sessions, &self.ips);
+        (!n.is_empty()).then_some(n)
+    }
+
+    /// The slice as the options that give it, for messages.
+    fn words(&self) -> String {
+        let mut words = Vec::new();
+        for (flag, values) in [
+            ("--user", &self.users),
+            ("--session", &self.sessions),
+            ("--ip", &self.ips),
+        ] {
+            words.extend(values.iter().map(|v| format!("{flag} {}", v.trim())));
+        }
+        for (flag, value) in [("--from", &self.from), ("--to", &self.to)] {
+            if let Some(v) = value {
+                words.push(format!("{flag} {}", v.trim()));
+            }
+        }
+        words.join(" ")
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -102,9 +136,6 @@ enum Command {
     Sessions {
         #[command(flatten)]
         input: Input,
-        /// Only this user's sessions (UPN, any case).
-        #[arg(long)]
-        user: Option<String>,
         /// Order: by first activity (default) or by risk, highest first.
         #[arg(long, value_enum, default_value = "first-seen")]
         sort: SessionOrder,
@@ -115,15 +146,6 @@ enum Command {
     Timeline {
         #[command(flatten)]
         input: Input,
-        #[arg(long)]
-        user: Option<String>,
-        /// A session ID, or any prefix of it no other ID shares (as the tables print them);
-        /// repeat to interleave several sessions.
-        #[arg(long = "session")]
-        sessions: Vec<String>,
-        /// An IP in any form (port, brackets and case do not matter).
-        #[arg(long)]
-        ip: Option<String>,
         /// An operation name, any case (`New-InboxRule`, `send`); repeat for several.
         #[arg(long = "operation")]
         operations: Vec<String>,
@@ -137,8 +159,8 @@ enum Command {
         input: Input,
         /// An attacker session ID (or a prefix no other ID shares); repeat for several.
         /// Default: the sessions marked attacker in the case file.
-        #[arg(long = "session")]
-        sessions: Vec<String>,
+        #[arg(long = "attacker")]
+        attackers: Vec<String>,
         #[command(flatten)]
         output: Output,
     },
@@ -153,7 +175,7 @@ enum Command {
     /// Set a session's verdict or note in the case file, as the TUI's A/U/X/e keys do.
     Mark {
         #[command(flatten)]
-        input: Input,
+        input: Inputs,
         /// The session ID to mark, or any prefix of it no other ID shares.
         #[arg(long)]
         session: String,
@@ -198,7 +220,16 @@ enum ReportFormat {
 
 #[derive(Args, Debug)]
 struct Input {
-    /// Audit exports: any mix of the supported formats.
+    #[command(flatten)]
+    files_and_case: Inputs,
+    #[command(flatten)]
+    slice: Slice,
+}
+
+/// The exports, the case file and the IP databases, as every command takes them.
+#[derive(Args, Debug)]
+struct Inputs {
+    /// Audit exports, or folders of them: any mix of the supported formats.
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Case file of verdicts and notes (default: <first file>.case.json, see the TUI).
@@ -207,8 +238,6 @@ struct Input {
     /// MaxMind-format databases to place IPs with; may repeat (default: the XDG config's).
     #[arg(long = "ip-db")]
     ip_db: Vec<PathBuf>,
-    #[command(flatten)]
-    slice: Slice,
 }
 
 /// The IP databases: those named, else those in the XDG config folder; none is fine.
@@ -309,7 +338,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             }
         };
-        let outcome = crate::tui::run(&cli.files, cli.case.as_deref(), db, window)?;
+        let outcome = crate::tui::run(
+            &cli.files,
+            cli.case.as_deref(),
+            db,
+            window,
+            cli.slice.narrow(),
+        )?;
         if let Some(report) = &outcome.problems {
             print_problems(report);
             if outcome.code == ExitCode::from(2) {
@@ -318,13 +353,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         return Ok(outcome.code);
     };
-    let input = match &command {
+    let (input, slice) = match &command {
         Command::Stats { input, .. }
         | Command::Sessions { input, .. }
         | Command::Timeline { input, .. }
         | Command::Linked { input, .. }
-        | Command::Report { input, .. }
-        | Command::Mark { input, .. } => input,
+        | Command::Report { input, .. } => (&input.files_and_case, input.slice.clone()),
+        // `mark` names a session and a verdict with --session and --user: it loads whole.
+        Command::Mark { input, .. } => (input, Slice::default()),
     };
     let files = &input.files;
     let writes = matches!(command, Command::Mark { .. });
@@ -336,7 +372,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let window = match input.slice.window() {
+    let window = match slice.window() {
         Ok(w) => w,
         Err(why) => {
             eprintln!("sessionscope: {why}");
@@ -348,6 +384,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         &LoadOptions {
             ip_db: db.as_ref(),
             window,
+            narrow: slice.narrow(),
             ..LoadOptions::default()
         },
     );
@@ -365,33 +402,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_stats(&mut out, &store, &report, true)?;
             out.flush()?;
         }
+        if report.passed_over > 0 || report.pruned > 0 {
+            // Records were read, but none is in the slice: a filter that matches nothing.
+            eprintln!(
+                "sessionscope: no record matches {} ({} records read passed over)",
+                for_terminal(&slice.words()),
+                report.passed_over
+            );
+            return Ok(ExitCode::from(1));
+        }
         eprintln!("sessionscope: nothing usable could be read");
         return Ok(ExitCode::from(2));
     }
     match command {
         Command::Stats { json, .. } => print_stats(&mut out, &store, &report, json)?,
-        Command::Sessions {
-            user, sort, output, ..
-        } => {
-            if let Some(u) = &user
-                && store
-                    .lookup(&u.trim().to_lowercase())
-                    .is_none_or(|u| store.sessions_of_user(u).is_empty())
-            {
-                eprintln!(
-                    "sessionscope: no user {} in these files",
-                    for_terminal(u.trim())
-                );
-                return Ok(ExitCode::from(1));
-            }
-            print_sessions(
-                &mut out,
-                &store,
-                case.as_ref(),
-                user.as_deref(),
-                sort,
-                &output,
-            )?
+        Command::Sessions { sort, output, .. } => {
+            print_sessions(&mut out, &store, case.as_ref(), None, sort, &output)?
         }
         Command::Report { format, .. } => {
             let inputs = sessionscope_ingest::tree::expand(files, window)
@@ -434,10 +460,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
         }
         Command::Linked {
-            sessions, output, ..
+            attackers, output, ..
         } => {
             let mut sources = Vec::new();
-            for given in &sessions {
+            for given in &attackers {
                 let id = match resolve_session(&store, given) {
                     Ok(id) => id,
                     Err(code) => return Ok(code),
@@ -447,7 +473,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .expect("a resolved session ID is in the store");
                 sources.extend(store.sessions_of_id(sym).iter().map(|&s| s as usize));
             }
-            if sessions.is_empty() {
+            if attackers.is_empty() {
                 let verdicts = case.as_ref().map(|c| c.verdicts(&store));
                 sources = (0..store.sessions.len())
                     .filter(|&s| {
@@ -459,7 +485,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .collect();
                 if sources.is_empty() {
                     eprintln!(
-                        "sessionscope: no session is marked attacker in the case file: mark one, or give --session"
+                        "sessionscope: no session is marked attacker in the case file: mark one, or give --attacker"
                     );
                     return Ok(ExitCode::from(1));
                 }
@@ -473,24 +499,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Timeline {
-            user,
-            sessions,
-            ip,
-            operations,
-            output,
-            ..
+            operations, output, ..
         } => {
-            let mut ids = Vec::with_capacity(sessions.len());
-            for given in &sessions {
+            let mut ids = Vec::with_capacity(slice.sessions.len());
+            for given in &slice.sessions {
                 match resolve_session(&store, given) {
                     Ok(id) => ids.push(id),
                     Err(code) => return Ok(code),
                 }
             }
+            // The slice loaded holds only what --user/--session/--ip asked for; the filter
+            // names the sessions again, so a prefix is told from the others loaded with it.
             let filter = TimelineFilter {
-                user,
+                user: None,
                 sessions: ids,
-                ip,
+                ip: None,
                 operations,
             };
             if print_timeline(&mut out, &store, &filter, &output)? == 0 && !filter.is_empty() {
@@ -1061,4 +1084,15 @@ fn print_timeline(
         }
     }
     Ok(ids.len())
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every subcommand's options are told apart (clap checks names only when a command is
+    /// parsed, so a clash in a command no test runs would reach a user).
+    #[test]
+    fn every_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

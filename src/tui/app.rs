@@ -254,6 +254,8 @@ pub struct App {
     /// The time window the load was narrowed to (`--from`/`--to`): the status line says so,
     /// and that risk was judged within it.
     pub window: Option<sessionscope_ingest::tree::Window>,
+    /// The users, sessions and IPs the load was narrowed to (`--user`/`--session`/`--ip`).
+    pub narrow: Option<sessionscope_ingest::tree::Narrow>,
     /// The input files, for the report's evidence, and their hashes as a background thread
     /// finds them (a report written before one is done says so).
     pub inputs: Vec<std::path::PathBuf>,
@@ -324,6 +326,7 @@ impl App {
             message: None,
             undo: Vec::new(),
             window: None,
+            narrow: None,
             inputs: Vec::new(),
             hashed: Arc::default(),
             quit: false,

@@ -115,11 +115,18 @@ pub fn no_terminal() -> Option<String> {
     })
 }
 
+/// What to load of the inputs: a time window, and users, sessions and IPs.
+type Slice = (
+    Option<sessionscope_ingest::tree::Window>,
+    Option<sessionscope_ingest::tree::Narrow>,
+);
+
 pub fn run(
     files: &[PathBuf],
     case_path: Option<&std::path::Path>,
     ip_db: Option<IpDb>,
     window: Option<sessionscope_ingest::tree::Window>,
+    narrow: Option<sessionscope_ingest::tree::Narrow>,
 ) -> anyhow::Result<Outcome> {
     let signal = install_signal_flag();
     let done = Arc::new(AtomicBool::new(false));
@@ -133,7 +140,7 @@ pub fn run(
         files,
         case_path,
         ip_db.map(Arc::new),
-        window,
+        (window, narrow),
         &signal,
     );
     ratatui::restore();
@@ -154,10 +161,11 @@ fn run_loaded(
     files: &[PathBuf],
     case_path: Option<&std::path::Path>,
     ip_db: Option<Arc<IpDb>>,
-    window: Option<sessionscope_ingest::tree::Window>,
+    (window, narrow): Slice,
     stop: &AtomicUsize,
 ) -> anyhow::Result<(ExitCode, Option<LoadReport>)> {
-    let Some((store, sources, report)) = load_with_progress(terminal, files, ip_db, window, stop)?
+    let Some((store, sources, report)) =
+        load_with_progress(terminal, files, ip_db, (window, narrow), stop)?
     else {
         return Ok((ExitCode::SUCCESS, None));
     };
@@ -170,6 +178,7 @@ fn run_loaded(
         .with_inputs(&sessionscope_ingest::tree::expand(files, window).files)
         .with_problems(problems::LoadProblems::of(&report));
     app.window = report.window;
+    app.narrow = report.narrow.clone();
     let opened = match (case_path, files.first()) {
         (Some(path), _) => Some(crate::case::Case::open(path)),
         (None, Some(first)) => Some(crate::case::Case::for_input(first)),
@@ -226,7 +235,7 @@ fn load_with_progress(
     terminal: &mut DefaultTerminal,
     files: &[PathBuf],
     ip_db: Option<Arc<IpDb>>,
-    window: Option<sessionscope_ingest::tree::Window>,
+    (window, narrow): Slice,
     stop: &AtomicUsize,
 ) -> anyhow::Result<Option<(Store, Sources, LoadReport)>> {
     let expanded = sessionscope_ingest::tree::expand(files, window).files;
@@ -261,6 +270,7 @@ fn load_with_progress(
                     bytes_read: Some(&bytes),
                     ip_db: ip_db.as_deref(),
                     window,
+                    narrow,
                     ..LoadOptions::default()
                 },
             )

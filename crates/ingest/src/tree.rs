@@ -174,3 +174,45 @@ mod tests {
         let _ = std::fs::remove_dir_all(&root);
     }
 }
+
+/// Who or what to load (`--user`, `--session`, `--ip`): a record is kept when it matches one
+/// value of each kind given. Users and sessions compare without case (a session by any prefix
+/// of its ID, as the tables print 8 characters); IPs as the loader normalises them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Narrow {
+    pub users: Vec<String>,
+    pub sessions: Vec<String>,
+    pub ips: Vec<String>,
+}
+
+impl Narrow {
+    pub fn new(users: &[String], sessions: &[String], ips: &[String]) -> Narrow {
+        let lower = |v: &[String]| v.iter().map(|s| s.trim().to_ascii_lowercase()).collect();
+        Narrow {
+            users: lower(users),
+            sessions: lower(sessions),
+            ips: ips
+                .iter()
+                .map(|ip| {
+                    sessionscope_core::ip::normalise(ip.trim())
+                        .map_or_else(|| ip.trim().to_ascii_lowercase(), |n| n.into_owned())
+                })
+                .collect(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty() && self.sessions.is_empty() && self.ips.is_empty()
+    }
+
+    /// Whether a record of `user`, `session` and `ip` (as the store keeps them) is kept.
+    pub fn keeps(&self, user: &str, session: &str, ip: &str) -> bool {
+        (self.users.is_empty() || self.users.iter().any(|u| u.eq_ignore_ascii_case(user)))
+            && (self.sessions.is_empty()
+                || !session.is_empty()
+                    && self.sessions.iter().any(|s| {
+                        session.len() >= s.len() && session[..s.len()].eq_ignore_ascii_case(s)
+                    }))
+            && (self.ips.is_empty() || self.ips.iter().any(|i| i == ip))
+    }
+}

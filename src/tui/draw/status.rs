@@ -36,11 +36,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         String::new()
     };
     // A slice stays in view too: risk was judged within it, not over the whole tenant.
+    let mut slice = Vec::new();
     if let Some(w) = app.window {
+        slice.push(format!("{}..{}", short_time(w.from), short_time(w.to)));
+    }
+    if let Some(n) = &app.narrow {
+        slice.extend(n.users.iter().cloned());
+        slice.extend(n.sessions.iter().map(|s| format!("session {s}")));
+        slice.extend(n.ips.iter().map(|ip| format!("IP {ip}")));
+    }
+    if !slice.is_empty() {
         lost.push_str(&format!(
-            " slice {}..{} (risk within it) ·",
-            short_time(w.from),
-            short_time(w.to)
+            " slice {} (risk within it) ·",
+            crate::sanitize::for_terminal(&slice.join(", "))
         ));
     }
     let zone = format!("{} ", app.zone.label());

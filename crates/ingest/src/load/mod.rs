@@ -83,6 +83,8 @@ pub struct LoadReport {
     pub files: Vec<FileReport>,
     /// The time window the load was narrowed to, if one was given.
     pub window: Option<crate::tree::Window>,
+    /// The users, sessions and IPs it was narrowed to, if any were given.
+    pub narrow: Option<crate::tree::Narrow>,
     /// Records read but outside the window: passed over, not problems.
     pub passed_over: usize,
     /// Partition folders and files the window passed over unopened.
@@ -129,6 +131,8 @@ pub struct LoadOptions<'a> {
     pub ip_db: Option<&'a crate::ipdb::IpDb>,
     /// Only the records in this window are kept; folders are pruned by it.
     pub window: Option<crate::tree::Window>,
+    /// Only the records of these users, sessions and IPs are kept.
+    pub narrow: Option<crate::tree::Narrow>,
 }
 
 /// Events merged from every worker of every file: one interner, duplicates dropped.
@@ -147,8 +151,10 @@ pub struct Accumulator {
     time_keys: Vec<u64>,
     /// The events' sessions and postings, numbered in load order.
     index: Indexer,
-    /// Only events in this window are kept; the others are counted.
+    /// Only events in this window, and of these users, sessions and IPs, are kept; the
+    /// others are counted.
     window: Option<crate::tree::Window>,
+    narrow: Option<crate::tree::Narrow>,
     passed_over: usize,
 }
 
@@ -176,12 +182,21 @@ impl Accumulator {
             .collect();
         let first = self.events.len() as u32;
         // Outside the window: passed over, and the places of the others closed up.
-        let kept: Option<Vec<Option<u32>>> = self.window.map(|w| {
+        let narrowed = self.window.is_some() || self.narrow.is_some();
+        let kept: Option<Vec<Option<u32>>> = narrowed.then(|| {
             let mut next = first;
             events
                 .iter()
                 .map(|(e, _)| {
-                    w.contains(i64::from(e.time)).then(|| {
+                    let in_window = self.window.is_none_or(|w| w.contains(i64::from(e.time)));
+                    let wanted = self.narrow.as_ref().is_none_or(|n| {
+                        n.keeps(
+                            interner.resolve(e.user),
+                            interner.resolve(e.session),
+                            interner.resolve(e.ip),
+                        )
+                    });
+                    (in_window && wanted).then(|| {
                         next += 1;
                         next - 1
                     })
@@ -237,12 +252,13 @@ pub struct Merger {
 }
 
 impl Merger {
-    fn start(window: Option<crate::tree::Window>) -> Merger {
+    fn start(window: Option<crate::tree::Window>, narrow: Option<crate::tree::Narrow>) -> Merger {
         // A few chunks in flight at most: memory stays bounded if merging falls behind.
         let (chunks, received) = std::sync::mpsc::sync_channel::<Parsed>(4);
         let thread = std::thread::spawn(move || {
             let mut acc = Accumulator {
                 window,
+                narrow,
                 ..Accumulator::default()
             };
             for parsed in received {
@@ -279,9 +295,11 @@ impl Merger {
 /// that reads each record again, and the report of what could not be read.
 pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> (Store, Sources, LoadReport) {
     let started = Instant::now();
-    let merger = Merger::start(opts.window);
+    let narrow = opts.narrow.clone().filter(|n| !n.is_empty());
+    let merger = Merger::start(opts.window, narrow.clone());
     let mut report = LoadReport {
         window: opts.window,
+        narrow,
         ..LoadReport::default()
     };
     // Folders are walked, and pruned by the window's partitions before anything is opened.
