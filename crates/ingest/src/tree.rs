@@ -133,6 +133,25 @@ mod tests {
     }
 
     #[test]
+    fn the_look_before_parsing_never_drops_what_the_slice_keeps() {
+        let n = Narrow::new(
+            &["Alex.Wilber@contoso.com".into()],
+            &["12BCE6D0".into()],
+            &[],
+        );
+        let record = br#"{"UserId":"alex.wilber@CONTOSO.com","SessionId":"12bce6d0-bfeb-4a82"}"#;
+        assert!(n.may_keep(record));
+        assert!(n.keeps("alex.wilber@contoso.com", "12bce6d0-bfeb-4a82", ""));
+        assert!(!n.may_keep(br#"{"UserId":"megan@contoso.com","SessionId":"12bce6d0"}"#));
+        // An IPv6 address has several spellings: left to the check after parsing.
+        let v6 = Narrow::new(&[], &[], &["[2001:DB8::1]:443".into()]);
+        assert!(v6.may_keep(br#"{"ClientIP":"2001:0db8:0:0::1"}"#));
+        let v4 = Narrow::new(&[], &[], &["198.51.100.23".into()]);
+        assert!(v4.may_keep(br#"{"ClientIP":"198.51.100.23:41952"}"#));
+        assert!(!v4.may_keep(br#"{"ClientIP":"203.0.113.10"}"#));
+    }
+
+    #[test]
     fn partitions_name_their_span() {
         let p = |s: &str| partition_span(Path::new(s));
         assert_eq!(p("a/y=2024/m=03"), Some((day(2024, 3, 1), day(2024, 4, 1))));
@@ -214,5 +233,46 @@ impl Narrow {
                         session.len() >= s.len() && session[..s.len()].eq_ignore_ascii_case(s)
                     }))
             && (self.ips.is_empty() || self.ips.iter().any(|i| i == ip))
+    }
+}
+
+/// True when `hay` holds `needle` (lower-case ASCII) in any case. The search runs on one
+/// byte of the needle that has no case where there is one (the `@` of an address, a digit of
+/// an ID or IP): a letter as common as `u` would stop it at every other word.
+fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    let anchor = needle
+        .iter()
+        .position(|b| !b.is_ascii_alphabetic())
+        .unwrap_or(0);
+    let byte = needle[anchor];
+    let matches_at = |at: usize| {
+        at.checked_sub(anchor)
+            .and_then(|start| hay.get(start..start + needle.len()))
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+    };
+    if byte.is_ascii_alphabetic() {
+        memchr::memchr2_iter(byte, byte.to_ascii_uppercase(), hay).any(matches_at)
+    } else {
+        memchr::memchr_iter(byte, hay).any(matches_at)
+    }
+}
+
+impl Narrow {
+    /// Whether a record's text may hold what is asked, looked for before the record is
+    /// parsed: false only when, for a kind asked for, none of its values occurs in the text
+    /// in any case, so that a record skipped here would have been passed over anyway. (IPv6
+    /// addresses are written in several forms: they are left to [`Narrow::keeps`].)
+    pub fn may_keep(&self, text: &[u8]) -> bool {
+        let any = |values: &[String]| {
+            values.is_empty()
+                || values
+                    .iter()
+                    .any(|v| contains_ignore_case(text, v.as_bytes()))
+        };
+        let ips_searchable = self.ips.iter().all(|ip| !ip.contains(':'));
+        any(&self.users) && any(&self.sessions) && (!ips_searchable || any(&self.ips))
     }
 }

@@ -668,6 +668,7 @@ impl DocWindow<'_> {
             layout: None,
             file_no: self.file_no,
             prefetch: &[],
+            narrow: self.opts.narrow.as_ref(),
         };
         // A fast read is kept only if every record in it read.
         let kept =
@@ -946,6 +947,7 @@ pub fn load_file(
                 layout: layout.as_ref(),
                 file_no,
                 max_record: MAX_RECORD,
+                narrow: opts.narrow.as_ref(),
             };
             let map = feed.mapped();
             let mut reported = 0;

@@ -167,8 +167,10 @@ impl Accumulator {
             events,
             ip_originals,
             telling,
+            passed_over,
             ..
         } = parsed;
+        self.passed_over += passed_over;
         let map = self.interner.absorb(&interner);
         let kind_map: Vec<u32> = kinds
             .all()

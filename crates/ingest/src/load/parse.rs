@@ -24,6 +24,8 @@ pub struct Parsed {
     pub telling: Vec<(u32, Telling)>,
     /// Whether each operation (by handle in `interner`) is a telling one, as it is met.
     telling_ops: Vec<Option<bool>>,
+    /// Records passed over before parsing, as outside the slice.
+    pub passed_over: usize,
 }
 
 impl Parsed {
@@ -138,6 +140,8 @@ pub struct BlockCtx<'a> {
     pub file_no: u16,
     /// Text to bring into cache while these records are parsed (the next window's).
     pub prefetch: &'a [u8],
+    /// Records that cannot be in the slice are passed over before they are parsed.
+    pub narrow: Option<&'a crate::tree::Narrow>,
 }
 
 /// How many threads to read with: `requested`, or one per core when it is 0.
@@ -188,6 +192,13 @@ pub fn parse_into(chunk: &mut Chunk, ctx: &BlockCtx, spans: &[Span], first_index
     chunk.parsed.events.reserve(spans.len());
     for (i, span) in spans.iter().enumerate() {
         super::warm::share(ctx.prefetch, i, spans.len());
+        if ctx
+            .narrow
+            .is_some_and(|n| !n.may_keep(&ctx.text[span.start..span.end]))
+        {
+            chunk.parsed.passed_over += 1;
+            continue;
+        }
         match parse_one(ctx, span, &mut chunk.parsed.interner) {
             Ok(n) => chunk
                 .parsed
@@ -237,8 +248,8 @@ pub struct LinesRead {
 pub fn parse_lines(
     chunk: &mut Chunk,
     text: &[u8],
-    base: u64,
-    file_no: u16,
+    (base, file_no): (u64, u16),
+    narrow: Option<&crate::tree::Narrow>,
     eof: bool,
 ) -> LinesRead {
     let mut tokens = Vec::new();
@@ -264,9 +275,14 @@ pub fn parse_lines(
                 .map(|n| unsafe { normalise::Indexed::new(&tokens[..n], found.ascii) });
             let bytes = &text[start..end];
             let source = SourceRef::new(file_no, base + start as u64, (end - start) as u32);
-            match normalise::normalise_line(bytes, indexed, source, &mut chunk.parsed.interner) {
-                Ok(n) => chunk.parsed.push(n, None, bytes),
-                Err(why) => chunk.problem(line, records, why_unread(bytes, why)),
+            if narrow.is_some_and(|n| !n.may_keep(bytes)) {
+                chunk.parsed.passed_over += 1;
+            } else {
+                match normalise::normalise_line(bytes, indexed, source, &mut chunk.parsed.interner)
+                {
+                    Ok(n) => chunk.parsed.push(n, None, bytes),
+                    Err(why) => chunk.problem(line, records, why_unread(bytes, why)),
+                }
             }
             records += 1;
         }
@@ -417,7 +433,7 @@ mod tests {
 
     fn by_lines(text: &[u8], eof: bool) -> String {
         let mut chunk = Chunk::new(false);
-        let read = parse_lines(&mut chunk, text, 1000, 0, eof);
+        let read = parse_lines(&mut chunk, text, (1000, 0), None, eof);
         outcome(&chunk, read.used, read.lines, read.records)
     }
 
@@ -431,6 +447,7 @@ mod tests {
             layout: None,
             file_no: 0,
             prefetch: &[],
+            narrow: None,
         };
         let chunk = parse_chunk(&ctx, &spans, 0);
         outcome(&chunk, used, lines, spans.len())

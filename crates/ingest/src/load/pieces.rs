@@ -41,6 +41,8 @@ pub(super) struct Block<'a> {
     pub file_no: u16,
     /// A record that has not ended this many bytes after its start is skipped.
     pub max_record: usize,
+    /// Records that cannot be in the slice are passed over before they are parsed.
+    pub narrow: Option<&'a crate::tree::Narrow>,
 }
 
 /// What splitting and parsing a stretch of a block came to.
@@ -71,7 +73,7 @@ impl Block<'_> {
         let mut chunk = Chunk::new(false);
         let Some(layout) = self.layout else {
             let base = self.base + from as u64;
-            let read = parse::parse_lines(&mut chunk, text, base, self.file_no, eof);
+            let read = parse::parse_lines(&mut chunk, text, (base, self.file_no), self.narrow, eof);
             return Parsed {
                 chunk,
                 used: read.used,
@@ -91,6 +93,7 @@ impl Block<'_> {
                 numbered: false,
                 layout: Some(layout),
                 file_no: self.file_no,
+                narrow: self.narrow,
             };
             parse_into(&mut chunk, &ctx, &spans, 0);
             records += spans.len();
@@ -297,6 +300,7 @@ mod tests {
             layout,
             file_no: 0,
             max_record,
+            narrow: None,
         };
         let opts = LoadOptions {
             threads,
@@ -422,6 +426,7 @@ mod tests {
                 layout: Some(&layout),
                 file_no: 0,
                 max_record: usize::MAX,
+                narrow: None,
             };
             let lost = (1..count)
                 .map(|k| block.cut(k, count, 100))
