@@ -13,6 +13,7 @@ pub mod case;
 pub mod cli;
 pub mod facts;
 pub mod linked;
+pub mod query;
 pub mod report;
 pub mod sanitize;
 pub mod search;

@@ -164,6 +164,15 @@ enum Command {
         #[command(flatten)]
         output: Output,
     },
+    /// The query that pulls the slice (--session, --user, --ip, --from, --to) from where a
+    /// big tenant keeps its logs: Sentinel / Log Analytics (KQL, the default), Defender XDR
+    /// advanced hunting, Splunk, Elastic. Reads no file.
+    Query {
+        #[command(flatten)]
+        slice: Slice,
+        #[command(flatten)]
+        dialect: QueryDialect,
+    },
     /// The incident report: attacker sessions (from the case file), their actions, and a
     /// remediation checklist.
     Report {
@@ -189,6 +198,23 @@ enum Command {
         #[arg(long)]
         other_networks: bool,
     },
+}
+
+#[derive(Args, Debug)]
+#[group(required = false, multiple = false)]
+struct QueryDialect {
+    /// Sentinel / Log Analytics KQL (the default).
+    #[arg(long)]
+    kql: bool,
+    /// Defender XDR advanced hunting KQL.
+    #[arg(long)]
+    xdr: bool,
+    /// Splunk SPL.
+    #[arg(long)]
+    spl: bool,
+    /// Elastic ES|QL.
+    #[arg(long)]
+    esql: bool,
 }
 
 #[derive(Args, Debug)]
@@ -361,6 +387,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         | Command::Report { input, .. } => (&input.files_and_case, input.slice.clone()),
         // `mark` names a session and a verdict with --session and --user: it loads whole.
         Command::Mark { input, .. } => (input, Slice::default()),
+        // It reads no file: the query is all there is to print.
+        Command::Query { slice, dialect } => return Ok(query_command(slice, dialect)),
     };
     let files = &input.files;
     let writes = matches!(command, Command::Mark { .. });
@@ -415,6 +443,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     match command {
+        Command::Query { .. } => {}
         Command::Stats { json, .. } => print_stats(&mut out, &store, &report, json)?,
         Command::Sessions { sort, output, .. } => {
             print_sessions(&mut out, &store, case.as_ref(), None, sort, &output)?
@@ -531,6 +560,35 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // strings and lists one by one would cost 20 ms per million events.
     std::mem::forget(store);
     Ok(ExitCode::SUCCESS)
+}
+
+/// `query`: the slice as a query for where the tenant keeps its logs.
+fn query_command(slice: &Slice, dialect: &QueryDialect) -> ExitCode {
+    use crate::query::{Dialect, query};
+    let dialect = match (dialect.xdr, dialect.spl, dialect.esql) {
+        (true, _, _) => Dialect::Xdr,
+        (_, true, _) => Dialect::Spl,
+        (_, _, true) => Dialect::Esql,
+        _ => Dialect::Kql,
+    };
+    let window = match slice.window() {
+        Ok(w) => w,
+        Err(why) => {
+            eprintln!("sessionscope: {why}");
+            return ExitCode::from(2);
+        }
+    };
+    let narrow = slice.narrow().unwrap_or_default();
+    match query(dialect, &narrow, window) {
+        Ok(q) => {
+            println!("{q}");
+            ExitCode::SUCCESS
+        }
+        Err(why) => {
+            eprintln!("sessionscope: {why}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// A closed pipe anywhere in the error's causes, whichever writer (io, serde_json, csv) saw it.
