@@ -740,3 +740,34 @@ fn the_demos_three_attacks_open_the_first_screen_at_80x24() {
     }
     assert!(lines[2].starts_with("│>"), "the cursor on the riskiest");
 }
+
+#[test]
+fn q_copies_the_kql_that_pulls_the_view_from_sentinel() {
+    let mut app = app(&["seed/first-table.csv"], (80, 24));
+    // At the start: the selected session, the attacker's.
+    update(&mut app, Action::CopyQuery);
+    let q = app.clipboard.take().expect("a query on the clipboard");
+    assert!(
+        q.contains(&format!("let sessions = dynamic([\"{ATTACKER_SESSION}\"])")),
+        "{q}"
+    );
+    assert!(q.contains("OfficeActivity |"), "{q}");
+    assert!(
+        app.message
+            .as_deref()
+            .unwrap()
+            .starts_with("copied the KQL for 12bce6d0")
+    );
+    // In an IP pivot: that IP.
+    press(
+        &mut app,
+        &[
+            Action::Enter,
+            Action::Down,
+            Action::Pivot(Facet::Ip),
+            Action::CopyQuery,
+        ],
+    );
+    let q = app.clipboard.take().expect("a query on the clipboard");
+    assert!(q.contains("let ips = dynamic([\"198.51.100.23\"])"), "{q}");
+}

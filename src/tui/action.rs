@@ -65,6 +65,8 @@ pub enum Action {
     Commands,
     /// Undo the last verdict or note.
     Undo,
+    /// Copy the query that pulls what the view shows from the SIEM.
+    CopyQuery,
     /// Prompt: a typed character.
     Input(char),
     /// Prompt: delete the last character.
@@ -117,6 +119,7 @@ impl Action {
             Action::Suspend => "suspend",
             Action::Commands => "commands",
             Action::Undo => "undo",
+            Action::CopyQuery => "copy-query",
             Action::Input(_) => "type",
             Action::Backspace => "backspace",
             Action::Confirm => "confirm",
@@ -247,6 +250,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(&[Key::Char('!')], Action::Problems, "what could not be read: files, lines and reasons"),
     bind(&[Key::Char('z')], Action::CycleZone, "time zone: UTC / local"),
     bind(&[Key::Char('y')], Action::Copy, "copy session ID (or value) to your clipboard (OSC 52)"),
+    bind(&[Key::Char('Q')], Action::CopyQuery, "copy the KQL that pulls this view from Sentinel (OSC 52)"),
     bind(&[Key::Char('?')], Action::Help, "this help").hinted(0, "help"),
     bind(&[Key::Char(':')], Action::Commands, "every action by name: type to filter, Enter runs it"),
     bind(&[Key::Ctrl('z')], Action::Suspend, "suspend to the shell (fg brings it back)"),

@@ -79,6 +79,7 @@ pub fn update(app: &mut App, action: Action) {
             });
         }
         Action::Undo => undo(app),
+        Action::CopyQuery => copy_query(app),
         Action::NextHit => step_hit(app, true),
         Action::PrevHit => step_hit(app, false),
         Action::Linked => linked(app),
@@ -887,6 +888,42 @@ fn cycle_sort(app: &mut App) {
     }
     app.keep_session_cursor_visible();
     app.message = Some(format!("sessions sorted by {}", app.sort.label()));
+}
+
+/// `Q`: the KQL that pulls what the view shows from Sentinel: a pivot's value (session,
+/// user, IP), or at the start the selected session, within the load's time window.
+fn copy_query(app: &mut App) {
+    use sessionscope_ingest::tree::Narrow;
+    let store = Arc::clone(&app.store);
+    let one = |v: crate::intern::Sym| vec![store.str(v).to_string()];
+    let narrow = match app.frame().scope {
+        Scope::Pivot(Facet::Session, v) => Narrow::new(&[], &one(v), &[]),
+        Scope::Pivot(Facet::User, v) => Narrow::new(&one(v), &[], &[]),
+        Scope::Pivot(Facet::Ip, v) => Narrow::new(&[], &[], &one(v)),
+        _ => match app.selected_session().map(|s| &store.sessions[s]) {
+            Some(s) if s.has_id() => Narrow::new(&[], &one(s.id), &[]),
+            Some(s) => Narrow::new(&one(s.user), &[], &[]),
+            None => Narrow::default(),
+        },
+    };
+    match crate::query::query(crate::query::Dialect::Kql, &narrow, app.window) {
+        Ok(q) => {
+            app.message = Some(format!(
+                "copied the KQL for {} ({} lines)",
+                [&narrow.sessions, &narrow.users, &narrow.ips]
+                    .iter()
+                    .flat_map(|v| v.iter())
+                    .next()
+                    .map_or("this view", String::as_str),
+                q.lines().count()
+            ));
+            app.clipboard = Some(q);
+        }
+        Err(_) => {
+            app.message =
+                Some("no session, user or IP here to query: select a session or pivot".into());
+        }
+    }
 }
 
 fn copy(app: &mut App) {
