@@ -328,3 +328,86 @@ AND (o365.audit.ClientIP IN (\"198.51.100.23\"))"
         );
     }
 }
+
+/// The attacker's indicators, to hunt across the tenant (from `L`).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Indicators {
+    pub ips: Vec<String>,
+    /// Client strings (`ClientInfoString`), as the audit records write them.
+    pub clients: Vec<String>,
+    /// Token ids (`UniqueTokenId` = the sign-in's `uniqueTokenIdentifier`).
+    pub tokens: Vec<String>,
+}
+
+/// KQL that finds every account's activity with any of the attacker's indicators, in the
+/// sign-in logs, the audit log and the Graph log (Sentinel / Log Analytics).
+pub fn hunt(ind: &Indicators, window: Option<Window>) -> Result<String, String> {
+    if ind.ips.is_empty() && ind.clients.is_empty() && ind.tokens.is_empty() {
+        return Err("no IP, client or token of the attacker to hunt for".into());
+    }
+    let mut lines = kql_lets(&Narrow::default(), window);
+    for (name, values) in [
+        ("ips", &ind.ips),
+        ("clients", &ind.clients),
+        ("tokens", &ind.tokens),
+    ] {
+        lines.push(format!("let {name} = dynamic([{}]);", list(values)));
+    }
+    let legs = [
+        (
+            "SigninLogs",
+            "TimeGenerated",
+            "IPAddress in (ips) or UniqueTokenIdentifier in (tokens)",
+        ),
+        (
+            "AADNonInteractiveUserSignInLogs",
+            "TimeGenerated",
+            "IPAddress in (ips) or UniqueTokenIdentifier in (tokens)",
+        ),
+        (
+            "OfficeActivity",
+            "TimeGenerated",
+            "Client_IPAddress in (ips) or ClientInfoString in (clients) or tostring(AppAccessContext.UniqueTokenId) in (tokens)",
+        ),
+        (
+            "CloudAppEvents",
+            "Timestamp",
+            "IPAddress in (ips) or tostring(RawEventData.ClientInfoString) in (clients) or tostring(RawEventData.AppAccessContext.UniqueTokenId) in (tokens)",
+        ),
+        (
+            "MicrosoftGraphActivityLogs",
+            "TimeGenerated",
+            "IPAddress in (ips) or SignInActivityId in (tokens)",
+        ),
+    ];
+    let legs: Vec<String> = legs
+        .iter()
+        .map(|(table, time, cond)| {
+            format!(" ({table} | where {time} >= t0 and {time} < t1 | where {cond} | extend Table = \"{table}\")")
+        })
+        .collect();
+    lines.push(format!("union isfuzzy=true\n{}", legs.join(",\n")));
+    Ok(lines.join("\n"))
+}
+
+#[cfg(test)]
+mod hunt_tests {
+    use super::*;
+
+    #[test]
+    fn the_hunt_names_each_indicator_in_every_table_that_holds_it() {
+        let ind = Indicators {
+            ips: vec!["198.51.100.23".into()],
+            clients: vec!["Client=OWA;Action=ViaProxy".into()],
+            tokens: vec!["0017abcdef0123456789ab".into()],
+        };
+        let q = hunt(&ind, None).unwrap();
+        assert!(
+            q.contains("let tokens = dynamic([\"0017abcdef0123456789ab\"]);"),
+            "{q}"
+        );
+        assert!(q.contains("SignInActivityId in (tokens)"), "{q}");
+        assert!(q.contains("ClientInfoString in (clients)"), "{q}");
+        assert!(hunt(&Indicators::default(), None).is_err());
+    }
+}

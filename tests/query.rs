@@ -71,27 +71,51 @@ fn generated_kql_parses_with_the_kusto_language_service() {
         vec!["--user", "a\") | take 1 //", "--user", "b@contoso.com"],
         vec!["--ip", "2001:db8::1", "--to", "2024-03-12T04:00"],
     ];
+    // The hunt `Q` copies from `L`, for the attacker's indicators.
+    let hunt = sessionscope::query::hunt(
+        &sessionscope::query::Indicators {
+            ips: vec!["198.51.100.23".into(), "2001:db8::1".into()],
+            clients: vec!["Client=OWA;Action=ViaProxy;Mozilla/5.0 \"x\"".into()],
+            tokens: vec!["0017abcdef0123456789ab".into()],
+        },
+        None,
+    )
+    .unwrap();
+    assert_parses(&service, &hunt, "the hunt");
     for slice in slices {
         for dialect in ["--kql", "--xdr"] {
             let mut args = vec![dialect];
             args.extend_from_slice(&slice);
             let o = query(&args);
             assert!(o.status.success());
-            let mut check = Command::new("node")
-                .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/kql/check.js"))
-                .env("KUSTO_LANGUAGE_SERVICE", &service)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .spawn()
-                .expect("run node");
-            check.stdin.take().unwrap().write_all(&o.stdout).unwrap();
-            let out = check.wait_with_output().unwrap();
-            assert!(
-                out.status.success(),
-                "{args:?}:\n{}\n{}",
-                String::from_utf8_lossy(&o.stdout),
-                String::from_utf8_lossy(&out.stdout)
+            assert_parses(
+                &service,
+                &String::from_utf8_lossy(&o.stdout),
+                &format!("{args:?}"),
             );
         }
     }
+}
+
+/// Parses `kql` with the Kusto language service at `service`; fails naming `what`.
+fn assert_parses(service: &str, kql: &str, what: &str) {
+    let mut check = Command::new("node")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/kql/check.js"))
+        .env("KUSTO_LANGUAGE_SERVICE", service)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run node");
+    check
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(kql.as_bytes())
+        .unwrap();
+    let out = check.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{what}:\n{kql}\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

@@ -771,3 +771,33 @@ fn q_copies_the_kql_that_pulls_the_view_from_sentinel() {
     let q = app.clipboard.take().expect("a query on the clipboard");
     assert!(q.contains("let ips = dynamic([\"198.51.100.23\"])"), "{q}");
 }
+
+#[test]
+fn q_in_the_linked_view_copies_a_hunt_for_the_attackers_indicators() {
+    let mut app = app(&["demo/tenant.csv"], (80, 24));
+    let id = "9a7e3b10-4c2d-4f8e-a1b3-6d5c4e3f2a10";
+    let s = session_named(&app.store, id);
+    select_session(&mut app, s);
+    app.verdicts
+        .insert(app.store.lookup(id).unwrap(), Verdict::Attacker);
+    update(&mut app, Action::Linked);
+    assert!(
+        app.breadcrumb().starts_with("linked to attacker"),
+        "{:?}",
+        app.message
+    );
+    update(&mut app, Action::CopyQuery);
+    let q = app.clipboard.take().unwrap_or_default();
+    assert!(
+        q.contains("let ips = dynamic([\"203.0.113.10\"])"),
+        "{q}\n{:?}",
+        app.message
+    );
+    assert!(q.contains("UniqueTokenIdentifier in (tokens)"), "{q}");
+    assert!(
+        app.message
+            .as_deref()
+            .unwrap()
+            .starts_with("copied the KQL hunt")
+    );
+}

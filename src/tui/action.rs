@@ -250,7 +250,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(&[Key::Char('!')], Action::Problems, "what could not be read: files, lines and reasons"),
     bind(&[Key::Char('z')], Action::CycleZone, "time zone: UTC / local"),
     bind(&[Key::Char('y')], Action::Copy, "copy session ID (or value) to your clipboard (OSC 52)"),
-    bind(&[Key::Char('Q')], Action::CopyQuery, "copy the KQL that pulls this view from Sentinel (OSC 52)"),
+    bind(&[Key::Char('Q')], Action::CopyQuery, "copy the KQL that pulls this view from Sentinel; in L, a hunt (OSC 52)"),
     bind(&[Key::Char('?')], Action::Help, "this help").hinted(0, "help"),
     bind(&[Key::Char(':')], Action::Commands, "every action by name: type to filter, Enter runs it"),
     bind(&[Key::Ctrl('z')], Action::Suspend, "suspend to the shell (fg brings it back)"),

@@ -895,6 +895,40 @@ fn cycle_sort(app: &mut App) {
 fn copy_query(app: &mut App) {
     use sessionscope_ingest::tree::Narrow;
     let store = Arc::clone(&app.store);
+    // From L: a hunt for the attacker's IPs, clients and tokens across the tenant.
+    if app.frame().scope == Scope::Linked {
+        let mut ind = crate::query::Indicators::default();
+        for (s, session) in store.sessions.iter().enumerate() {
+            if app.verdict(s) != Some(Verdict::Attacker) {
+                continue;
+            }
+            for (list, values) in [
+                (&mut ind.ips, &session.ips),
+                (&mut ind.clients, &session.clients),
+                (&mut ind.tokens, &session.tokens),
+            ] {
+                for &v in values {
+                    let v = store.str(v).to_string();
+                    if !v.is_empty() && !list.contains(&v) {
+                        list.push(v);
+                    }
+                }
+            }
+        }
+        match crate::query::hunt(&ind, app.window) {
+            Ok(q) => {
+                app.message = Some(format!(
+                    "copied the KQL hunt for the attacker's {} IP(s), {} client(s), {} token(s)",
+                    ind.ips.len(),
+                    ind.clients.len(),
+                    ind.tokens.len()
+                ));
+                app.clipboard = Some(q);
+            }
+            Err(why) => app.message = Some(why),
+        }
+        return;
+    }
     let one = |v: crate::intern::Sym| vec![store.str(v).to_string()];
     let narrow = match app.frame().scope {
         Scope::Pivot(Facet::Session, v) => Narrow::new(&[], &one(v), &[]),
