@@ -147,3 +147,38 @@ fn the_report_names_the_sessions_linked_to_each_attacker_session() {
             .all(|l| l["user"].as_str().unwrap().contains('@'))
     );
 }
+
+/// A session ID is the record's text: in `linked --csv` a formula-like one is neutralised,
+/// as every other cell is.
+#[test]
+fn linked_csv_neutralises_a_formula_like_session_id() {
+    let evil = "=hyperlink(\"http://x.example\",\"open\")";
+    let lines: Vec<String> = lateral_movement()
+        .iter()
+        .map(|v| {
+            let mut v = v.clone();
+            if v["UserId"] == SECOND_VICTIM {
+                v["SessionId"] = evil.into();
+                v["AppAccessContext"]["AADSessionId"] = evil.into();
+            }
+            v.to_string()
+        })
+        .collect();
+    let path = write_temp("lateral-evil.jsonl", lines.join("\n").as_bytes());
+    let o = Command::new(env!("CARGO_BIN_EXE_sessionscope"))
+        .args([
+            "linked",
+            path.to_str().unwrap(),
+            "--attacker",
+            LATERAL_SESSION,
+            "--csv",
+        ])
+        .output()
+        .unwrap();
+    let csv = String::from_utf8(o.stdout).unwrap();
+    let row = csv
+        .lines()
+        .find(|l| l.contains(SECOND_VICTIM))
+        .unwrap_or_else(|| panic!("{csv}"));
+    assert!(row.starts_with("\"'=hyperlink("), "{row}");
+}

@@ -1017,7 +1017,7 @@ fn print_linked(
                 .map(|c| format!("{} ({} accounts)", c.value, c.accounts))
                 .collect();
             w.write_record([
-                r.session_id.unwrap_or_default(),
+                csv_cell(&r.session_id.unwrap_or_default()).into_owned(),
                 csv_cell(&r.user).into_owned(),
                 r.first_seen,
                 joined(&r.shares.ips),
