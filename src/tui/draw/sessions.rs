@@ -3,7 +3,7 @@
 use super::pane_block;
 use crate::text::fit;
 use crate::time::short_duration;
-use crate::tui::app::{App, SessionRow};
+use crate::tui::app::{App, Scope, SessionRow, SessionSort};
 use crate::tui::scroll::follow;
 use crate::tui::theme::{Theme, lane_tag, verdict_glyph};
 use ratatui::Frame;
@@ -80,10 +80,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
     // The cursor's row is marked in its first column as well as in reverse video, which a
     // plain capture or a screen reader does not show.
     let width = usize::from(inner.width).saturating_sub(1);
-    let flat = f
-        .session_rows
-        .iter()
-        .all(|r| matches!(r, SessionRow::Session(_)));
+    // Only the order by user groups sessions under headings; the linked view keeps its own.
+    let flat = app.sort != SessionSort::User || f.scope == Scope::Linked;
     let cols = columns(width + 1, flat);
     let with_births = !app.store.signins.is_empty() || !app.store.geo.is_empty();
     let height = usize::from(inner.height.saturating_sub(1 + u16::from(with_births)));
