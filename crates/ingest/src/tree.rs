@@ -73,10 +73,10 @@ fn partition_span(path: &Path) -> Option<(i64, i64)> {
 /// True when a name is not an export: hidden files, and what sessionscope itself writes
 /// beside exports (case files, reports, their locks).
 fn not_an_export(name: &str) -> bool {
-    name.starts_with('.')
-        || name.ends_with(".case.json")
-        || name.contains(".case.json.")
-        || name.contains(".report")
+    // Reports are `<case>.report.md`, `<case>.report-2.md`...: an export whose name only
+    // holds `.report` (`tenant.reporting.csv`) is read.
+    let report = name.ends_with(".md") && name.contains(".report");
+    name.starts_with('.') || name.ends_with(".case.json") || name.contains(".case.json.") || report
 }
 
 /// Expands `paths`: files as they are, folders walked in name order; with `window`, what a
@@ -179,15 +179,24 @@ mod tests {
             std::fs::write(dir.join("PT1H.json"), b"{}").unwrap();
         }
         std::fs::write(root.join("notes.case.json"), b"{}").unwrap();
+        std::fs::write(root.join("notes.report-2.md"), b"# report").unwrap();
+        std::fs::write(root.join("tenant.reporting.csv"), b"x").unwrap();
         let all = expand(std::slice::from_ref(&root), None);
-        assert_eq!((all.files.len(), all.pruned), (4, 0));
+        // The case file and its report are left out; an export named `reporting` is not.
+        assert_eq!((all.files.len(), all.pruned), (5, 0), "{:?}", all.files);
         let window = Window {
             from: day(2024, 3, 12),
             to: day(2024, 3, 12) + 4 * 3600,
         };
         let sliced = expand(std::slice::from_ref(&root), Some(window));
-        assert_eq!(sliced.files.len(), 1, "{:?}", sliced.files);
-        assert!(sliced.files[0].to_string_lossy().contains("d=12/h=03"));
+        // The hour inside the window, and the file outside any partition.
+        assert_eq!(sliced.files.len(), 2, "{:?}", sliced.files);
+        assert!(
+            sliced
+                .files
+                .iter()
+                .any(|f| f.to_string_lossy().contains("d=12/h=03"))
+        );
         // d=11 and d=13 whole, and h=04 of d=12.
         assert_eq!(sliced.pruned, 3);
         let _ = std::fs::remove_dir_all(&root);
