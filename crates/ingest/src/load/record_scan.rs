@@ -168,16 +168,7 @@ fn read_indexed<'a, const DOUBLED: bool>(
         let Some(field) = field_index(&r.str_text(key)?) else {
             return r.skip_value(1);
         };
-        // A field and its Log Analytics name are one field, as serde's aliases are.
-        let canonical = match field {
-            40 => 1,
-            41 => 0,
-            42 => 5,
-            43 => 8,
-            44 => 14,
-            45 => 15,
-            f => f,
-        };
+        let canonical = canonical(field);
         if seen & (1 << canonical) != 0 {
             return None; // serde reports a duplicate field
         }
@@ -799,8 +790,18 @@ impl<'a, const DOUBLED: bool> Reader<'a, '_, DOUBLED> {
 /// The fields the reader fills: a number (for the repeated-field check), the key as named in
 /// [`AuditRecord`]'s serde attributes, how the value is read and where it goes. One list, so a
 /// key and its slot cannot drift apart.
+/// A field's number for duplicates: its own, or that of the field it is another name of.
+macro_rules! same_as {
+    ($bit:literal) => {
+        $bit
+    };
+    ($bit:literal $canonical:literal) => {
+        $canonical
+    };
+}
+
 macro_rules! audit_fields {
-    ($($bit:literal $key:literal => $read:ident $slot:ident,)*) => {
+    ($($bit:literal $key:literal => $read:ident $slot:ident $(as $canonical:literal)?,)*) => {
         /// Each field's key and number at the place [`field_slot`] gives it.
         const FIELD_TABLE: [(&str, u32); FIELD_SLOTS] = field_table(&[$(($key, $bit),)*]);
 
@@ -810,6 +811,15 @@ macro_rules! audit_fields {
             }
             let (name, bit) = FIELD_TABLE[field_slot(key.as_bytes())];
             (name == key).then_some(bit)
+        }
+
+        /// The number a field counts as for duplicates: a Log Analytics column name counts
+        /// as the field it names, as serde's aliases do.
+        fn canonical(field: u32) -> u32 {
+            match field {
+                $($bit => same_as!($bit $($canonical)?),)*
+                f => f,
+            }
         }
 
         impl<'a, const DOUBLED: bool> Reader<'a, '_, DOUBLED> {
@@ -894,12 +904,12 @@ audit_fields! {
     39 "ClientAppId" => lenient client_app_id,
     // Log Analytics' OfficeActivity columns (its data export, query results): the same
     // fields under the table's names.
-    40 "TimeGenerated" => lenient creation_time,
-    41 "OfficeId" => lenient id,
-    42 "OfficeWorkload" => lenient workload,
-    43 "Client_IPAddress" => lenient client_ip_address,
-    44 "OfficeObjectId" => lenient object_id,
-    45 "Logon_Type" => lenient logon_type,
+    40 "TimeGenerated" => lenient creation_time as 1,
+    41 "OfficeId" => lenient id as 0,
+    42 "OfficeWorkload" => lenient workload as 5,
+    43 "Client_IPAddress" => lenient client_ip_address as 8,
+    44 "OfficeObjectId" => lenient object_id as 14,
+    45 "Logon_Type" => lenient logon_type as 15,
 }
 
 /// A string's content with its escapes decoded. Every escape was checked as it was indexed
