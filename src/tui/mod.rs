@@ -164,8 +164,11 @@ fn run_loaded(
     (window, narrow): Slice,
     stop: &AtomicUsize,
 ) -> anyhow::Result<(ExitCode, Option<LoadReport>)> {
+    // The files the folders hold, walked once: for the progress and the report's evidence
+    // (the loader walks the given paths itself, and counts what the window prunes).
+    let inputs = sessionscope_ingest::tree::expand(files, window).files;
     let Some((store, sources, report)) =
-        load_with_progress(terminal, files, ip_db, (window, narrow), stop)?
+        load_with_progress(terminal, (files, &inputs), ip_db, (window, narrow), stop)?
     else {
         return Ok((ExitCode::SUCCESS, None));
     };
@@ -175,7 +178,7 @@ fn run_loaded(
     // The list first: risk is scored in the background and fills in when it is ready.
     let mut app = App::unscored(Arc::new(store))
         .with_sources(Arc::new(sources))
-        .with_inputs(&sessionscope_ingest::tree::expand(files, window).files)
+        .with_inputs(&inputs)
         .with_problems(problems::LoadProblems::of(&report));
     app.window = report.window;
     app.narrow = report.narrow.clone();
@@ -233,12 +236,11 @@ fn suspend(terminal: &mut DefaultTerminal) -> anyhow::Result<()> {
 /// Loads on a worker thread while the main thread shows progress. `None` when the user quit.
 fn load_with_progress(
     terminal: &mut DefaultTerminal,
-    files: &[PathBuf],
+    (files, expanded): (&[PathBuf], &[PathBuf]),
     ip_db: Option<Arc<IpDb>>,
     (window, narrow): Slice,
     stop: &AtomicUsize,
 ) -> anyhow::Result<Option<(Store, Sources, LoadReport)>> {
-    let expanded = sessionscope_ingest::tree::expand(files, window).files;
     let state = Arc::new(Mutex::new(Loading {
         files: expanded.len(),
         bytes_total: expanded
