@@ -801,3 +801,26 @@ fn q_in_the_linked_view_copies_a_hunt_for_the_attackers_indicators() {
             .starts_with("copied the KQL hunt")
     );
 }
+
+/// Esc then a key, typed quickly over SSH or in tmux, arrives as Alt and the key: in a prompt
+/// it closes the prompt and the key does what it does, rather than being typed into it.
+#[test]
+fn a_quick_esc_then_a_key_closes_a_prompt_and_the_key_acts() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use sessionscope::tui::handle_key;
+    let mut app = app(&["seed/first-table.csv"], (80, 24));
+    for prompt in [Action::Search, Action::Commands] {
+        update(&mut app, prompt);
+        handle_key(
+            &mut app,
+            KeyEvent::new(KeyCode::Char('u'), KeyModifiers::NONE),
+        );
+        handle_key(
+            &mut app,
+            KeyEvent::new(KeyCode::Char('?'), KeyModifiers::ALT),
+        );
+        assert!(app.prompt.is_none(), "{prompt:?}: the prompt is closed");
+        assert!(app.show_help, "{prompt:?}: ? opened the help");
+        update(&mut app, Action::Back);
+    }
+}

@@ -72,6 +72,13 @@ fn spawn_watchdog(signal: Arc<AtomicUsize>, done: Arc<AtomicBool>) {
 /// A key press: the keymap of the mode the app is in (a prompt, or the lists) turns it into
 /// actions, which change the view-model.
 pub fn handle_key(app: &mut App, key: crossterm::event::KeyEvent) {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    // A quick Esc then a key arrives as Alt and the key (over a slow SSH link, in tmux): in a
+    // prompt that is Esc closing it, then the key, not the key typed into the prompt.
+    if app.prompt.is_some() && key.modifiers == KeyModifiers::ALT {
+        update(app, Action::Cancel);
+        return handle_key(app, KeyEvent::new(key.code, KeyModifiers::NONE));
+    }
     let actions = if app.prompt.is_some() {
         action::prompt_action_for(key).into_iter().collect()
     } else {
